@@ -1,0 +1,278 @@
+//! The unified dependency graph of a repository: hosts, Nix files, flake inputs
+//! and Kubernetes/Flux objects, with typed edges from dependent to dependency.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+use crate::{Location, NodeId};
+
+/// What an edge means. Every edge points from the dependent to what it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeKind {
+    /// A Nix file or host to a Nix file it imports.
+    Imports,
+    /// Flux `dependsOn`.
+    DependsOn,
+    /// An object to its source (HelmRepository, OCIRepository, GitRepository…).
+    Source,
+    /// A Flux Kustomization to each object it applies.
+    Contains,
+    /// A k3s node to the server it joins.
+    Joins,
+    /// A cluster object to the host configuration it needs, or the reverse.
+    Requires,
+    /// A host or file to the flake input it uses.
+    Uses,
+}
+
+impl EdgeKind {
+    /// The kebab-case name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Imports => "imports",
+            EdgeKind::DependsOn => "depends-on",
+            EdgeKind::Source => "source",
+            EdgeKind::Contains => "contains",
+            EdgeKind::Joins => "joins",
+            EdgeKind::Requires => "requires",
+            EdgeKind::Uses => "uses",
+        }
+    }
+}
+
+/// A node: its id, what it is, and where it is declared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Node {
+    /// Stable id.
+    pub id: NodeId,
+    /// `host`, `file`, `input`, or the Kubernetes kind as written.
+    pub kind: String,
+    /// Host name, object name, input name, or file path.
+    pub name: String,
+    /// Where the node is declared.
+    pub location: Option<Location>,
+    /// Layer-specific facts (host facts, chart versions…), sorted by key.
+    pub attrs: BTreeMap<String, serde_json::Value>,
+}
+
+impl Node {
+    /// A node whose kind and name are read off its id.
+    pub fn new(id: NodeId, location: Option<Location>) -> Self {
+        Node { kind: id.kind().to_string(), name: id.name().to_string(), id, location, attrs: BTreeMap::new() }
+    }
+
+    /// Adds an attribute.
+    pub fn attr(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.attrs.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// One edge, with the place that declares it (the `dependsOn` entry, the import path).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Edge {
+    /// The dependent.
+    pub from: NodeId,
+    /// What it needs.
+    pub to: NodeId,
+    /// Why.
+    pub kind: EdgeKind,
+    /// Where the dependency is written.
+    pub location: Option<Location>,
+}
+
+/// The unified graph.
+///
+/// **Invariant:** every edge's endpoints are nodes of the graph (edges to
+/// unknown ids are dropped by [`Graph::add_edge`] and reported by the rules
+/// that know why they are unknown); iteration is always sorted by id, so every
+/// output built from it is deterministic.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    nodes: BTreeMap<NodeId, Node>,
+    edges: BTreeMap<(NodeId, NodeId, EdgeKind), Option<Location>>,
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node; a node already present keeps its location and gains the new attributes.
+    pub fn add_node(&mut self, node: Node) {
+        match self.nodes.get_mut(&node.id) {
+            Some(existing) => {
+                if existing.location.is_none() {
+                    existing.location = node.location;
+                }
+                existing.attrs.extend(node.attrs);
+            }
+            None => {
+                self.nodes.insert(node.id.clone(), node);
+            }
+        }
+    }
+
+    /// Adds an edge between two existing nodes; returns false (and adds nothing)
+    /// when either end is missing or the edge would be a self-loop of `contains`.
+    pub fn add_edge(&mut self, from: &NodeId, to: &NodeId, kind: EdgeKind, location: Option<Location>) -> bool {
+        if !self.nodes.contains_key(from) || !self.nodes.contains_key(to) {
+            return false;
+        }
+        if from == to && kind == EdgeKind::Contains {
+            return false;
+        }
+        self.edges.entry((from.clone(), to.clone(), kind)).or_insert(location);
+        true
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &NodeId) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Mutable access to a node (to add attributes).
+    pub fn node_mut(&mut self, id: &NodeId) -> Option<&mut Node> {
+        self.nodes.get_mut(id)
+    }
+
+    /// Whether the node exists.
+    pub fn contains(&self, id: &NodeId) -> bool {
+        self.nodes.contains_key(id)
+    }
+
+    /// All nodes, sorted by id.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values()
+    }
+
+    /// All edges, sorted by (from, to, kind).
+    pub fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
+        self.edges.iter().map(|((from, to, kind), location)| Edge {
+            from: from.clone(),
+            to: to.clone(),
+            kind: *kind,
+            location: location.clone(),
+        })
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Edges leaving `id` (what it depends on), sorted.
+    pub fn outgoing<'a>(&'a self, id: &'a NodeId) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
+        self.edges
+            .range((id.clone(), NodeId::from_raw(""), EdgeKind::Imports)..)
+            .take_while(move |((from, _, _), _)| from == id)
+            .map(|((_, to, kind), _)| (to, *kind))
+    }
+
+    /// Edges entering `id` (its dependents), sorted by dependent.
+    pub fn incoming<'a>(&'a self, id: &'a NodeId) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
+        self.edges.keys().filter(move |(_, to, _)| to == id).map(|(from, _, kind)| (from, *kind))
+    }
+
+    /// Every node from which `start` can be reached along edges of the given
+    /// kinds (its transitive dependents), `start` excluded, sorted.
+    pub fn dependents_closure(&self, start: &BTreeSet<NodeId>, kinds: &[EdgeKind]) -> BTreeSet<NodeId> {
+        let mut reverse: BTreeMap<&NodeId, Vec<&NodeId>> = BTreeMap::new();
+        for (from, to, kind) in self.edges.keys() {
+            if kinds.contains(kind) {
+                reverse.entry(to).or_default().push(from);
+            }
+        }
+        let mut seen: BTreeSet<NodeId> = BTreeSet::new();
+        let mut queue: VecDeque<&NodeId> = start.iter().collect();
+        while let Some(n) = queue.pop_front() {
+            for &dependent in reverse.get(n).into_iter().flatten() {
+                if !start.contains(dependent) && seen.insert(dependent.clone()) {
+                    queue.push_back(dependent);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The cycles among edges of the given kinds: each strongly connected
+    /// component of more than one node (or a node with a self-edge), members
+    /// sorted by id, components sorted by their first member.
+    pub fn cycles(&self, kinds: &[EdgeKind]) -> Vec<Vec<NodeId>> {
+        let (graph, _) = self.to_petgraph(kinds);
+        let mut cycles: Vec<Vec<NodeId>> = tarjan_scc(&graph)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+            .map(|scc| {
+                let mut members: Vec<NodeId> = scc.into_iter().map(|i| graph[i].clone()).collect();
+                members.sort();
+                members
+            })
+            .collect();
+        cycles.sort();
+        cycles
+    }
+
+    /// A petgraph view restricted to edges of the given kinds (all nodes kept),
+    /// with the index of every node.
+    pub fn to_petgraph(&self, kinds: &[EdgeKind]) -> (DiGraph<NodeId, EdgeKind>, BTreeMap<NodeId, NodeIndex>) {
+        let mut graph = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
+        let mut index = BTreeMap::new();
+        for id in self.nodes.keys() {
+            index.insert(id.clone(), graph.add_node(id.clone()));
+        }
+        for (from, to, kind) in self.edges.keys() {
+            if kinds.contains(kind) {
+                graph.add_edge(index[from], index[to], *kind);
+            }
+        }
+        (graph, index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &str)]) -> Graph {
+        let mut g = Graph::new();
+        for (a, b) in edges {
+            for n in [a, b] {
+                g.add_node(Node::new(NodeId::host(n), None));
+            }
+            assert!(g.add_edge(&NodeId::host(a), &NodeId::host(b), EdgeKind::DependsOn, None));
+        }
+        g
+    }
+
+    #[test]
+    fn edges_to_unknown_nodes_are_refused() {
+        let mut g = graph(&[("a", "b")]);
+        assert!(!g.add_edge(&NodeId::host("a"), &NodeId::host("zz"), EdgeKind::DependsOn, None));
+        assert_eq!(g.edge_count(), 1);
+    }
+
+    #[test]
+    fn finds_cycles_and_dependents() {
+        let g = graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("d", "a"), ("e", "e")]);
+        let cycles = g.cycles(&[EdgeKind::DependsOn]);
+        assert_eq!(cycles.len(), 2);
+        assert_eq!(cycles[0], vec![NodeId::host("a"), NodeId::host("b"), NodeId::host("c")]);
+        assert_eq!(cycles[1], vec![NodeId::host("e")]);
+        let start = [NodeId::host("c")].into_iter().collect();
+        let deps = g.dependents_closure(&start, &[EdgeKind::DependsOn]);
+        assert_eq!(deps.into_iter().map(|n| n.name().to_string()).collect::<Vec<_>>(), ["a", "b", "d"]);
+        let out: Vec<_> = g.outgoing(&NodeId::host("d")).map(|(t, _)| t.clone()).collect();
+        assert_eq!(out, [NodeId::host("a")]);
+    }
+}

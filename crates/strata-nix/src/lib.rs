@@ -1,0 +1,1 @@
+//! Reads a Nix flake: files, imports, hosts and their facts, statically or through real nix evaluation

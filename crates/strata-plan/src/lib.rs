@@ -1,0 +1,1 @@
+//! Orders deploys into quorum-safe waves; later, git snapshots and semantic diffs
