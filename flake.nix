@@ -1,0 +1,92 @@
+{
+  description = "Homelab: NixOS k3s nodes deployed with Colmena, workloads reconciled by FluxCD";
+
+  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+    sops-nix = {
+      url = "github:Mic92/sops-nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    disko = {
+      url = "github:nix-community/disko";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs = { self, nixpkgs, sops-nix, disko, ... }@inputs:
+    let
+      system = "x86_64-linux";
+
+      # Helper library (builtins only, evaluates without nixpkgs).
+      homelab = import ./nix { };
+
+      # The k3s nodes. All three are k3s servers: homelab-0 bootstraps the
+      # embedded etcd (`--cluster-init`), homelab-1 and homelab-2 join it,
+      # giving a three-member etcd that survives the loss of one node.
+      nodes = {
+        # ThinkCentre M720q, i7-8700T, 32 GB
+        homelab-0 = {
+          ip = "192.168.50.104";
+          isMaster = true;
+          tags = [ "k3s" "server" "master" ];
+        };
+        # ThinkCentre M720q, i5-8500T, 16 GB
+        homelab-1 = {
+          ip = "192.168.50.103";
+          isMaster = false;
+          master = "192.168.50.104";
+          tags = [ "k3s" "server" ];
+        };
+        # ThinkCentre M710q, i5-7500T, 16 GB
+        homelab-2 = {
+          ip = "192.168.50.105";
+          isMaster = false;
+          master = "192.168.50.104";
+          tags = [ "k3s" "server" ];
+        };
+      };
+
+      sharedModules = [
+        sops-nix.nixosModules.sops
+        disko.nixosModules.disko
+        ./modules
+      ];
+
+      pkgs = nixpkgs.legacyPackages.${system};
+    in
+    {
+      lib = homelab;
+
+      nixosConfigurations = homelab.mkNixosConfigurations {
+        inherit nixpkgs system nodes;
+        modules = sharedModules;
+      };
+
+      colmena = homelab.mkHive {
+        inherit nixpkgs system nodes;
+        modules = sharedModules;
+      };
+
+      packages.${system}.default = pkgs.rustPlatform.buildRustPackage {
+        pname = "strata";
+        version = "0.1.0";
+        src = ./.;
+        cargoLock.lockFile = ./Cargo.lock;
+        cargoBuildFlags = [ "-p" "strata-cli" ];
+        doCheck = false;
+      };
+
+      # nix run .#plan / .#lint / .#diff / .#graph
+      apps.${system} = homelab.mkApps {
+        program = "${self.packages.${system}.default}/bin/strata";
+        inherit (pkgs) writeShellScript;
+      };
+
+      checks.${system}.lint = pkgs.runCommand "strata-lint"
+        { nativeBuildInputs = [ self.packages.${system}.default ]; }
+        ''
+          strata lint --eval static ${self}
+          touch $out
+        '';
+    };
+}
