@@ -91,6 +91,8 @@ codes! {
     KustomizeResourceMissing = ("FLUX005", "kustomize-resource-missing", Flux, Error),
     /// A k3s node's `serverAddr` names no known k3s server.
     K3sJoinUnresolved = ("K3S001", "k3s-join-unresolved", Nix, Error),
+    /// `strata.toml` is not valid (syntax, unknown keys, wrong types).
+    ConfigInvalid = ("CFG001", "config-invalid", Tool, Error),
     /// `--eval auto` could not use Nix and fell back to the static tier.
     EvalFallback = ("EVAL001", "eval-fallback", Tool, Info),
 }

@@ -27,6 +27,17 @@ impl RepoTree {
     /// Lists the tree below `root`. Unreadable directories are skipped silently
     /// (their files simply do not exist for the analysis).
     pub fn scan(root: &Path) -> std::io::Result<Self> {
+        Self::scan_excluding(root, &[])
+    }
+
+    /// Lists the tree below `root`, leaving out every file and directory whose
+    /// repository-relative path is one of `excluded` or lies below one (a
+    /// trailing `/` is ignored): the `paths.exclude` of `strata.toml`.
+    pub fn scan_excluding(root: &Path, excluded: &[String]) -> std::io::Result<Self> {
+        let excluded: Vec<&str> = excluded.iter().map(|e| e.trim_matches('/')).filter(|e| !e.is_empty()).collect();
+        let is_excluded = |rel: &str| {
+            excluded.iter().any(|e| rel == *e || (rel.starts_with(e) && rel.as_bytes().get(e.len()) == Some(&b'/')))
+        };
         let meta = std::fs::metadata(root)?;
         if !meta.is_dir() {
             return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"));
@@ -40,6 +51,9 @@ impl RepoTree {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
                 let Ok(file_type) = entry.file_type() else { continue };
+                if is_excluded(&child_rel) {
+                    continue;
+                }
                 if file_type.is_dir() {
                     if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str()) {
                         continue;
@@ -182,6 +196,20 @@ mod tests {
         let diag = diag.unwrap();
         assert_eq!(diag.code, Code::UnreadableFile);
         assert_eq!(diag.location.unwrap().span, Span::new(1, 2));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn excluded_paths_are_not_listed() {
+        let dir = std::env::temp_dir().join(format!("strata-core-exclude-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tests/fixtures/a")).unwrap();
+        std::fs::create_dir_all(dir.join("tests/fixturesx")).unwrap();
+        std::fs::write(dir.join("tests/fixtures/a/f.yaml"), "").unwrap();
+        std::fs::write(dir.join("tests/fixturesx/g.yaml"), "").unwrap();
+        let tree = RepoTree::scan_excluding(&dir, &["tests/fixtures/".to_string()]).unwrap();
+        assert_eq!(tree.files().collect::<Vec<_>>(), ["tests/fixturesx/g.yaml"]);
+        assert!(!tree.is_dir("tests/fixtures"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
