@@ -1,1 +1,260 @@
-fn main() {}
+//! `strata`: lint, graph, plan and explain a homelab repository (NixOS hosts
+//! and the Flux tree they run) as one dependency graph.
+//!
+//! Exit codes (CONTRACT.md): 0 success without error findings, 1 error
+//! findings or a plan that cannot be computed, 2 the tool could not run.
+
+mod output;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use strata_check::{Analysis, EvalMode, Options, Rule, analyze};
+use strata_core::Code;
+
+#[derive(Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "One dependency graph for a homelab repository: NixOS hosts and the Flux tree they run"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the whole graph and run every rule.
+    Lint {
+        #[command(flatten)]
+        repo: RepoArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
+    },
+    /// Print the unified dependency graph.
+    Graph {
+        #[command(flatten)]
+        repo: RepoArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+        format: GraphFormat,
+    },
+    /// Print the ordered deploy plan (without --from: the full bootstrap plan).
+    Plan {
+        #[command(flatten)]
+        repo: RepoArgs,
+        /// Plan only what changed since this git revision.
+        #[arg(long)]
+        from: Option<String>,
+        /// The revision to plan for (default: the working tree).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+    },
+    /// Semantic diff between two git revisions.
+    Diff {
+        #[command(flatten)]
+        repo: RepoArgs,
+        /// The older revision.
+        #[arg(long)]
+        from: String,
+        /// The newer revision (default: the working tree).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+    },
+    /// Print the documentation of one rule (by code, e.g. FLUX001, or name).
+    Explain {
+        /// The code or rule name; `all` lists every code.
+        code: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+    },
+}
+
+#[derive(Args)]
+struct RepoArgs {
+    /// The repository root.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// How Nix is understood: `static` never starts a process, `nix` evaluates
+    /// with the real nix, `auto` uses nix when available.
+    #[arg(long, value_enum, default_value_t = Eval::Auto)]
+    eval: Eval,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Eval {
+    Static,
+    Nix,
+    Auto,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExplainFormat {
+    Text,
+}
+
+/// A failure of the tool itself: one line on stderr, exit 2.
+struct ToolError(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(ToolError(message)) => {
+            eprintln!("strata: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, ToolError> {
+    let mut stdout = std::io::stdout().lock();
+    let written = match cli.command {
+        Command::Lint { repo, format } => {
+            let analysis = load(&repo)?;
+            let text = match format {
+                LintFormat::Human => {
+                    output::human::render(&analysis, output::human::color_wanted())
+                }
+                LintFormat::Json => output::lint_json::render(&analysis),
+                LintFormat::Sarif => output::sarif::render(&analysis),
+                LintFormat::Github => output::github::render(&analysis),
+            };
+            write_all(&mut stdout, &text)?;
+            return Ok(u8::from(analysis.has_errors()));
+        }
+        Command::Graph { repo, format } => {
+            let analysis = load(&repo)?;
+            match format {
+                GraphFormat::Json => output::graph::json(&analysis),
+                GraphFormat::Dot => output::graph::dot(&analysis),
+                GraphFormat::Mermaid => output::graph::mermaid(&analysis),
+            }
+        }
+        Command::Plan {
+            repo,
+            from,
+            to,
+            format,
+        } => {
+            if from.is_some() || to.is_some() {
+                return Err(ToolError(
+                    "`plan --from/--to` (a plan for what changed between revisions) is not available in this build yet; run `strata plan` for the full bootstrap plan".into(),
+                ));
+            }
+            let analysis = load(&repo)?;
+            match strata_plan::bootstrap_plan(&analysis) {
+                Ok(plan) => match format {
+                    PlanFormat::Human => output::plan::human(&plan),
+                    PlanFormat::Json => output::plan::json(&plan),
+                },
+                Err(error) => {
+                    let text = output::human::render_diagnostics(
+                        &analysis,
+                        &error.diagnostics,
+                        output::human::color_wanted(),
+                    );
+                    eprint!("{text}");
+                    eprintln!(
+                        "strata: no deploy plan: fix the findings above (`strata lint` shows every finding)"
+                    );
+                    return Ok(1);
+                }
+            }
+        }
+        Command::Diff { .. } => {
+            return Err(ToolError(
+                "`diff` (semantic diff between git revisions) is not available in this build yet; use `strata graph` on each revision meanwhile".into(),
+            ));
+        }
+        Command::Explain {
+            code,
+            format: ExplainFormat::Text,
+        } => {
+            if code.eq_ignore_ascii_case("all") {
+                let mut text = String::new();
+                for rule in strata_check::RULES {
+                    text.push_str(&format!(
+                        "{:<8} {:<28} {}\n",
+                        rule.code.as_str(),
+                        rule.code.name(),
+                        rule.code.default_severity().as_str()
+                    ));
+                }
+                text
+            } else {
+                let Some(code) = Code::parse(&code) else {
+                    return Err(ToolError(format!(
+                        "unknown code `{code}`; `strata explain all` lists every code"
+                    )));
+                };
+                Rule::for_code(code).explain()
+            }
+        }
+    };
+    write_all(&mut stdout, &written)?;
+    Ok(0)
+}
+
+fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
+    let eval = match repo.eval {
+        Eval::Static => EvalMode::Static,
+        Eval::Nix => EvalMode::Nix,
+        Eval::Auto => EvalMode::Auto,
+    };
+    analyze(&repo.path, &Options { eval }).map_err(|e| ToolError(e.to_string()))
+}
+
+fn write_all(out: &mut impl Write, text: &str) -> Result<(), ToolError> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`strata graph | head`) is not a failure of the tool.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(ToolError(format!("cannot write output: {e}"))),
+    }
+}

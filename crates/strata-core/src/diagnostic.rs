@@ -99,7 +99,10 @@ impl Diagnostic {
 
     /// Adds a related location.
     pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {
-        self.related.push(Related { location, message: message.into() });
+        self.related.push(Related {
+            location,
+            message: message.into(),
+        });
         self
     }
 

@@ -62,7 +62,13 @@ pub struct Node {
 impl Node {
     /// A node whose kind and name are read off its id.
     pub fn new(id: NodeId, location: Option<Location>) -> Self {
-        Node { kind: id.kind().to_string(), name: id.name().to_string(), id, location, attrs: BTreeMap::new() }
+        Node {
+            kind: id.kind().to_string(),
+            name: id.name().to_string(),
+            id,
+            location,
+            attrs: BTreeMap::new(),
+        }
     }
 
     /// Adds an attribute.
@@ -120,14 +126,22 @@ impl Graph {
 
     /// Adds an edge between two existing nodes; returns false (and adds nothing)
     /// when either end is missing or the edge would be a self-loop of `contains`.
-    pub fn add_edge(&mut self, from: &NodeId, to: &NodeId, kind: EdgeKind, location: Option<Location>) -> bool {
+    pub fn add_edge(
+        &mut self,
+        from: &NodeId,
+        to: &NodeId,
+        kind: EdgeKind,
+        location: Option<Location>,
+    ) -> bool {
         if !self.nodes.contains_key(from) || !self.nodes.contains_key(to) {
             return false;
         }
         if from == to && kind == EdgeKind::Contains {
             return false;
         }
-        self.edges.entry((from.clone(), to.clone(), kind)).or_insert(location);
+        self.edges
+            .entry((from.clone(), to.clone(), kind))
+            .or_insert(location);
         true
     }
 
@@ -172,7 +186,10 @@ impl Graph {
     }
 
     /// Edges leaving `id` (what it depends on), sorted.
-    pub fn outgoing<'a>(&'a self, id: &'a NodeId) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
+    pub fn outgoing<'a>(
+        &'a self,
+        id: &'a NodeId,
+    ) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
         self.edges
             .range((id.clone(), NodeId::from_raw(""), EdgeKind::Imports)..)
             .take_while(move |((from, _, _), _)| from == id)
@@ -180,13 +197,23 @@ impl Graph {
     }
 
     /// Edges entering `id` (its dependents), sorted by dependent.
-    pub fn incoming<'a>(&'a self, id: &'a NodeId) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
-        self.edges.keys().filter(move |(_, to, _)| to == id).map(|(from, _, kind)| (from, *kind))
+    pub fn incoming<'a>(
+        &'a self,
+        id: &'a NodeId,
+    ) -> impl Iterator<Item = (&'a NodeId, EdgeKind)> + 'a {
+        self.edges
+            .keys()
+            .filter(move |(_, to, _)| to == id)
+            .map(|(from, _, kind)| (from, *kind))
     }
 
     /// Every node from which `start` can be reached along edges of the given
     /// kinds (its transitive dependents), `start` excluded, sorted.
-    pub fn dependents_closure(&self, start: &BTreeSet<NodeId>, kinds: &[EdgeKind]) -> BTreeSet<NodeId> {
+    pub fn dependents_closure(
+        &self,
+        start: &BTreeSet<NodeId>,
+        kinds: &[EdgeKind],
+    ) -> BTreeSet<NodeId> {
         let mut reverse: BTreeMap<&NodeId, Vec<&NodeId>> = BTreeMap::new();
         for (from, to, kind) in self.edges.keys() {
             if kinds.contains(kind) {
@@ -225,7 +252,10 @@ impl Graph {
 
     /// A petgraph view restricted to edges of the given kinds (all nodes kept),
     /// with the index of every node.
-    pub fn to_petgraph(&self, kinds: &[EdgeKind]) -> (DiGraph<NodeId, EdgeKind>, BTreeMap<NodeId, NodeIndex>) {
+    pub fn to_petgraph(
+        &self,
+        kinds: &[EdgeKind],
+    ) -> (DiGraph<NodeId, EdgeKind>, BTreeMap<NodeId, NodeIndex>) {
         let mut graph = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
         let mut index = BTreeMap::new();
         for id in self.nodes.keys() {
@@ -250,7 +280,12 @@ mod tests {
             for n in [a, b] {
                 g.add_node(Node::new(NodeId::host(n), None));
             }
-            assert!(g.add_edge(&NodeId::host(a), &NodeId::host(b), EdgeKind::DependsOn, None));
+            assert!(g.add_edge(
+                &NodeId::host(a),
+                &NodeId::host(b),
+                EdgeKind::DependsOn,
+                None
+            ));
         }
         g
     }
@@ -258,7 +293,12 @@ mod tests {
     #[test]
     fn edges_to_unknown_nodes_are_refused() {
         let mut g = graph(&[("a", "b")]);
-        assert!(!g.add_edge(&NodeId::host("a"), &NodeId::host("zz"), EdgeKind::DependsOn, None));
+        assert!(!g.add_edge(
+            &NodeId::host("a"),
+            &NodeId::host("zz"),
+            EdgeKind::DependsOn,
+            None
+        ));
         assert_eq!(g.edge_count(), 1);
     }
 
@@ -267,12 +307,23 @@ mod tests {
         let g = graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("d", "a"), ("e", "e")]);
         let cycles = g.cycles(&[EdgeKind::DependsOn]);
         assert_eq!(cycles.len(), 2);
-        assert_eq!(cycles[0], vec![NodeId::host("a"), NodeId::host("b"), NodeId::host("c")]);
+        assert_eq!(
+            cycles[0],
+            vec![NodeId::host("a"), NodeId::host("b"), NodeId::host("c")]
+        );
         assert_eq!(cycles[1], vec![NodeId::host("e")]);
         let start = [NodeId::host("c")].into_iter().collect();
         let deps = g.dependents_closure(&start, &[EdgeKind::DependsOn]);
-        assert_eq!(deps.into_iter().map(|n| n.name().to_string()).collect::<Vec<_>>(), ["a", "b", "d"]);
-        let out: Vec<_> = g.outgoing(&NodeId::host("d")).map(|(t, _)| t.clone()).collect();
+        assert_eq!(
+            deps.into_iter()
+                .map(|n| n.name().to_string())
+                .collect::<Vec<_>>(),
+            ["a", "b", "d"]
+        );
+        let out: Vec<_> = g
+            .outgoing(&NodeId::host("d"))
+            .map(|(t, _)| t.clone())
+            .collect();
         assert_eq!(out, [NodeId::host("a")]);
     }
 }

@@ -85,11 +85,17 @@ mod tests {
     #[test]
     fn ids_follow_the_contract() {
         assert_eq!(NodeId::host("homelab-0").as_str(), "host/homelab-0");
-        assert_eq!(NodeId::file("modules/k3s/default.nix").as_str(), "file/modules/k3s/default.nix");
+        assert_eq!(
+            NodeId::file("modules/k3s/default.nix").as_str(),
+            "file/modules/k3s/default.nix"
+        );
         assert_eq!(NodeId::input("nixpkgs").as_str(), "input/nixpkgs");
         let hr = NodeId::object("HelmRelease", Some("media"), "jellyfin");
         assert_eq!(hr.as_str(), "HelmRelease/media/jellyfin");
-        assert_eq!((hr.kind(), hr.namespace(), hr.name()), ("HelmRelease", Some("media"), "jellyfin"));
+        assert_eq!(
+            (hr.kind(), hr.namespace(), hr.name()),
+            ("HelmRelease", Some("media"), "jellyfin")
+        );
         let ns = NodeId::object("Namespace", None, "media");
         assert_eq!((ns.as_str(), ns.namespace()), ("Namespace/media", None));
         assert_eq!(NodeId::file("a/b.nix").name(), "a/b.nix");

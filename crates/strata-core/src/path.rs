@@ -29,9 +29,18 @@ mod tests {
 
     #[test]
     fn joins_and_normalises() {
-        assert_eq!(join_relative("hosts/a", "./hw.nix").as_deref(), Some("hosts/a/hw.nix"));
-        assert_eq!(join_relative("flux/apps/production", "../base/x").as_deref(), Some("flux/apps/base/x"));
-        assert_eq!(join_relative("", "./flux/clusters/prod/").as_deref(), Some("flux/clusters/prod"));
+        assert_eq!(
+            join_relative("hosts/a", "./hw.nix").as_deref(),
+            Some("hosts/a/hw.nix")
+        );
+        assert_eq!(
+            join_relative("flux/apps/production", "../base/x").as_deref(),
+            Some("flux/apps/base/x")
+        );
+        assert_eq!(
+            join_relative("", "./flux/clusters/prod/").as_deref(),
+            Some("flux/clusters/prod")
+        );
         assert_eq!(join_relative("a", "../../x"), None);
         assert_eq!(join_relative("a/b", "/c").as_deref(), Some("c"));
         assert_eq!(parent_dir("a/b/c.nix"), "a/b");

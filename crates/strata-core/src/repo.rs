@@ -34,23 +34,43 @@ impl RepoTree {
     /// repository-relative path is one of `excluded` or lies below one (a
     /// trailing `/` is ignored): the `paths.exclude` of `strata.toml`.
     pub fn scan_excluding(root: &Path, excluded: &[String]) -> std::io::Result<Self> {
-        let excluded: Vec<&str> = excluded.iter().map(|e| e.trim_matches('/')).filter(|e| !e.is_empty()).collect();
+        let excluded: Vec<&str> = excluded
+            .iter()
+            .map(|e| e.trim_matches('/'))
+            .filter(|e| !e.is_empty())
+            .collect();
         let is_excluded = |rel: &str| {
-            excluded.iter().any(|e| rel == *e || (rel.starts_with(e) && rel.as_bytes().get(e.len()) == Some(&b'/')))
+            excluded.iter().any(|e| {
+                rel == *e || (rel.starts_with(e) && rel.as_bytes().get(e.len()) == Some(&b'/'))
+            })
         };
         let meta = std::fs::metadata(root)?;
         if !meta.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
         }
-        let mut tree = RepoTree { root: root.to_path_buf(), ..Default::default() };
+        let mut tree = RepoTree {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
         tree.dirs.insert(String::new());
         let mut stack = vec![(root.to_path_buf(), String::new())];
         while let Some((dir, rel)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-                let Ok(file_type) = entry.file_type() else { continue };
+                let child_rel = if rel.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
                 if is_excluded(&child_rel) {
                     continue;
                 }
@@ -75,7 +95,10 @@ impl RepoTree {
 
     /// A tree over an explicit file list (for tests and in-memory snapshots).
     pub fn from_files(root: &Path, files: impl IntoIterator<Item = String>) -> Self {
-        let mut tree = RepoTree { root: root.to_path_buf(), ..Default::default() };
+        let mut tree = RepoTree {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
         tree.dirs.insert(String::new());
         for file in files {
             let mut dir = crate::parent_dir(&file);
@@ -114,12 +137,17 @@ impl RepoTree {
 
     /// Files directly inside directory `dir`, sorted.
     pub fn files_in<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.files_under(dir).filter(move |f| crate::parent_dir(f) == dir)
+        self.files_under(dir)
+            .filter(move |f| crate::parent_dir(f) == dir)
     }
 
     /// Files anywhere below directory `dir`, sorted.
     pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         self.files
             .range(prefix.clone()..)
             .take_while(move |f| f.starts_with(&prefix))
@@ -139,19 +167,35 @@ impl RepoTree {
         match std::fs::metadata(&full) {
             Ok(m) if m.len() > MAX_FILE_BYTES => {
                 let diag = unreadable(
-                    format!("`{path}` is {} bytes, over the {} byte limit; it was not analysed", m.len(), MAX_FILE_BYTES),
+                    format!(
+                        "`{path}` is {} bytes, over the {} byte limit; it was not analysed",
+                        m.len(),
+                        MAX_FILE_BYTES
+                    ),
                     "split the file, or move generated bundles out of the analysed tree",
                 );
                 return (SourceFile::new(path, ""), Some(diag));
             }
             Ok(_) => {}
             Err(e) => {
-                return (SourceFile::new(path, ""), Some(unreadable(format!("cannot read `{path}`: {e}"), "check the file's permissions")));
+                return (
+                    SourceFile::new(path, ""),
+                    Some(unreadable(
+                        format!("cannot read `{path}`: {e}"),
+                        "check the file's permissions",
+                    )),
+                );
             }
         }
         match std::fs::read(&full) {
             Ok(bytes) => decode(path, bytes),
-            Err(e) => (SourceFile::new(path, ""), Some(unreadable(format!("cannot read `{path}`: {e}"), "check the file's permissions"))),
+            Err(e) => (
+                SourceFile::new(path, ""),
+                Some(unreadable(
+                    format!("cannot read `{path}`: {e}"),
+                    "check the file's permissions",
+                )),
+            ),
         }
     }
 }

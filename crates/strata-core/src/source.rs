@@ -22,7 +22,10 @@ impl Span {
     /// A span from `start` to `end` (swapped if given backwards).
     pub fn new(start: usize, end: usize) -> Self {
         if end < start {
-            Span { start: end, end: start }
+            Span {
+                start: end,
+                end: start,
+            }
         } else {
             Span { start, end }
         }
@@ -30,7 +33,10 @@ impl Span {
 
     /// An empty span at `offset`.
     pub fn at(offset: usize) -> Self {
-        Span { start: offset, end: offset }
+        Span {
+            start: offset,
+            end: offset,
+        }
     }
 
     /// Length in bytes.
@@ -56,7 +62,10 @@ pub struct Location {
 impl Location {
     /// A location in `file` covering `span`.
     pub fn new(file: impl Into<String>, span: Span) -> Self {
-        Location { file: file.into(), span }
+        Location {
+            file: file.into(),
+            span,
+        }
     }
 }
 
@@ -85,8 +94,14 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let char_offsets = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
-        SourceFile { path: path.into(), text, line_starts, char_offsets }
+        let char_offsets =
+            (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+            char_offsets,
+        }
     }
 
     /// Repository-relative, `/`-separated path.
@@ -117,19 +132,27 @@ impl SourceFile {
         };
         let line_start = self.line_starts[line_index];
         let column = self.text[line_start..offset].chars().count() + 1;
-        LineCol { line: line_index + 1, column }
+        LineCol {
+            line: line_index + 1,
+            column,
+        }
     }
 
     /// The byte offset where 1-based `line` starts, if the file has it.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        line.checked_sub(1).and_then(|i| self.line_starts.get(i).copied())
+        line.checked_sub(1)
+            .and_then(|i| self.line_starts.get(i).copied())
     }
 
     /// The byte offset of a 1-based line and character column (as tools such as
     /// `nix` report them), clamped to that line.
     pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
         let start = self.line_start(line)?;
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
         let line_text = &self.text[start..end];
         let within = line_text
             .char_indices()
@@ -183,12 +206,14 @@ impl SourceDb {
 
     /// Line and column of the start of a location, if its file is known.
     pub fn start_of(&self, location: &Location) -> Option<LineCol> {
-        self.get(&location.file).map(|f| f.line_col(location.span.start))
+        self.get(&location.file)
+            .map(|f| f.line_col(location.span.start))
     }
 
     /// Line and column of the end of a location, if its file is known.
     pub fn end_of(&self, location: &Location) -> Option<LineCol> {
-        self.get(&location.file).map(|f| f.line_col(location.span.end))
+        self.get(&location.file)
+            .map(|f| f.line_col(location.span.end))
     }
 }
 

@@ -1,1 +1,115 @@
-//! Reads a Nix flake: files, imports, hosts and their facts, statically or through real nix evaluation
+//! Reads a Nix flake statically: every `.nix` file and its literal imports,
+//! the flake's inputs and lock, and the hosts it declares with their facts
+//! (hostname, deploy target, addresses, k3s settings).
+//!
+//! Nothing here starts a process: [`eval`] is a small lazy evaluator that
+//! follows Nix's semantics for what homelab flakes are written in and reports
+//! everything else as explicitly unknown. Reading never fails and never
+//! panics; problems become [`Diagnostic`]s (NIX001 syntax, NIX002 missing
+//! import, NIX003 evaluation limit) next to whatever could be read.
+//!
+//! ```no_run
+//! let tree = strata_core::RepoTree::scan(std::path::Path::new(".")).unwrap();
+//! let repo = strata_nix::load(&tree);
+//! for host in &repo.hosts {
+//!     println!("{} {:?}", host.name, host.target_host.known());
+//! }
+//! ```
+
+pub mod eval;
+mod facts;
+pub mod files;
+pub mod flake;
+mod hosts;
+mod modules;
+mod syntax;
+
+use std::collections::BTreeMap;
+
+use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
+
+pub use facts::{Fact, HostFacts, HostSource, InterfaceAddress, K3sFacts, TokenSource};
+pub use files::{Import, ImportKind, NixFile};
+pub use flake::FlakeInput;
+pub use modules::OpaqueModule;
+
+/// Everything read from the Nix side of a repository.
+#[derive(Debug, Default, Clone)]
+pub struct NixRepo {
+    /// Every `.nix` file, sorted by path, with its literal imports.
+    pub files: Vec<NixFile>,
+    /// The flake's inputs, sorted by name (empty without `flake.nix`).
+    pub inputs: Vec<FlakeInput>,
+    /// The hosts the flake declares, sorted by name.
+    pub hosts: Vec<HostFacts>,
+    /// Every file read: the `.nix` files, `flake.lock`, and anything imported.
+    pub sources: SourceDb,
+    /// Findings, sorted in the contract's order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the Nix side of a repository. Never fails: problems are diagnostics.
+pub fn load(tree: &RepoTree) -> NixRepo {
+    load_with(tree, eval::Limits::default())
+}
+
+/// [`load`] with explicit evaluation limits.
+pub fn load_with(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
+    eval::with_big_stack(|| load_inner(tree, limits))
+}
+
+fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
+    let mut repo = NixRepo::default();
+    let mut parsed = BTreeMap::new();
+    for path in tree.files().filter(|p| p.ends_with(".nix")) {
+        let (source, diag) = tree.read(path);
+        repo.diagnostics.extend(diag);
+        let file = files::ParsedFile::parse(repo.sources.insert(source));
+        repo.diagnostics.extend(file.syntax_diagnostics());
+        parsed.insert(path.to_string(), file);
+    }
+    for (path, file) in &parsed {
+        let imports = files::collect_imports(tree, file, &mut repo.diagnostics);
+        repo.files.push(NixFile {
+            path: path.clone(),
+            parses: !file.has_errors(),
+            imports,
+        });
+    }
+
+    if tree.is_file("flake.nix") {
+        let mut ev = eval::Evaluator::new(Some(tree), parsed, limits);
+        let flake = ev.import_file("flake.nix", None);
+        repo.inputs = flake::read_inputs(&mut ev, &flake);
+        if tree.is_file("flake.lock") {
+            let (lock, diag) = tree.read("flake.lock");
+            repo.diagnostics.extend(diag);
+            flake::apply_lock(&lock, &mut repo.inputs, &mut repo.diagnostics);
+            repo.sources.insert(lock);
+        }
+        if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs) {
+            repo.hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+        }
+        for source in ev.read_sources() {
+            repo.sources
+                .insert(SourceFile::new(source.path(), source.text()));
+        }
+        repo.diagnostics.extend(ev.take_diagnostics());
+    }
+    repo.inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    Diagnostic::sort(&mut repo.diagnostics);
+    repo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `strata-check` loads the Nix and Flux sides in parallel (`rayon::join`):
+    /// nothing of the evaluator's `Rc` world may leak into the result.
+    #[test]
+    fn results_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<NixRepo>();
+    }
+}

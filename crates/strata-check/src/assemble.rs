@@ -1,0 +1,65 @@
+//! Builds the unified graph from both layers.
+//!
+//! Nodes: every Nix file, flake input and host; every object of an applied
+//! Flux build. Edges point from the dependent to what it needs.
+
+use strata_core::{Diagnostic, EdgeKind, Graph, Node};
+use strata_flux::{FluxTree, ReferenceKind};
+use strata_nix::NixRepo;
+
+/// The graph, and findings that only assembly can see (none yet: rules
+/// report unresolved references by comparing the layers with the graph).
+pub(crate) fn assemble(nix: &NixRepo, flux: &FluxTree) -> (Graph, Vec<Diagnostic>) {
+    let mut graph = Graph::new();
+    let diagnostics = Vec::new();
+    crate::assemble_nix::add_nix(&mut graph, nix);
+    add_flux(&mut graph, flux);
+    (graph, diagnostics)
+}
+
+fn add_flux(graph: &mut Graph, flux: &FluxTree) {
+    // Nodes first, so edges in any direction find both ends.
+    for object in &flux.objects {
+        let mut node = Node::new(object.id.clone(), Some(object.location.clone()))
+            .attr("apiVersion", object.api_version.clone())
+            .attr("file", object.location.file.clone());
+        if let Some(ns) = &object.namespace {
+            node = node.attr("namespace", ns.clone());
+        }
+        for (key, path) in [
+            ("chart", "spec.chart.spec.chart"),
+            ("version", "spec.chart.spec.version"),
+            ("path", "spec.path"),
+        ] {
+            if let Some(value) = object.doc.path(path).and_then(|v| v.as_str()) {
+                node = node.attr(key, value.to_string());
+            }
+        }
+        if object.sops_encrypted {
+            node = node.attr("sops", true);
+        }
+        graph.add_node(node);
+    }
+    for object in &flux.objects {
+        if let Some(parent) = &object.applied_by {
+            graph.add_edge(
+                parent,
+                &object.id,
+                EdgeKind::Contains,
+                Some(object.location.clone()),
+            );
+        }
+        for reference in &object.refs {
+            let kind = match reference.kind {
+                ReferenceKind::DependsOn => EdgeKind::DependsOn,
+                ReferenceKind::SourceRef | ReferenceKind::ChartRef => EdgeKind::Source,
+            };
+            graph.add_edge(
+                &object.id,
+                &reference.target,
+                kind,
+                Some(reference.location.clone()),
+            );
+        }
+    }
+}

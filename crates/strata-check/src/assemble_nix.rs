@@ -1,0 +1,217 @@
+//! The Nix half of the graph: files and their imports, flake inputs, hosts
+//! with their facts, and the k3s `joins` edges between hosts.
+
+use std::collections::BTreeSet;
+
+use strata_core::{EdgeKind, Graph, Location, Node, NodeId, Span};
+use strata_nix::{HostFacts, NixRepo};
+
+pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
+    for file in &nix.files {
+        graph.add_node(Node::new(
+            NodeId::file(&file.path),
+            Some(Location::new(&file.path, Span::at(0))),
+        ));
+    }
+    for input in &nix.inputs {
+        let mut node = Node::new(NodeId::input(&input.name), Some(input.location.clone()));
+        if let Some(url) = &input.url {
+            node = node.attr("url", url.clone());
+        }
+        if let Some(rev) = &input.locked_rev {
+            node = node.attr("rev", rev.clone());
+        }
+        graph.add_node(node);
+    }
+    for host in &nix.hosts {
+        graph.add_node(host_node(host));
+    }
+    for file in &nix.files {
+        let from = NodeId::file(&file.path);
+        for import in &file.imports {
+            graph.add_edge(
+                &from,
+                &NodeId::file(&import.target),
+                EdgeKind::Imports,
+                Some(import.location.clone()),
+            );
+        }
+    }
+    if graph.contains(&NodeId::file("flake.nix")) {
+        for input in &nix.inputs {
+            graph.add_edge(
+                &NodeId::file("flake.nix"),
+                &NodeId::input(&input.name),
+                EdgeKind::Uses,
+                Some(input.location.clone()),
+            );
+        }
+    }
+    for host in &nix.hosts {
+        let id = NodeId::host(&host.name);
+        for file in host_root_files(nix, host) {
+            graph.add_edge(&id, &NodeId::file(&file), EdgeKind::Imports, None);
+        }
+        if let Join::Server(server) = k3s_join(nix, host) {
+            let location = server_addr(host).and_then(|(_, l)| l);
+            graph.add_edge(&id, &NodeId::host(&server.name), EdgeKind::Joins, location);
+        }
+    }
+}
+
+/// The host node: its declaration and the facts other crates plan with.
+fn host_node(host: &HostFacts) -> Node {
+    let mut node = Node::new(NodeId::host(&host.name), host.location.clone());
+    if let Ok(facts) = serde_json::to_value(host) {
+        node = node.attr("facts", facts);
+    }
+    node = node.attr("deploy_tool", deploy_tool(host));
+    if let Some(target) = deploy_target(host) {
+        node = node.attr("deploy_target", target);
+    }
+    if let Some(role) = k3s_role(host) {
+        node = node.attr("k3s_role", role);
+    }
+    if let Some(init) = k3s_cluster_init(host) {
+        node = node.attr("k3s_cluster_init", init);
+    }
+    node
+}
+
+/// The files a host's module list names directly (not those reached only
+/// through another imported file, which carry their own `imports` edges).
+fn host_root_files(nix: &NixRepo, host: &HostFacts) -> Vec<String> {
+    let files: BTreeSet<&str> = host.imported_files.iter().map(String::as_str).collect();
+    let reached: BTreeSet<&str> = nix
+        .files
+        .iter()
+        .filter(|f| files.contains(f.path.as_str()))
+        .flat_map(|f| f.imports.iter().map(|i| i.target.as_str()))
+        .collect();
+    files
+        .iter()
+        .filter(|f| !reached.contains(*f))
+        .map(|f| f.to_string())
+        .collect()
+}
+
+/// How a k3s node joins its cluster.
+pub(crate) enum Join<'a> {
+    /// Not a joining k3s node (no k3s, or no `serverAddr`).
+    NotJoining,
+    /// `serverAddr` names this host.
+    Server(&'a HostFacts),
+    /// `serverAddr` names no known host: (the address, where it is written).
+    Unresolved(String, Option<Location>),
+    /// `serverAddr` could not be read statically.
+    Unknown,
+}
+
+/// Resolves a host's `services.k3s.serverAddr` (`https://HOST:6443`) to the
+/// host whose address, deploy target, hostName or name is `HOST`.
+pub(crate) fn k3s_join<'a>(nix: &'a NixRepo, host: &HostFacts) -> Join<'a> {
+    let Some((addr, location)) = server_addr(host) else {
+        return Join::NotJoining;
+    };
+    let Some(addr) = addr else {
+        return Join::Unknown;
+    };
+    if addr.trim().is_empty() {
+        return Join::NotJoining;
+    }
+    let wanted = server_host_part(&addr);
+    let found = nix
+        .hosts
+        .iter()
+        .filter(|h| h.name != host.name)
+        .find(|h| host_names(h).iter().any(|n| n == wanted));
+    match found {
+        Some(server) => Join::Server(server),
+        None => Join::Unresolved(addr, location),
+    }
+}
+
+/// `https://10.0.0.1:6443/` → `10.0.0.1`; `[fd00::1]:6443` → `fd00::1`.
+pub(crate) fn server_host_part(addr: &str) -> &str {
+    let rest = addr.split_once("://").map_or(addr, |(_, r)| r);
+    let rest = rest.split('/').next().unwrap_or(rest);
+    if let Some(v6) = rest.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    rest.rsplit_once(':').map_or(rest, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            rest
+        }
+    })
+}
+
+/// Every name a host answers to: addresses, deploy target, hostName, attribute name.
+fn host_names(host: &HostFacts) -> Vec<String> {
+    let mut names = host_addresses(host);
+    names.extend(deploy_target(host));
+    names.extend(hostname(host));
+    names.push(host.name.clone());
+    names
+}
+
+// --- Accessors: the only places that know the shape of `HostFacts`. ---
+
+fn deploy_tool(host: &HostFacts) -> &'static str {
+    host.deploy_tool()
+}
+
+fn deploy_target(host: &HostFacts) -> Option<String> {
+    host.target_host.value().cloned()
+}
+
+fn hostname(host: &HostFacts) -> Option<String> {
+    host.hostname.value().cloned()
+}
+
+fn host_addresses(host: &HostFacts) -> Vec<String> {
+    host.known_addresses()
+}
+
+fn k3s_role(host: &HostFacts) -> Option<String> {
+    host.k3s.as_ref().and_then(|k| k.role.value().cloned())
+}
+
+fn k3s_cluster_init(host: &HostFacts) -> Option<bool> {
+    host.k3s
+        .as_ref()
+        .and_then(|k| k.cluster_init.value().copied())
+}
+
+/// `serverAddr`: `None` when no module sets it, `Some((None, _))` when set
+/// but not statically known.
+fn server_addr(host: &HostFacts) -> Option<(Option<String>, Option<Location>)> {
+    let k3s = host.k3s.as_ref()?;
+    if k3s.server_addr.is_unset() {
+        return None;
+    }
+    Some((
+        k3s.server_addr.value().cloned(),
+        k3s.server_addr.location().cloned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_host_part;
+
+    #[test]
+    fn host_part_of_server_addresses() {
+        assert_eq!(
+            server_host_part("https://192.168.50.104:6443"),
+            "192.168.50.104"
+        );
+        assert_eq!(
+            server_host_part("https://k3s.home.arpa:6443/"),
+            "k3s.home.arpa"
+        );
+        assert_eq!(server_host_part("https://[fd00::1]:6443"), "fd00::1");
+        assert_eq!(server_host_part("10.0.0.1"), "10.0.0.1");
+    }
+}

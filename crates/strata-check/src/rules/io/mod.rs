@@ -1,0 +1,3 @@
+//! Rules about reading files at all.
+
+pub mod unreadable_file;

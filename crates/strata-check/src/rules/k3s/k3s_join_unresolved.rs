@@ -1,0 +1,73 @@
+//! `K3S001` k3s-join-unresolved: the rule, its documentation and its tests.
+
+use strata_core::{Code, Diagnostic, NodeId};
+
+use crate::assemble_nix::{Join, k3s_join, server_host_part};
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What
+    /// A k3s node's `services.k3s.serverAddr` (`https://HOST:6443`) names a
+    /// host that is none of the repository's hosts: no host has that address,
+    /// deploy target, `networking.hostName` or name.
+    ///
+    /// ## Why
+    /// A joining node can only register with a server that exists. A stale
+    /// address (the server was renumbered, or retired) leaves the node
+    /// retrying forever, and strata cannot order the deploy: the server it
+    /// joins must be deployed first.
+    ///
+    /// ## Example
+    /// ```nix
+    /// services.k3s = {
+    ///   role = "agent";
+    ///   serverAddr = "https://10.0.10.99:6443";   # the server is 10.0.10.11
+    /// };
+    /// ```
+    /// Point `serverAddr` at a server host of this repository (or at a
+    /// load-balanced address listed as that host's deploy target).
+    code: K3sJoinUnresolved,
+    check: Some(check),
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for host in &cx.nix.hosts {
+        if let Join::Unresolved(addr, location) = k3s_join(cx.nix, host) {
+            let wanted = server_host_part(&addr);
+            let mut diagnostic = Diagnostic::new(
+                Code::K3sJoinUnresolved,
+                format!("`serverAddr` of {} points at `{wanted}`, which is none of this repository's hosts", host.name),
+            )
+            .on(NodeId::host(&host.name))
+            .help("point `serverAddr` at the address of a k3s server host declared in this flake");
+            if let Some(location) = location {
+                diagnostic = diagnostic.at(location);
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+    use strata_core::Code;
+
+    #[test]
+    fn fires_at_the_stale_server_address() {
+        let analysis = analyze_fixture("k3s-join-unresolved");
+        assert_fires_at(&analysis, Code::K3sJoinUnresolved, &["flake.nix:38:24"]);
+    }
+
+    #[test]
+    fn silent_when_every_node_joins_a_known_server() {
+        let analysis = analyze_fixture("k3s-join-unresolved-clean");
+        assert_clean(&analysis, Code::K3sJoinUnresolved);
+        let joins: Vec<_> = analysis
+            .graph
+            .edges()
+            .filter(|e| e.kind == strata_core::EdgeKind::Joins)
+            .collect();
+        assert_eq!(joins.len(), 2, "rack-b and rack-c join rack-a");
+    }
+}

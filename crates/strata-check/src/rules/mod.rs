@@ -1,0 +1,123 @@
+//! Every rule, one file each, grouped by layer (`rules/<layer>/<rule>.rs`).
+//!
+//! A rule file holds its doc comment (What / Why / Example, printed by
+//! `strata explain`), its check, and its tests beside it. Some codes are
+//! found while parsing (a syntax error can only be seen by the parser): their
+//! rule file documents and tests them, and has no `check` of its own.
+//!
+//! **Invariant:** every [`Code`] has exactly one rule here (enforced by a test).
+
+use strata_core::{Code, Diagnostic, Graph};
+use strata_flux::FluxTree;
+use strata_nix::NixRepo;
+
+pub mod flux;
+pub mod io;
+pub mod k3s;
+pub mod nix;
+pub mod tool;
+pub mod yaml;
+
+/// What a check sees: the assembled graph and both layers as read.
+pub struct Context<'a> {
+    /// The unified graph.
+    pub graph: &'a Graph,
+    /// The Nix layer.
+    pub nix: &'a NixRepo,
+    /// The Flux layer.
+    pub flux: &'a FluxTree,
+}
+
+/// A check: reads the context and pushes findings.
+pub type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// A rule: its code, its documentation, and its check (none for codes the
+/// parsers report while reading).
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// The stable code.
+    pub code: Code,
+    /// Markdown documentation with `## What`, `## Why` and `## Example` sections.
+    pub doc: &'static str,
+    /// The check, or `None` when the parser reports this code itself.
+    pub check: Option<Check>,
+}
+
+impl Rule {
+    /// The documentation as `strata explain` prints it: a title line, then
+    /// the doc comment with its leading space removed from every line.
+    pub fn explain(&self) -> String {
+        let mut text = format!(
+            "{} ({}) — {} by default\n\n",
+            self.code.as_str(),
+            self.code.name(),
+            self.code.default_severity().as_str()
+        );
+        for line in self.doc.lines() {
+            text.push_str(line.strip_prefix(' ').unwrap_or(line));
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The rule documenting `code`.
+    pub fn for_code(code: Code) -> &'static Rule {
+        RULES.iter().find(|r| r.code == code).unwrap_or(&RULES[0])
+    }
+}
+
+/// Declares a rule: its doc comment becomes both rustdoc and the text
+/// `strata explain` prints, so the two can never drift apart.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])+ code: $code:ident, check: $check:expr $(,)?) => {
+        $(#[doc = $doc])+
+        pub const RULE: $crate::rules::Rule = $crate::rules::Rule {
+            code: strata_core::Code::$code,
+            doc: concat!($($doc, "\n"),+),
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in code-table order.
+pub const RULES: &[Rule] = &[
+    io::unreadable_file::RULE,
+    nix::nix_syntax_error::RULE,
+    nix::nix_import_missing::RULE,
+    nix::nix_eval_limit::RULE,
+    yaml::yaml_syntax_error::RULE,
+    yaml::yaml_not_an_object::RULE,
+    flux::depends_on_unresolved::RULE,
+    flux::depends_on_cycle::RULE,
+    flux::source_unresolved::RULE,
+    flux::kustomization_path_missing::RULE,
+    flux::kustomize_resource_missing::RULE,
+    k3s::k3s_join_unresolved::RULE,
+    tool::config_invalid::RULE,
+    tool::eval_fallback::RULE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_exactly_one_documented_rule() {
+        for code in Code::ALL {
+            let rules: Vec<_> = RULES.iter().filter(|r| r.code == *code).collect();
+            assert_eq!(rules.len(), 1, "{code} must have exactly one rule");
+            let doc = rules[0].doc;
+            for section in ["## What", "## Why", "## Example"] {
+                assert!(doc.contains(section), "{code} doc lacks {section}");
+            }
+        }
+        assert_eq!(RULES.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn explain_strips_the_doc_comment_indent() {
+        let text = Rule::for_code(Code::DependsOnCycle).explain();
+        assert!(text.starts_with("FLUX002 (depends-on-cycle) — error by default\n\n## What\n"));
+    }
+}

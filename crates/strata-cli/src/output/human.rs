@@ -1,0 +1,201 @@
+//! `lint --format human`: miette reports with source snippets, then a summary.
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use strata_check::Analysis;
+use strata_core::{Diagnostic, Severity, SourceFile};
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+pub fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Every finding of the analysis and a summary line.
+pub fn render(analysis: &Analysis, color: bool) -> String {
+    let mut out = render_diagnostics(analysis, &analysis.diagnostics, color);
+    let (errors, warnings, infos) = analysis.counts();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    out.push_str(&format!(
+        "{}: {}, {}, {} ({} nodes, {} edges)\n",
+        if errors > 0 { "failed" } else { "ok" },
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(infos, "info"),
+        analysis.graph.node_count(),
+        analysis.graph.edge_count(),
+    ));
+    out
+}
+
+/// The given findings as miette reports.
+pub fn render_diagnostics(analysis: &Analysis, diagnostics: &[Diagnostic], color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diagnostics {
+        let report = Report::new(analysis, d);
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!(
+                "{} {}: {}\n",
+                d.severity.as_str(),
+                d.code,
+                d.message
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A finding seen through miette's eyes.
+struct Report {
+    code: String,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    source: Option<FileSource>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl Report {
+    fn new(analysis: &Analysis, d: &Diagnostic) -> Report {
+        let source = d
+            .location
+            .as_ref()
+            .and_then(|l| analysis.sources.get(&l.file))
+            .map(|f| FileSource(Arc::clone(f)));
+        let mut labels = Vec::new();
+        if let Some(location) = &d.location {
+            labels.push(LabeledSpan::new_primary_with_span(
+                None,
+                to_source_span(location.span),
+            ));
+        }
+        let mut related = Vec::new();
+        for r in &d.related {
+            if Some(&r.location.file) == d.location.as_ref().map(|l| &l.file) {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    to_source_span(r.location.span),
+                ));
+            } else {
+                related.push(Report {
+                    code: String::new(),
+                    severity: Severity::Info,
+                    message: r.message.clone(),
+                    help: None,
+                    source: analysis
+                        .sources
+                        .get(&r.location.file)
+                        .map(|f| FileSource(Arc::clone(f))),
+                    labels: vec![LabeledSpan::new_primary_with_span(
+                        None,
+                        to_source_span(r.location.span),
+                    )],
+                    related: Vec::new(),
+                });
+            }
+        }
+        Report {
+            code: d.code.as_str().to_string(),
+            severity: d.severity,
+            message: d.message.clone(),
+            help: d.help.clone(),
+            source,
+            labels,
+            related,
+        }
+    }
+}
+
+fn to_source_span(span: strata_core::Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.len())
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (self.source.is_some() && !self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
+                as Box<dyn Iterator<Item = _>>
+        })
+    }
+}
+
+/// A repository file as miette source, named by its repository-relative path.
+struct FileSource(Arc<SourceFile>);
+
+impl SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .0
+            .text()
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.path().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}

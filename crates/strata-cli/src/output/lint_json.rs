@@ -1,0 +1,62 @@
+//! `lint --format json`, exactly as CONTRACT.md shows it.
+
+use serde_json::{Map, Value, json};
+use strata_check::Analysis;
+use strata_core::Diagnostic;
+
+use super::{resolve, resolve_diagnostic, to_json_text};
+
+/// The whole document.
+pub fn render(analysis: &Analysis) -> String {
+    let (errors, warnings, infos) = analysis.counts();
+    let diagnostics: Vec<Value> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| diagnostic(analysis, d))
+        .collect();
+    to_json_text(&json!({
+        "version": 1,
+        "diagnostics": diagnostics,
+        "summary": { "errors": errors, "warnings": warnings, "infos": infos },
+    }))
+}
+
+/// One finding; `node`, `help` and `related` only when the finding has them.
+pub fn diagnostic(analysis: &Analysis, d: &Diagnostic) -> Value {
+    let mut object = Map::new();
+    object.insert("code".into(), json!(d.code.as_str()));
+    object.insert("severity".into(), json!(d.severity.as_str()));
+    object.insert("message".into(), json!(d.message));
+    match resolve_diagnostic(analysis, d) {
+        Some(r) => {
+            object.insert("file".into(), json!(r.file));
+            object.insert("line".into(), json!(r.start.line));
+            object.insert("column".into(), json!(r.start.column));
+            object.insert("end_line".into(), json!(r.end.line));
+            object.insert("end_column".into(), json!(r.end.column));
+        }
+        None => {
+            for key in ["file", "line", "column", "end_line", "end_column"] {
+                object.insert(key.into(), Value::Null);
+            }
+        }
+    }
+    if let Some(node) = &d.node {
+        object.insert("node".into(), json!(node.as_str()));
+    }
+    if let Some(help) = &d.help {
+        object.insert("help".into(), json!(help));
+    }
+    if !d.related.is_empty() {
+        let related: Vec<Value> = d
+            .related
+            .iter()
+            .map(|r| {
+                let at = resolve(analysis, &r.location);
+                json!({ "file": at.file, "line": at.start.line, "column": at.start.column, "message": r.message })
+            })
+            .collect();
+        object.insert("related".into(), Value::Array(related));
+    }
+    Value::Object(object)
+}

@@ -1,0 +1,340 @@
+//! The `strata` binary against CONTRACT.md: exit codes, JSON shapes, and
+//! snapshots of what users see, on the example homelab and on fixtures.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(name)
+}
+
+fn strata(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("strata runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+fn root_arg() -> String {
+    repo_root().to_string_lossy().into_owned()
+}
+
+#[test]
+fn example_homelab_lints_clean() {
+    let out = strata(&["lint", &root_arg(), "--format", "json", "--eval", "static"]);
+    let report = json(&out);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["summary"]["errors"], 0, "{report:#}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn lint_json_matches_the_contract_shape() {
+    let out = strata(&[
+        "lint",
+        fixture("flux-depends-on-unresolved").to_str().unwrap(),
+        "--format",
+        "json",
+        "--eval",
+        "static",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an error finding exits 1");
+    let report = json(&out);
+    let first = &report["diagnostics"][0];
+    for key in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "node",
+        "help",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}: {first:#}");
+    }
+    assert_eq!(report["summary"]["errors"], 2);
+    insta::assert_snapshot!("lint_json_depends_on_unresolved", stdout(&out));
+}
+
+#[test]
+fn lint_human_shows_snippets_and_a_summary() {
+    let out = strata(&[
+        "lint",
+        fixture("flux-depends-on-cycle").to_str().unwrap(),
+        "--eval",
+        "static",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("lint_human_depends_on_cycle", stdout(&out));
+}
+
+#[test]
+fn lint_sarif_and_github_formats() {
+    let path = fixture("flux-source-unresolved");
+    let sarif = json(&strata(&[
+        "lint",
+        path.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--eval",
+        "static",
+    ]));
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["ruleId"], "FLUX003");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        26
+    );
+    let github = stdout(&strata(&[
+        "lint",
+        path.to_str().unwrap(),
+        "--format",
+        "github",
+        "--eval",
+        "static",
+    ]));
+    insta::assert_snapshot!("lint_github_source_unresolved", github);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let args = ["graph", &root_arg(), "--format", "json", "--eval", "static"];
+    assert_eq!(strata(&args).stdout, strata(&args).stdout);
+    let args = ["lint", &root_arg(), "--format", "json", "--eval", "static"];
+    assert_eq!(strata(&args).stdout, strata(&args).stdout);
+}
+
+#[test]
+fn graph_json_of_the_example() {
+    let out = strata(&["graph", &root_arg(), "--format", "json", "--eval", "static"]);
+    assert_eq!(out.status.code(), Some(0));
+    let graph = json(&out);
+    assert_eq!(graph["version"], 1);
+    let nodes = graph["nodes"].as_array().unwrap();
+    let ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "nodes sorted by id");
+    for id in [
+        "host/homelab-0",
+        "host/homelab-1",
+        "host/homelab-2",
+        "file/modules/k3s/default.nix",
+        "input/nixpkgs",
+        "Kustomization/flux-system/infrastructure-controllers",
+        "HelmRelease/cert-manager/cert-manager",
+        "Namespace/media",
+    ] {
+        assert!(ids.contains(&id), "missing node {id}");
+    }
+    let host = nodes.iter().find(|n| n["id"] == "host/homelab-0").unwrap();
+    assert_eq!(
+        (host["kind"].as_str(), host["name"].as_str()),
+        (Some("host"), Some("homelab-0"))
+    );
+    assert!(host["file"].is_string() && host["line"].as_u64().unwrap() >= 1);
+    let edges = graph["edges"].as_array().unwrap();
+    let has = |from: &str, to: &str, kind: &str| {
+        edges
+            .iter()
+            .any(|e| e["from"] == from && e["to"] == to && e["kind"] == kind)
+    };
+    assert!(has("host/homelab-1", "host/homelab-0", "joins"));
+    assert!(has("host/homelab-2", "host/homelab-0", "joins"));
+    assert!(has(
+        "Kustomization/flux-system/infrastructure-configs",
+        "Kustomization/flux-system/infrastructure-controllers",
+        "depends-on"
+    ));
+    assert!(has(
+        "Kustomization/flux-system/flux-system",
+        "Kustomization/flux-system/apps",
+        "contains"
+    ));
+    assert!(
+        has(
+            "HelmRelease/cert-manager/cert-manager",
+            "HelmRepository/cert-manager/jetstack",
+            "source"
+        ) || edges
+            .iter()
+            .any(|e| e["from"] == "HelmRelease/cert-manager/cert-manager" && e["kind"] == "source")
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e["from"] == "host/homelab-0" && e["kind"] == "imports")
+    );
+}
+
+#[test]
+fn graph_dot_and_mermaid() {
+    let dot = stdout(&strata(&[
+        "graph",
+        &root_arg(),
+        "--format",
+        "dot",
+        "--eval",
+        "static",
+    ]));
+    assert!(
+        dot.starts_with("digraph strata {")
+            && dot.contains("\"host/homelab-1\" -> \"host/homelab-0\" [label=\"joins\"]")
+    );
+    let mermaid = stdout(&strata(&[
+        "graph",
+        &root_arg(),
+        "--format",
+        "mermaid",
+        "--eval",
+        "static",
+    ]));
+    assert!(mermaid.starts_with("flowchart LR\n") && mermaid.contains("-->|joins|"));
+}
+
+#[test]
+fn plan_of_the_example_orders_hosts_then_flux() {
+    let out = strata(&["plan", &root_arg(), "--format", "json", "--eval", "static"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = json(&out);
+    assert_eq!(plan["version"], 1);
+    let waves = plan["waves"].as_array().unwrap();
+    let wave_of = |target: &str| {
+        waves
+            .iter()
+            .find(|w| {
+                w["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["target"] == target)
+            })
+            .map(|w| w["index"].as_u64().unwrap())
+            .unwrap_or_else(|| panic!("{target} not in plan"))
+    };
+    let wave0: Vec<&str> = waves[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        wave0,
+        ["host/homelab-0"],
+        "the cluster-init server is alone in wave 0"
+    );
+    assert!(wave_of("host/homelab-1") > 0 && wave_of("host/homelab-2") > 0);
+    let controllers = wave_of("Kustomization/flux-system/infrastructure-controllers");
+    let configs = wave_of("Kustomization/flux-system/infrastructure-configs");
+    let apps = wave_of("Kustomization/flux-system/apps");
+    assert!(wave_of("host/homelab-2") < controllers && controllers < configs && configs < apps);
+    let step0 = &waves[0]["steps"][0];
+    assert_eq!(step0["action"], "deploy-host");
+    assert_eq!(
+        step0["command"],
+        serde_json::json!(["colmena", "apply", "--on", "homelab-0", "switch"])
+    );
+    assert_eq!(
+        step0["reasons"][0],
+        "k3s cluster-init server: every other node joins it"
+    );
+    insta::assert_snapshot!("plan_json_example", stdout(&out));
+    let human = stdout(&strata(&["plan", &root_arg(), "--eval", "static"]));
+    insta::assert_snapshot!("plan_human_example", human);
+}
+
+#[test]
+fn plan_with_a_cycle_exits_1() {
+    let out = strata(&[
+        "plan",
+        fixture("flux-depends-on-cycle").to_str().unwrap(),
+        "--eval",
+        "static",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FLUX002"));
+}
+
+#[test]
+fn explain_prints_rule_docs_and_rejects_unknown_codes() {
+    let out = strata(&["explain", "FLUX001"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("FLUX001 (depends-on-unresolved)"));
+    for section in ["## What", "## Why", "## Example"] {
+        assert!(text.contains(section));
+    }
+    let all = stdout(&strata(&["explain", "all"]));
+    assert!(all.lines().count() >= 10);
+    let unknown = strata(&["explain", "NOPE999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
+}
+
+#[test]
+fn tool_failures_exit_2_with_one_line() {
+    let missing = strata(&["lint", "/nonexistent/strata-root"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&missing.stderr).lines().count(), 1);
+    let bad_format = strata(&["lint", "--format", "yaml"]);
+    assert_eq!(bad_format.status.code(), Some(2));
+}
+
+#[test]
+fn eval_nix_without_nix_exits_2_with_an_install_hint() {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["lint", &root_arg(), "--eval", "nix"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("apt-get install nix-bin"), "{stderr}");
+}
+
+#[test]
+fn eval_auto_falls_back_with_one_info() {
+    let out = strata(&[
+        "lint",
+        fixture("k3s-join-unresolved-clean").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    let infos: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "EVAL001")
+        .collect();
+    assert_eq!(infos.len(), 1);
+    assert_eq!(infos[0]["severity"], "info");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -1,0 +1,1822 @@
+//! A small, lazy, bounded evaluator for the Nix a homelab flake is written in.
+//!
+//! It follows Nix's semantics for what it supports (laziness, `rec`, `with`
+//! after lexical scope, attribute-path merging, formals with defaults) and
+//! turns everything else into [`Value::Unknown`] with a reason and a location,
+//! so a reader downstream can say "not known statically" instead of guessing.
+//!
+//! Everything lives in one arena per [`Evaluator`]: thunks and scopes are
+//! indices, so recursive environments (`rec`, `let`) need no reference cycles
+//! and are freed with the evaluator.
+//!
+//! Evaluation is bounded: every step counts against a budget and the depth of
+//! nested forcing is capped, so no input hangs or overflows the stack;
+//! re-entering a thunk being forced (`rec { a = a; }`) yields an unknown and a
+//! NIX003 finding.
+
+mod builtins;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rnix::SyntaxNode;
+use rnix::ast::{self, HasEntry};
+use strata_core::{
+    Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
+};
+
+pub use builtins::Prim;
+pub use value::{
+    AttrEntry, Attrs, Closure, InputRef, NixPath, NixString, PrimApp, SystemCall, ThunkId, Unknown,
+    UnknownKind, Value,
+};
+
+use crate::files::{ParsedFile, resolve_repo_path};
+use crate::syntax::{Part, ident_name, path_parts, span_of, string_parts, syn};
+
+/// How much work one evaluation phase may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Evaluation steps (expressions evaluated, thunks forced, items iterated).
+    pub max_steps: u64,
+    /// Nested evaluations at once; bounds Rust stack use.
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Generous for hand-written homelab flakes (the example needs a few
+        // thousand steps per host), small enough to stop a runaway quickly.
+        Limits {
+            max_steps: 2_000_000,
+            max_depth: 400,
+        }
+    }
+}
+
+/// An index into the evaluator's scope arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ScopeId(u32);
+
+/// An index into the evaluator's file table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileId(u32);
+
+enum ScopeKind {
+    /// The top of a file: only the global built-ins are visible.
+    Root,
+    /// `let`, `rec`, function arguments.
+    Vars(HashMap<String, ThunkId>),
+    /// `with e;`: consulted only after every lexical scope and the globals.
+    With(ThunkId),
+}
+
+struct Scope {
+    kind: ScopeKind,
+    parent: Option<ScopeId>,
+    file: FileId,
+}
+
+struct EvalFile {
+    path: String,
+    root: Option<ast::Expr>,
+    has_errors: bool,
+    root_scope: ScopeId,
+    value: Option<ThunkId>,
+}
+
+/// Work postponed until a thunk is forced.
+#[derive(Clone)]
+pub(crate) enum Deferred {
+    /// An expression in a scope.
+    Expr(ast::Expr, ScopeId),
+    /// A variable looked up in a scope (`inherit x;`).
+    Lookup(String, ScopeId, Option<Location>),
+    /// `from.key` (`inherit (from) key;`).
+    Select(ThunkId, String, Option<Location>),
+    /// `f a b …`.
+    Apply(Value, Vec<ThunkId>, Option<Location>),
+    /// The value of a file (`import`).
+    File(FileId),
+    /// A merged node of a host's module configuration.
+    Merge(Rc<crate::modules::MergeNode>),
+    /// The flake's `self`: its outputs plus `outPath`.
+    FlakeSelf(ThunkId),
+    /// A value that may not be forced yet (a host's `config` while its
+    /// `imports` are being collected); forcing gives an unknown and leaves the
+    /// thunk pending.
+    NotReady(String),
+}
+
+enum Slot {
+    Pending(Deferred),
+    Forcing(Option<Location>),
+    Done(Value),
+}
+
+/// The static evaluator. One per analysis; values are only meaningful with
+/// the evaluator that produced them.
+pub struct Evaluator<'t> {
+    tree: Option<&'t RepoTree>,
+    parsed: BTreeMap<String, ParsedFile>,
+    files: Vec<EvalFile>,
+    file_index: HashMap<String, FileId>,
+    slots: Vec<Slot>,
+    scopes: Vec<Scope>,
+    limits: Limits,
+    steps: u64,
+    depth: u32,
+    exhausted: bool,
+    diagnostics: Vec<Diagnostic>,
+    read_sources: Vec<Arc<SourceFile>>,
+    builtins_attrs: Option<ThunkId>,
+    lib_attrs: Option<ThunkId>,
+}
+
+impl<'t> Evaluator<'t> {
+    /// An evaluator over already-parsed files; other files of `tree` are read
+    /// and parsed when imported.
+    pub fn new(
+        tree: Option<&'t RepoTree>,
+        parsed: BTreeMap<String, ParsedFile>,
+        limits: Limits,
+    ) -> Self {
+        Evaluator {
+            tree,
+            parsed,
+            files: Vec::new(),
+            file_index: HashMap::new(),
+            slots: Vec::new(),
+            scopes: Vec::new(),
+            limits,
+            steps: 0,
+            depth: 0,
+            exhausted: false,
+            diagnostics: Vec::new(),
+            read_sources: Vec::new(),
+            builtins_attrs: None,
+            lib_attrs: None,
+        }
+    }
+
+    /// Findings made while evaluating (NIX003, and NIX001 for files first
+    /// read because something imported them).
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
+    }
+
+    /// Files read beyond the parsed set given to [`Evaluator::new`].
+    pub fn read_sources(&self) -> &[Arc<SourceFile>] {
+        &self.read_sources
+    }
+
+    /// Starts a new budget of steps (one per host, so one runaway host does
+    /// not starve the others).
+    pub fn reset_budget(&mut self) {
+        self.steps = 0;
+        self.exhausted = false;
+    }
+
+    // ----- arena -------------------------------------------------------------
+
+    pub(crate) fn alloc(&mut self, deferred: Deferred) -> ThunkId {
+        self.slots.push(Slot::Pending(deferred));
+        ThunkId((self.slots.len() - 1) as u32)
+    }
+
+    /// A thunk already holding `value`.
+    pub fn done(&mut self, value: Value) -> ThunkId {
+        self.slots.push(Slot::Done(value));
+        ThunkId((self.slots.len() - 1) as u32)
+    }
+
+    pub(crate) fn set_pending(&mut self, id: ThunkId, deferred: Deferred) {
+        if let Some(slot) = self.slots.get_mut(id.0 as usize) {
+            *slot = Slot::Pending(deferred);
+        }
+    }
+
+    fn new_scope(&mut self, kind: ScopeKind, parent: ScopeId) -> ScopeId {
+        let file = self.scope(parent).file;
+        self.scopes.push(Scope {
+            kind,
+            parent: Some(parent),
+            file,
+        });
+        ScopeId((self.scopes.len() - 1) as u32)
+    }
+
+    fn scope(&self, id: ScopeId) -> &Scope {
+        &self.scopes[id.0 as usize]
+    }
+
+    fn file_of(&self, scope: ScopeId) -> &EvalFile {
+        &self.files[self.scope(scope).file.0 as usize]
+    }
+
+    /// The location of a node of the file `scope` belongs to.
+    pub(crate) fn loc(&self, scope: ScopeId, node: &SyntaxNode) -> Option<Location> {
+        Some(Location::new(
+            self.file_of(scope).path.clone(),
+            crate::syntax::range_span(node.text_range()),
+        ))
+    }
+
+    fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
+        Some(Location::new(
+            self.file_of(scope).path.clone(),
+            span_of(node),
+        ))
+    }
+
+    // ----- budget --------------------------------------------------------------
+
+    /// Counts one step; false once the budget is spent.
+    pub(crate) fn tick(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            self.exhausted = true;
+        }
+        !self.exhausted
+    }
+
+    pub(crate) fn limit(&mut self, what: &str, location: Option<Location>) -> Value {
+        let reason = format!("static evaluation stopped: {what}");
+        if !self
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::NixEvalLimit && d.message.contains(what))
+        {
+            let mut diag = Diagnostic::new(Code::NixEvalLimit, reason.clone()).help(
+                "values computed past this point are reported as unknown; simplify the expression, or use `--eval nix`",
+            );
+            if let Some(l) = location.clone() {
+                diag = diag.at(l);
+            }
+            self.diagnostics.push(diag);
+        }
+        Value::unknown(UnknownKind::Limit, reason, location)
+    }
+
+    fn enter(&mut self, location: impl FnOnce(&Self) -> Option<Location>) -> Result<(), Value> {
+        if !self.tick() {
+            let loc = location(self);
+            return Err(self.limit(
+                &format!("more than {} evaluation steps", self.limits.max_steps),
+                loc,
+            ));
+        }
+        if self.depth >= self.limits.max_depth {
+            let loc = location(self);
+            return Err(self.limit(
+                &format!("nesting deeper than {} evaluations", self.limits.max_depth),
+                loc,
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    // ----- files -------------------------------------------------------------
+
+    /// The file table entry for a repository file, reading and parsing it on
+    /// first use; `None` if it does not exist.
+    pub(crate) fn file_id(&mut self, path: &str) -> Option<FileId> {
+        if let Some(id) = self.file_index.get(path) {
+            return Some(*id);
+        }
+        let parsed = match self.parsed.get(path) {
+            Some(p) => p.clone(),
+            None => {
+                let tree = self.tree?;
+                if !tree.is_file(path) {
+                    return None;
+                }
+                let (source, diag) = tree.read(path);
+                self.diagnostics.extend(diag);
+                let parsed = ParsedFile::parse(Arc::new(source));
+                self.diagnostics.extend(parsed.syntax_diagnostics());
+                self.read_sources.push(Arc::clone(parsed.source()));
+                self.parsed.insert(path.to_string(), parsed.clone());
+                parsed
+            }
+        };
+        Some(self.add_file(path, &parsed))
+    }
+
+    fn add_file(&mut self, path: &str, parsed: &ParsedFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.scopes.push(Scope {
+            kind: ScopeKind::Root,
+            parent: None,
+            file: id,
+        });
+        let root_scope = ScopeId((self.scopes.len() - 1) as u32);
+        self.files.push(EvalFile {
+            path: path.to_string(),
+            root: parsed.root().expr(),
+            has_errors: parsed.has_errors(),
+            root_scope,
+            value: None,
+        });
+        self.file_index.insert(path.to_string(), id);
+        id
+    }
+
+    /// The value of a repository file (as `import` gives it).
+    pub fn import_file(&mut self, path: &str, location: Option<Location>) -> Value {
+        let id = self.import_thunk(path, location);
+        self.force(id)
+    }
+
+    pub(crate) fn import_thunk(&mut self, path: &str, location: Option<Location>) -> ThunkId {
+        match self.file_id(path) {
+            Some(id) => {
+                if let Some(t) = self.files[id.0 as usize].value {
+                    return t;
+                }
+                let t = self.alloc(Deferred::File(id));
+                self.files[id.0 as usize].value = Some(t);
+                t
+            }
+            None => {
+                let v = Value::unknown(
+                    UnknownKind::Error,
+                    format!("`{path}` does not exist"),
+                    location,
+                );
+                self.done(v)
+            }
+        }
+    }
+
+    /// Whether a repository path exists (for `builtins.pathExists`).
+    pub(crate) fn path_exists(&self, path: &str) -> Option<bool> {
+        self.tree.map(|t| t.exists(path))
+    }
+
+    pub(crate) fn resolve_file(&self, path: &str) -> Result<String, String> {
+        match self.tree {
+            Some(tree) => resolve_repo_path(tree, path),
+            None if self.parsed.contains_key(path) => Ok(path.to_string()),
+            None => {
+                let default = format!("{path}/default.nix");
+                if self.parsed.contains_key(&default) {
+                    Ok(default)
+                } else {
+                    Err(format!("`{path}` does not exist"))
+                }
+            }
+        }
+    }
+
+    // ----- forcing -------------------------------------------------------------
+
+    /// Evaluates a thunk to weak head normal form (cached).
+    pub fn force(&mut self, id: ThunkId) -> Value {
+        let index = id.0 as usize;
+        let Some(slot) = self.slots.get_mut(index) else {
+            return Value::unknown(UnknownKind::Error, "internal: dangling thunk", None);
+        };
+        match slot {
+            Slot::Done(v) => return v.clone(),
+            Slot::Forcing(loc) => {
+                let loc = loc.clone();
+                return self.recursion(loc);
+            }
+            Slot::Pending(Deferred::NotReady(reason)) => {
+                return Value::unknown(UnknownKind::Unsupported, reason.clone(), None);
+            }
+            Slot::Pending(_) => {}
+        }
+        let Slot::Pending(deferred) =
+            std::mem::replace(&mut self.slots[index], Slot::Forcing(None))
+        else {
+            return Value::unknown(UnknownKind::Error, "internal: thunk state", None);
+        };
+        let loc = self.deferred_location(&deferred);
+        self.slots[index] = Slot::Forcing(loc.clone());
+        let value = match self.enter(|_| loc.clone()) {
+            Err(v) => v,
+            Ok(()) => {
+                let v = self.run(deferred);
+                self.depth -= 1;
+                v
+            }
+        };
+        self.slots[index] = Slot::Done(value.clone());
+        value
+    }
+
+    fn recursion(&mut self, location: Option<Location>) -> Value {
+        let reason = "infinite recursion: the value depends on itself".to_string();
+        let mut diag = Diagnostic::new(
+            Code::NixEvalLimit,
+            format!("static evaluation stopped: {reason}"),
+        )
+        .help("a value that refers to itself (`rec { a = a; }`) never evaluates; break the cycle");
+        if let Some(l) = location.clone() {
+            diag = diag.at(l);
+        }
+        if !self.diagnostics.contains(&diag) {
+            self.diagnostics.push(diag);
+        }
+        Value::unknown(UnknownKind::Limit, reason, location)
+    }
+
+    fn deferred_location(&self, deferred: &Deferred) -> Option<Location> {
+        match deferred {
+            Deferred::Expr(e, scope) => self.loc(*scope, syn(e)),
+            Deferred::Lookup(_, _, l) | Deferred::Select(_, _, l) | Deferred::Apply(_, _, l) => {
+                l.clone()
+            }
+            Deferred::File(id) => Some(Location::new(
+                self.files[id.0 as usize].path.clone(),
+                Span::at(0),
+            )),
+            Deferred::Merge(_) | Deferred::FlakeSelf(_) | Deferred::NotReady(_) => None,
+        }
+    }
+
+    fn run(&mut self, deferred: Deferred) -> Value {
+        match deferred {
+            Deferred::Expr(e, scope) => self.eval(&e, scope),
+            Deferred::Lookup(name, scope, loc) => self.lookup(&name, scope, loc),
+            Deferred::Select(from, key, loc) => {
+                let v = self.force(from);
+                self.select(v, &key, loc)
+            }
+            Deferred::Apply(f, args, loc) => self.apply_all(f, &args, loc),
+            Deferred::File(id) => {
+                let file = &self.files[id.0 as usize];
+                let loc = Some(Location::new(file.path.clone(), Span::at(0)));
+                if file.has_errors {
+                    let reason = format!("`{}` has syntax errors", file.path);
+                    return Value::unknown(UnknownKind::Error, reason, loc);
+                }
+                match file.root.clone() {
+                    Some(e) => {
+                        let scope = file.root_scope;
+                        self.eval(&e, scope)
+                    }
+                    None => {
+                        Value::unknown(UnknownKind::Error, format!("`{}` is empty", file.path), loc)
+                    }
+                }
+            }
+            Deferred::Merge(node) => self.merge(&node),
+            Deferred::FlakeSelf(outputs) => match self.force(outputs) {
+                Value::Attrs(a) => {
+                    let mut attrs = (*a).clone();
+                    let root = Value::Path(Rc::new(NixPath {
+                        path: String::new(),
+                        in_repo: true,
+                        location: None,
+                    }));
+                    let root = self.done(root);
+                    attrs.entries.insert(
+                        "outPath".to_string(),
+                        AttrEntry {
+                            value: root,
+                            location: None,
+                        },
+                    );
+                    Value::Attrs(Rc::new(attrs))
+                }
+                other => other,
+            },
+            Deferred::NotReady(reason) => Value::unknown(UnknownKind::Unsupported, reason, None),
+        }
+    }
+
+    /// Forces a value completely (lists and sets included), bounded by the
+    /// budget; used by readers that need whole structures.
+    pub fn force_deep(&mut self, id: ThunkId, max_depth: usize) -> Value {
+        let v = self.force(id);
+        if max_depth > 0 {
+            match &v {
+                Value::List(items) => {
+                    for item in items.iter() {
+                        self.force_deep(*item, max_depth - 1);
+                    }
+                }
+                Value::Attrs(a) => {
+                    for entry in a.entries.values() {
+                        self.force_deep(entry.value, max_depth - 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    // ----- expressions -------------------------------------------------------
+
+    /// Evaluates an expression in a scope.
+    pub(crate) fn eval(&mut self, expr: &ast::Expr, scope: ScopeId) -> Value {
+        if let Err(v) = self.enter(|ev| ev.loc(scope, syn(expr))) {
+            return v;
+        }
+        let v = self.eval_inner(expr, scope);
+        self.depth -= 1;
+        v
+    }
+
+    fn thunk(
+        &mut self,
+        expr: Option<ast::Expr>,
+        scope: ScopeId,
+        missing_at: &SyntaxNode,
+    ) -> ThunkId {
+        match expr {
+            Some(e) => self.alloc(Deferred::Expr(e, scope)),
+            None => {
+                let v = self.syntax_unknown(scope, missing_at);
+                self.done(v)
+            }
+        }
+    }
+
+    fn syntax_unknown(&self, scope: ScopeId, node: &SyntaxNode) -> Value {
+        Value::unknown(
+            UnknownKind::Error,
+            "incomplete expression (syntax error)",
+            self.loc(scope, node),
+        )
+    }
+
+    fn eval_opt(&mut self, expr: Option<ast::Expr>, scope: ScopeId, parent: &SyntaxNode) -> Value {
+        match expr {
+            Some(e) => self.eval(&e, scope),
+            None => self.syntax_unknown(scope, parent),
+        }
+    }
+
+    fn eval_inner(&mut self, expr: &ast::Expr, scope: ScopeId) -> Value {
+        let node = syn(expr).clone();
+        match expr {
+            ast::Expr::Literal(lit) => self.eval_literal(lit, scope),
+            ast::Expr::Str(s) => self.eval_string(s, scope),
+            ast::Expr::PathAbs(_)
+            | ast::Expr::PathRel(_)
+            | ast::Expr::PathHome(_)
+            | ast::Expr::PathSearch(_) => self.eval_path(expr, scope),
+            ast::Expr::Ident(i) => match ident_name(i) {
+                Some(name) => self.lookup(&name, scope, self.loc(scope, &node)),
+                None => self.syntax_unknown(scope, &node),
+            },
+            ast::Expr::Paren(p) => self.eval_opt(p.expr(), scope, &node),
+            ast::Expr::Root(r) => self.eval_opt(r.expr(), scope, &node),
+            ast::Expr::List(list) => {
+                let items: Vec<ThunkId> = list
+                    .items()
+                    .map(|e| self.alloc(Deferred::Expr(e, scope)))
+                    .collect();
+                Value::List(Rc::new(items))
+            }
+            ast::Expr::AttrSet(set) => {
+                if set.rec_token().is_some() {
+                    let inner = self.new_scope(ScopeKind::Vars(HashMap::new()), scope);
+                    let entries = self.build_entries(set, inner, scope);
+                    self.bind_scope(inner, &entries);
+                    Value::Attrs(Rc::new(Attrs {
+                        entries,
+                        fallback: None,
+                    }))
+                } else {
+                    let entries = self.build_entries(set, scope, scope);
+                    Value::Attrs(Rc::new(Attrs {
+                        entries,
+                        fallback: None,
+                    }))
+                }
+            }
+            ast::Expr::LetIn(let_in) => {
+                let inner = self.new_scope(ScopeKind::Vars(HashMap::new()), scope);
+                let entries = self.build_entries(let_in, inner, scope);
+                self.bind_scope(inner, &entries);
+                self.eval_opt(let_in.body(), inner, &node)
+            }
+            ast::Expr::LegacyLet(legacy) => {
+                let inner = self.new_scope(ScopeKind::Vars(HashMap::new()), scope);
+                let entries = self.build_entries(legacy, inner, scope);
+                self.bind_scope(inner, &entries);
+                match entries.get("body") {
+                    Some(e) => self.force(e.value),
+                    None => Value::unknown(
+                        UnknownKind::Error,
+                        "`let { … }` without `body`",
+                        self.loc(scope, &node),
+                    ),
+                }
+            }
+            ast::Expr::With(with) => {
+                let ns = self.thunk(with.namespace(), scope, &node);
+                let inner = self.new_scope(ScopeKind::With(ns), scope);
+                self.eval_opt(with.body(), inner, &node)
+            }
+            ast::Expr::Lambda(lambda) => Value::Lambda(Rc::new(Closure {
+                param: lambda.param(),
+                body: lambda.body(),
+                scope,
+                location: self.loc(scope, &node),
+            })),
+            ast::Expr::Apply(apply) => {
+                let f = self.eval_opt(apply.lambda(), scope, &node);
+                let arg = self.thunk(apply.argument(), scope, &node);
+                self.apply(f, arg, self.loc(scope, &node))
+            }
+            ast::Expr::Select(select) => self.eval_select(select, scope),
+            ast::Expr::HasAttr(has) => self.eval_has_attr(has, scope),
+            ast::Expr::IfElse(if_else) => {
+                let cond = self.eval_opt(if_else.condition(), scope, &node);
+                match cond {
+                    Value::Bool(true) => self.eval_opt(if_else.body(), scope, &node),
+                    Value::Bool(false) => self.eval_opt(if_else.else_body(), scope, &node),
+                    Value::Unknown(u) => Value::Unknown(u),
+                    other => self.type_error("a condition", "bool", &other, self.loc(scope, &node)),
+                }
+            }
+            ast::Expr::Assert(assert) => {
+                let cond = self.eval_opt(assert.condition(), scope, &node);
+                match cond {
+                    Value::Bool(false) => Value::unknown(
+                        UnknownKind::Error,
+                        "assertion failed",
+                        self.loc(scope, &node),
+                    ),
+                    // An unknown condition does not stop reading the body:
+                    // real Nix either fails here or returns exactly the body.
+                    _ => self.eval_opt(assert.body(), scope, &node),
+                }
+            }
+            ast::Expr::UnaryOp(op) => {
+                let v = self.eval_opt(op.expr(), scope, &node);
+                let loc = self.loc(scope, &node);
+                match (op.operator(), v) {
+                    (_, Value::Unknown(u)) => Value::Unknown(u),
+                    (Some(ast::UnaryOpKind::Invert), Value::Bool(b)) => Value::Bool(!b),
+                    (Some(ast::UnaryOpKind::Negate), Value::Int(i)) => match i.checked_neg() {
+                        Some(n) => Value::Int(n),
+                        None => Value::unknown(UnknownKind::Error, "integer overflow", loc),
+                    },
+                    (Some(ast::UnaryOpKind::Negate), Value::Float(f)) => Value::Float(-f),
+                    (_, other) => {
+                        self.type_error("a unary operator", "bool or number", &other, loc)
+                    }
+                }
+            }
+            ast::Expr::BinOp(op) => self.eval_binop(op, scope),
+            ast::Expr::CurPos(_) => Value::unknown(
+                UnknownKind::Unsupported,
+                "`__curPos` is not supported",
+                self.loc(scope, &node),
+            ),
+            ast::Expr::Error(_) => self.syntax_unknown(scope, &node),
+        }
+    }
+
+    pub(crate) fn type_error(
+        &self,
+        what: &str,
+        expected: &str,
+        got: &Value,
+        loc: Option<Location>,
+    ) -> Value {
+        if let Value::Unknown(u) = got {
+            return Value::Unknown(Rc::clone(u));
+        }
+        Value::unknown(
+            UnknownKind::Error,
+            format!("{what} expects a {expected}, got a {}", got.type_name()),
+            loc,
+        )
+    }
+
+    fn eval_literal(&mut self, lit: &ast::Literal, scope: ScopeId) -> Value {
+        let loc = self.loc_of(scope, lit);
+        for token in syn(lit)
+            .children_with_tokens()
+            .filter_map(rnix::NodeOrToken::into_token)
+        {
+            match token.kind() {
+                rnix::SyntaxKind::TOKEN_INTEGER => {
+                    return match token.text().parse::<i64>() {
+                        Ok(i) => Value::Int(i),
+                        Err(_) => {
+                            Value::unknown(UnknownKind::Error, "integer literal out of range", loc)
+                        }
+                    };
+                }
+                rnix::SyntaxKind::TOKEN_FLOAT => {
+                    return match token.text().parse::<f64>() {
+                        Ok(f) => Value::Float(f),
+                        Err(_) => Value::unknown(UnknownKind::Error, "invalid float literal", loc),
+                    };
+                }
+                rnix::SyntaxKind::TOKEN_URI => return Value::string(token.text(), loc),
+                _ => {}
+            }
+        }
+        Value::unknown(UnknownKind::Error, "invalid literal", loc)
+    }
+
+    fn eval_string(&mut self, s: &ast::Str, scope: ScopeId) -> Value {
+        let loc = self.loc_of(scope, s);
+        let Some(parts) = string_parts(s) else {
+            return Value::unknown(UnknownKind::Error, "malformed string (syntax error)", loc);
+        };
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                Part::Lit(l) => text.push_str(&l),
+                Part::Interp(None) => return self.syntax_unknown(scope, syn(s)),
+                Part::Interp(Some(e)) => {
+                    let v = self.eval(&e, scope);
+                    match self.coerce_to_string(v, false, self.loc(scope, syn(&e))) {
+                        Ok(piece) => text.push_str(&piece),
+                        Err(u) => return Value::Unknown(u),
+                    }
+                }
+            }
+        }
+        Value::string(text, loc)
+    }
+
+    /// Nix's string coercion (`"${x}"` when `to_string` is false,
+    /// `toString x` when true).
+    pub(crate) fn coerce_to_string(
+        &mut self,
+        v: Value,
+        to_string: bool,
+        loc: Option<Location>,
+    ) -> Result<String, Rc<Unknown>> {
+        if let Err(v) = self.enter(|_| loc.clone()) {
+            return Err(v.as_unknown().cloned().unwrap_or_else(|| {
+                Rc::new(Unknown {
+                    kind: UnknownKind::Limit,
+                    reason: "evaluation limit".into(),
+                    location: None,
+                })
+            }));
+        }
+        let r = self.coerce_inner(v, to_string, loc);
+        self.depth -= 1;
+        r
+    }
+
+    fn coerce_inner(
+        &mut self,
+        v: Value,
+        to_string: bool,
+        loc: Option<Location>,
+    ) -> Result<String, Rc<Unknown>> {
+        let err = |kind: UnknownKind, reason: String, loc: Option<Location>| {
+            Rc::new(Unknown {
+                kind,
+                reason,
+                location: loc,
+            })
+        };
+        match v {
+            Value::String(s) => Ok(s.text.clone()),
+            Value::Unknown(u) => Err(u),
+            Value::Path(_) => Err(err(
+                UnknownKind::Opaque,
+                "a path in a string is copied to the Nix store; its store path is not known statically".into(),
+                loc,
+            )),
+            Value::Input(i) => Err(err(
+                UnknownKind::Opaque,
+                format!("`{}` comes from a flake input and is not evaluated statically", i.display()),
+                loc,
+            )),
+            Value::Attrs(a) => {
+                if let Some(f) = a.get("__toString").map(|e| e.value) {
+                    let f = self.force(f);
+                    let me = self.done(Value::Attrs(Rc::clone(&a)));
+                    let r = self.apply(f, me, loc.clone());
+                    return self.coerce_to_string(r, to_string, loc);
+                }
+                if let Some(out) = a.get("outPath").map(|e| e.value) {
+                    let out = self.force(out);
+                    return self.coerce_to_string(out, to_string, loc);
+                }
+                Err(err(UnknownKind::Error, "cannot coerce a set to a string".into(), loc))
+            }
+            Value::Int(i) if to_string => Ok(i.to_string()),
+            Value::Float(f) if to_string => Ok(format!("{f:.6}")),
+            Value::Bool(b) if to_string => Ok(if b { "1".into() } else { String::new() }),
+            Value::Null if to_string => Ok(String::new()),
+            Value::List(items) if to_string => {
+                let mut parts = Vec::new();
+                for item in items.iter() {
+                    let v = self.force(*item);
+                    parts.push(self.coerce_to_string(v, true, loc.clone())?);
+                }
+                Ok(parts.join(" "))
+            }
+            other => Err(err(UnknownKind::Error, format!("cannot coerce a {} to a string", other.type_name()), loc)),
+        }
+    }
+
+    fn eval_path(&mut self, expr: &ast::Expr, scope: ScopeId) -> Value {
+        let node = syn(expr).clone();
+        let loc = self.loc(scope, &node);
+        let Some(parts) = path_parts(&node) else {
+            return Value::unknown(UnknownKind::Error, "malformed path (syntax error)", loc);
+        };
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                Part::Lit(l) => text.push_str(&l),
+                Part::Interp(None) => return self.syntax_unknown(scope, &node),
+                Part::Interp(Some(e)) => {
+                    let v = self.eval(&e, scope);
+                    match self.coerce_to_string(v, false, loc.clone()) {
+                        Ok(s) => text.push_str(&s),
+                        Err(u) => return Value::Unknown(u),
+                    }
+                }
+            }
+        }
+        match expr {
+            ast::Expr::PathRel(_) => {
+                let dir = parent_dir(&self.file_of(scope).path).to_string();
+                match join_relative(&dir, &text) {
+                    Some(path) => Value::Path(Rc::new(NixPath {
+                        path,
+                        in_repo: true,
+                        location: loc,
+                    })),
+                    None => Value::unknown(
+                        UnknownKind::Opaque,
+                        "a path that leaves the repository is not read statically",
+                        loc,
+                    ),
+                }
+            }
+            ast::Expr::PathAbs(_) => Value::Path(Rc::new(NixPath {
+                path: text,
+                in_repo: false,
+                location: loc,
+            })),
+            ast::Expr::PathSearch(_) => Value::unknown(
+                UnknownKind::Opaque,
+                "search paths (`<nixpkgs>`) depend on NIX_PATH and are not read statically",
+                loc,
+            ),
+            _ => Value::unknown(
+                UnknownKind::Opaque,
+                "home-relative paths are not read statically",
+                loc,
+            ),
+        }
+    }
+
+    // ----- variables -----------------------------------------------------------
+
+    fn bind_scope(&mut self, scope: ScopeId, entries: &BTreeMap<String, AttrEntry>) {
+        let vars: HashMap<String, ThunkId> =
+            entries.iter().map(|(k, e)| (k.clone(), e.value)).collect();
+        if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
+            s.kind = ScopeKind::Vars(vars);
+        }
+    }
+
+    /// Looks a variable up: lexical scopes, then the global built-ins, then
+    /// the `with` scopes innermost first (Nix's order).
+    pub(crate) fn lookup(&mut self, name: &str, scope: ScopeId, loc: Option<Location>) -> Value {
+        let mut withs = Vec::new();
+        let mut cursor = Some(scope);
+        while let Some(id) = cursor {
+            let s = self.scope(id);
+            match &s.kind {
+                ScopeKind::Vars(vars) => {
+                    if let Some(t) = vars.get(name) {
+                        let t = *t;
+                        return self.force(t);
+                    }
+                }
+                ScopeKind::With(ns) => withs.push(*ns),
+                ScopeKind::Root => {}
+            }
+            cursor = s.parent;
+        }
+        if let Some(v) = self.global(name) {
+            return v;
+        }
+        for ns in withs {
+            match self.force(ns) {
+                Value::Attrs(a) => {
+                    if let Some(e) = a.get(name) {
+                        let t = e.value;
+                        return self.force(t);
+                    }
+                    if let Some(f) = &a.fallback {
+                        return Value::unknown(f.kind, format!("`{name}`: {}", f.reason), loc);
+                    }
+                }
+                input @ Value::Input(_) => return self.select(input, name, loc),
+                Value::Unknown(u) => {
+                    return Value::unknown(
+                        u.kind,
+                        format!("`{name}` may come from a `with` scope: {}", u.reason),
+                        loc,
+                    );
+                }
+                _ => {}
+            }
+        }
+        Value::unknown(
+            UnknownKind::Error,
+            format!("undefined variable `{name}`"),
+            loc,
+        )
+    }
+
+    // ----- attribute sets ------------------------------------------------------
+
+    /// The name of an attribute in an attrpath, evaluated in `scope`; `None`
+    /// when it is not a known string (or is `null`, which Nix skips).
+    fn attr_name(&mut self, attr: &ast::Attr, scope: ScopeId) -> Result<String, Value> {
+        match attr {
+            ast::Attr::Ident(i) => ident_name(i).ok_or_else(|| self.syntax_unknown(scope, syn(i))),
+            ast::Attr::Str(s) => match self.eval_string(s, scope) {
+                Value::String(s) => Ok(s.text.clone()),
+                other => Err(other),
+            },
+            ast::Attr::Dynamic(d) => {
+                let v = self.eval_opt(d.expr(), scope, syn(d));
+                let loc = self.loc_of(scope, d);
+                match v {
+                    Value::String(s) => Ok(s.text.clone()),
+                    Value::Null => Err(Value::Null),
+                    other => match self.coerce_to_string(other, false, loc) {
+                        Ok(s) => Ok(s),
+                        Err(u) => Err(Value::Unknown(u)),
+                    },
+                }
+            }
+        }
+    }
+
+    /// Builds the attributes of a set or `let`: values and dynamic names are
+    /// evaluated in `value_scope` (the set itself for `rec` and `let`, as Nix
+    /// does), `inherit x;` in `inherit_scope` (always the enclosing scope).
+    fn build_entries<N: HasEntry>(
+        &mut self,
+        node: &N,
+        value_scope: ScopeId,
+        inherit_scope: ScopeId,
+    ) -> BTreeMap<String, AttrEntry> {
+        let mut pending: BTreeMap<String, PendingAttr> = BTreeMap::new();
+        self.collect_entries(node, value_scope, inherit_scope, &mut pending);
+        self.finalize(pending)
+    }
+
+    fn collect_entries<N: HasEntry>(
+        &mut self,
+        node: &N,
+        value_scope: ScopeId,
+        inherit_scope: ScopeId,
+        pending: &mut BTreeMap<String, PendingAttr>,
+    ) {
+        for entry in node.entries() {
+            if !self.tick() {
+                return;
+            }
+            match entry {
+                ast::Entry::Inherit(inherit) => {
+                    let from = inherit.from().map(|f| {
+                        let n = syn(&f).clone();
+                        self.thunk(f.expr(), value_scope, &n)
+                    });
+                    for attr in inherit.attrs() {
+                        let loc = self.loc(value_scope, syn(&attr));
+                        let name = match &attr {
+                            ast::Attr::Ident(i) => ident_name(i),
+                            ast::Attr::Str(s) => crate::syntax::static_string(s),
+                            ast::Attr::Dynamic(_) => None,
+                        };
+                        let Some(name) = name else { continue };
+                        let thunk = match from {
+                            Some(f) => self.alloc(Deferred::Select(f, name.clone(), loc.clone())),
+                            None => self.alloc(Deferred::Lookup(
+                                name.clone(),
+                                inherit_scope,
+                                loc.clone(),
+                            )),
+                        };
+                        pending.entry(name).or_insert(PendingAttr::Leaf {
+                            thunk,
+                            loc,
+                            literal: None,
+                        });
+                    }
+                }
+                ast::Entry::AttrpathValue(apv) => {
+                    let Some(path) = apv.attrpath() else { continue };
+                    let mut keys = Vec::new();
+                    let mut skip = false;
+                    for attr in path.attrs() {
+                        let loc = self.loc(value_scope, syn(&attr));
+                        match self.attr_name(&attr, value_scope) {
+                            Ok(k) => keys.push((k, loc)),
+                            // An unknown (or `null`) dynamic name: the entry
+                            // cannot be placed, and Nix drops `null` names.
+                            Err(_) => {
+                                skip = true;
+                                break;
+                            }
+                        }
+                    }
+                    let Some(value) = apv.value() else { continue };
+                    // Merging recurses once per key: bound absurd paths.
+                    if skip || keys.is_empty() || keys.len() > 256 {
+                        continue;
+                    }
+                    self.insert_pending(pending, &keys, value, value_scope);
+                }
+            }
+        }
+    }
+
+    fn leaf(&mut self, value: ast::Expr, scope: ScopeId, loc: Option<Location>) -> PendingAttr {
+        let literal = match &value {
+            ast::Expr::AttrSet(set) if set.rec_token().is_none() => Some((set.clone(), scope)),
+            _ => None,
+        };
+        let thunk = self.alloc(Deferred::Expr(value, scope));
+        PendingAttr::Leaf {
+            thunk,
+            loc,
+            literal,
+        }
+    }
+
+    /// `a.b.c = v` merges into sibling definitions of `a` and `a.b`, as Nix does
+    /// for attribute paths and for literal sets defined under the same name.
+    fn insert_pending(
+        &mut self,
+        map: &mut BTreeMap<String, PendingAttr>,
+        keys: &[(String, Option<Location>)],
+        value: ast::Expr,
+        scope: ScopeId,
+    ) {
+        let Some(((key, loc), rest)) = keys.split_first() else {
+            return;
+        };
+        if !map.contains_key(key) {
+            let fresh = if rest.is_empty() {
+                self.leaf(value, scope, loc.clone())
+            } else {
+                let mut children = BTreeMap::new();
+                self.insert_pending(&mut children, rest, value, scope);
+                PendingAttr::Node {
+                    children,
+                    loc: loc.clone(),
+                }
+            };
+            map.insert(key.clone(), fresh);
+            return;
+        }
+        // The name exists: merge when both sides are (literal) sets; a real
+        // duplicate is a Nix error, and the first definition is kept.
+        let existing = map.remove(key);
+        let mut node = match existing {
+            Some(PendingAttr::Leaf {
+                literal: Some((set, set_scope)),
+                loc: first_loc,
+                ..
+            }) => {
+                let mut children = BTreeMap::new();
+                self.collect_entries(&set, set_scope, set_scope, &mut children);
+                PendingAttr::Node {
+                    children,
+                    loc: first_loc,
+                }
+            }
+            Some(other) => other,
+            None => return,
+        };
+        if let PendingAttr::Node { children, .. } = &mut node {
+            if rest.is_empty() {
+                if let ast::Expr::AttrSet(set) = &value
+                    && set.rec_token().is_none()
+                {
+                    self.collect_entries(set, scope, scope, children);
+                }
+            } else {
+                self.insert_pending(children, rest, value, scope);
+            }
+        }
+        map.insert(key.clone(), node);
+    }
+
+    fn finalize(&mut self, pending: BTreeMap<String, PendingAttr>) -> BTreeMap<String, AttrEntry> {
+        let mut out = BTreeMap::new();
+        for (k, p) in pending {
+            let entry = match p {
+                PendingAttr::Leaf { thunk, loc, .. } => AttrEntry {
+                    value: thunk,
+                    location: loc,
+                },
+                PendingAttr::Node { children, loc } => {
+                    let entries = self.finalize(children);
+                    let value = self.done(Value::Attrs(Rc::new(Attrs {
+                        entries,
+                        fallback: None,
+                    })));
+                    AttrEntry {
+                        value,
+                        location: loc,
+                    }
+                }
+            };
+            out.insert(k, entry);
+        }
+        out
+    }
+
+    fn eval_select(&mut self, select: &ast::Select, scope: ScopeId) -> Value {
+        let node = syn(select).clone();
+        let mut current = self.eval_opt(select.expr(), scope, &node);
+        let default = select.default_expr();
+        let attrs: Vec<ast::Attr> = select
+            .attrpath()
+            .map(|p| p.attrs().collect())
+            .unwrap_or_default();
+        for attr in attrs {
+            if let Value::Unknown(_) = current {
+                return current;
+            }
+            let loc = self.loc(scope, syn(&attr));
+            let key = match self.attr_name(&attr, scope) {
+                Ok(k) => k,
+                Err(Value::Unknown(u)) => return Value::Unknown(u),
+                Err(_) => {
+                    return Value::unknown(
+                        UnknownKind::Error,
+                        "attribute name is not a string",
+                        loc,
+                    );
+                }
+            };
+            let missing = match &current {
+                Value::Attrs(a) => !a.entries.contains_key(&key) && a.fallback.is_none(),
+                Value::Input(_) | Value::NixosSystem(_) | Value::Hive(_) => false,
+                // `x.a or d` on a non-set gives `d`.
+                _ => true,
+            };
+            if missing && let Some(d) = &default {
+                return self.eval(d, scope);
+            }
+            current = self.select(current, &key, loc);
+        }
+        current
+    }
+
+    /// `v.key`.
+    pub fn select(&mut self, v: Value, key: &str, loc: Option<Location>) -> Value {
+        match v {
+            Value::Attrs(a) => match a.get(key) {
+                Some(e) => {
+                    let t = e.value;
+                    self.force(t)
+                }
+                None => match &a.fallback {
+                    Some(f) => Value::unknown(
+                        f.kind,
+                        format!("`{key}`: {}", f.reason),
+                        loc.or(f.location.clone()),
+                    ),
+                    None => Value::unknown(
+                        UnknownKind::Error,
+                        format!("attribute `{key}` missing"),
+                        loc,
+                    ),
+                },
+            },
+            Value::Input(i) => {
+                if i.path.len() == 1 && i.path[0] == "lib" {
+                    let lib = self.lib();
+                    return self.select(lib, key, loc);
+                }
+                let mut path = i.path.clone();
+                path.push(key.to_string());
+                Value::Input(Rc::new(InputRef {
+                    input: i.input.clone(),
+                    path,
+                }))
+            }
+            Value::NixosSystem(_) => Value::unknown(
+                UnknownKind::Opaque,
+                format!("`{key}` of an evaluated NixOS system is not computed statically"),
+                loc,
+            ),
+            Value::Hive(_) => Value::unknown(
+                UnknownKind::Opaque,
+                format!("`{key}` of a Colmena `makeHive` result is not computed statically"),
+                loc,
+            ),
+            Value::Unknown(u) => Value::Unknown(u),
+            other => Value::unknown(
+                UnknownKind::Error,
+                format!("cannot select `{key}` from a {}", other.type_name()),
+                loc,
+            ),
+        }
+    }
+
+    fn eval_has_attr(&mut self, has: &ast::HasAttr, scope: ScopeId) -> Value {
+        let node = syn(has).clone();
+        let mut current = self.eval_opt(has.expr(), scope, &node);
+        let attrs: Vec<ast::Attr> = has
+            .attrpath()
+            .map(|p| p.attrs().collect())
+            .unwrap_or_default();
+        for attr in attrs {
+            let key = match self.attr_name(&attr, scope) {
+                Ok(k) => k,
+                Err(Value::Unknown(u)) => return Value::Unknown(u),
+                Err(_) => return Value::Bool(false),
+            };
+            current = match current {
+                Value::Attrs(a) => match a.get(&key) {
+                    Some(e) => {
+                        let t = e.value;
+                        self.force(t)
+                    }
+                    None => match &a.fallback {
+                        Some(f) => return Value::Unknown(Rc::clone(f)),
+                        None => return Value::Bool(false),
+                    },
+                },
+                Value::Unknown(u) => return Value::Unknown(u),
+                Value::Input(i) => {
+                    return Value::unknown(
+                        UnknownKind::Opaque,
+                        format!(
+                            "`{}` comes from a flake input and is not evaluated statically",
+                            i.display()
+                        ),
+                        self.loc(scope, &node),
+                    );
+                }
+                _ => return Value::Bool(false),
+            };
+        }
+        Value::Bool(true)
+    }
+
+    // ----- functions -----------------------------------------------------------
+
+    /// Applies `f` to several arguments in turn.
+    pub fn apply_all(&mut self, f: Value, args: &[ThunkId], loc: Option<Location>) -> Value {
+        let mut f = f;
+        for arg in args {
+            f = self.apply(f, *arg, loc.clone());
+        }
+        f
+    }
+
+    /// Applies a function value to one argument.
+    pub fn apply(&mut self, f: Value, arg: ThunkId, loc: Option<Location>) -> Value {
+        if let Err(v) = self.enter(|_| loc.clone()) {
+            return v;
+        }
+        let v = self.apply_inner(f, arg, loc);
+        self.depth -= 1;
+        v
+    }
+
+    fn apply_inner(&mut self, f: Value, arg: ThunkId, loc: Option<Location>) -> Value {
+        match f {
+            Value::Lambda(c) => self.call_closure(&c, arg, loc),
+            Value::Prim(p) => {
+                let mut args = p.args.clone();
+                args.push(arg);
+                if args.len() >= p.prim.arity() {
+                    self.call_prim(p.prim, &args, loc)
+                } else {
+                    Value::Prim(Rc::new(PrimApp { prim: p.prim, args }))
+                }
+            }
+            Value::Attrs(a) if a.entries.contains_key("__functor") => {
+                let functor = a.get("__functor").map(|e| e.value);
+                let Some(functor) = functor else {
+                    return Value::Null;
+                };
+                let functor = self.force(functor);
+                let me = self.done(Value::Attrs(Rc::clone(&a)));
+                let g = self.apply(functor, me, loc.clone());
+                self.apply(g, arg, loc)
+            }
+            Value::Unknown(u) => Value::Unknown(u),
+            Value::Input(i) => Value::unknown(
+                UnknownKind::Opaque,
+                format!(
+                    "`{}` is a function of a flake input; its result is not computed statically",
+                    i.display()
+                ),
+                loc,
+            ),
+            other => Value::unknown(
+                UnknownKind::Error,
+                format!(
+                    "attempt to call a {}, which is not a function",
+                    other.type_name()
+                ),
+                loc,
+            ),
+        }
+    }
+
+    fn call_closure(&mut self, c: &Closure, arg: ThunkId, loc: Option<Location>) -> Value {
+        let scope = c.scope;
+        let inner = self.new_scope(ScopeKind::Vars(HashMap::new()), scope);
+        let mut vars: HashMap<String, ThunkId> = HashMap::new();
+        match &c.param {
+            Some(ast::Param::IdentParam(p)) => {
+                if let Some(name) = p.ident().and_then(|i| ident_name(&i)) {
+                    vars.insert(name, arg);
+                }
+            }
+            Some(ast::Param::Pattern(pattern)) => {
+                if let Some(name) = pattern
+                    .pat_bind()
+                    .and_then(|b| b.ident())
+                    .and_then(|i| ident_name(&i))
+                {
+                    vars.insert(name, arg);
+                }
+                let given = self.force(arg);
+                for entry in pattern.pat_entries() {
+                    let Some(name) = entry.ident().and_then(|i| ident_name(&i)) else {
+                        continue;
+                    };
+                    let thunk = match &given {
+                        Value::Attrs(a) if a.entries.contains_key(&name) => {
+                            a.get(&name).map(|e| e.value)
+                        }
+                        _ => None,
+                    };
+                    let thunk = match (thunk, &given, entry.default()) {
+                        (Some(t), _, _) => t,
+                        (None, Value::Attrs(a), default)
+                            if a.fallback.is_some() && default.is_none() =>
+                        {
+                            let f = a
+                                .fallback
+                                .clone()
+                                .map(|f| f.reason.clone())
+                                .unwrap_or_default();
+                            self.done(Value::unknown(
+                                UnknownKind::Unsupported,
+                                format!("`{name}`: {f}"),
+                                loc.clone(),
+                            ))
+                        }
+                        (None, Value::Attrs(_), Some(default)) => {
+                            self.alloc(Deferred::Expr(default, inner))
+                        }
+                        (None, Value::Unknown(u), _) => self.done(Value::Unknown(Rc::clone(u))),
+                        (None, Value::Attrs(_), None) => self.done(Value::unknown(
+                            UnknownKind::Error,
+                            format!("function called without required argument `{name}`"),
+                            loc.clone(),
+                        )),
+                        (None, other, _) => {
+                            let v = self.type_error(
+                                "a function with a set pattern",
+                                "set",
+                                other,
+                                loc.clone(),
+                            );
+                            self.done(v)
+                        }
+                    };
+                    vars.insert(name, thunk);
+                }
+            }
+            None => {}
+        }
+        if let Some(s) = self.scopes.get_mut(inner.0 as usize) {
+            s.kind = ScopeKind::Vars(vars);
+        }
+        match &c.body {
+            Some(body) => self.eval(body, inner),
+            None => Value::unknown(
+                UnknownKind::Error,
+                "function without a body (syntax error)",
+                c.location.clone(),
+            ),
+        }
+    }
+
+    // ----- operators -----------------------------------------------------------
+
+    fn eval_binop(&mut self, op: &ast::BinOp, scope: ScopeId) -> Value {
+        use ast::BinOpKind::*;
+        let node = syn(op).clone();
+        let loc = self.loc(scope, &node);
+        let Some(kind) = op.operator() else {
+            return self.syntax_unknown(scope, &node);
+        };
+        match kind {
+            And | Or | Implication => {
+                let lhs = self.eval_opt(op.lhs(), scope, &node);
+                let short = match (kind, &lhs) {
+                    (And, Value::Bool(false)) => Some(false),
+                    (Or, Value::Bool(true)) => Some(true),
+                    (Implication, Value::Bool(false)) => Some(true),
+                    _ => None,
+                };
+                if let Some(b) = short {
+                    return Value::Bool(b);
+                }
+                if !matches!(lhs, Value::Bool(_) | Value::Unknown(_)) {
+                    return self.type_error("a boolean operator", "bool", &lhs, loc);
+                }
+                let rhs = self.eval_opt(op.rhs(), scope, &node);
+                match (&lhs, &rhs) {
+                    (Value::Bool(_), Value::Bool(b)) => Value::Bool(*b),
+                    // An unknown left side: the right side alone may decide.
+                    (Value::Unknown(_), Value::Bool(false)) if kind == And => Value::Bool(false),
+                    (Value::Unknown(_), Value::Bool(true)) if kind != And => Value::Bool(true),
+                    (Value::Unknown(u), _) => Value::Unknown(Rc::clone(u)),
+                    (_, other) => self.type_error("a boolean operator", "bool", other, loc),
+                }
+            }
+            PipeRight | PipeLeft => {
+                let (f_expr, x_expr) = if kind == PipeRight {
+                    (op.rhs(), op.lhs())
+                } else {
+                    (op.lhs(), op.rhs())
+                };
+                let f = self.eval_opt(f_expr, scope, &node);
+                let x = self.thunk(x_expr, scope, &node);
+                self.apply(f, x, loc)
+            }
+            _ => {
+                let lhs = self.eval_opt(op.lhs(), scope, &node);
+                let rhs = self.eval_opt(op.rhs(), scope, &node);
+                self.binary(kind, lhs, rhs, loc)
+            }
+        }
+    }
+
+    /// A strict binary operator on two values.
+    pub(crate) fn binary(
+        &mut self,
+        kind: ast::BinOpKind,
+        lhs: Value,
+        rhs: Value,
+        loc: Option<Location>,
+    ) -> Value {
+        use ast::BinOpKind::*;
+        match kind {
+            Equal | NotEqual => match self.equal(&lhs, &rhs) {
+                Some(b) => Value::Bool(if kind == Equal { b } else { !b }),
+                None => {
+                    self.unknown_of(&lhs, &rhs, "comparison of values not known statically", loc)
+                }
+            },
+            Less | LessOrEq | More | MoreOrEq => match self.compare(&lhs, &rhs) {
+                Some(ord) => Value::Bool(match kind {
+                    Less => ord.is_lt(),
+                    LessOrEq => ord.is_le(),
+                    More => ord.is_gt(),
+                    _ => ord.is_ge(),
+                }),
+                None => self.unknown_of(&lhs, &rhs, "values cannot be compared", loc),
+            },
+            Concat => match (&lhs, &rhs) {
+                (Value::List(a), Value::List(b)) => {
+                    let mut items = Vec::with_capacity(a.len() + b.len());
+                    items.extend(a.iter().copied());
+                    items.extend(b.iter().copied());
+                    Value::List(Rc::new(items))
+                }
+                (Value::List(_), other) | (other, _) => self.type_error("`++`", "list", other, loc),
+            },
+            Update => match (&lhs, &rhs) {
+                (Value::Attrs(a), Value::Attrs(b)) => {
+                    let mut entries = a.entries.clone();
+                    for (k, e) in &b.entries {
+                        entries.insert(k.clone(), e.clone());
+                    }
+                    let fallback = b.fallback.clone().or_else(|| a.fallback.clone());
+                    Value::Attrs(Rc::new(Attrs { entries, fallback }))
+                }
+                (Value::Attrs(_), other) | (other, _) => self.type_error("`//`", "set", other, loc),
+            },
+            Add => self.add(lhs, rhs, loc),
+            Sub | Mul | Div => self.arith(kind, lhs, rhs, loc),
+            _ => Value::unknown(UnknownKind::Unsupported, "unsupported operator", loc),
+        }
+    }
+
+    fn unknown_of(&self, lhs: &Value, rhs: &Value, reason: &str, loc: Option<Location>) -> Value {
+        match (lhs, rhs) {
+            (Value::Unknown(u), _) | (_, Value::Unknown(u)) => Value::Unknown(Rc::clone(u)),
+            _ => Value::unknown(UnknownKind::Error, reason, loc),
+        }
+    }
+
+    fn add(&mut self, lhs: Value, rhs: Value, loc: Option<Location>) -> Value {
+        match (&lhs, &rhs) {
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                self.arith(ast::BinOpKind::Add, lhs, rhs, loc)
+            }
+            (Value::String(a), _) => match self.coerce_to_string(rhs.clone(), false, loc.clone()) {
+                Ok(b) => Value::string(format!("{}{}", a.text, b), loc),
+                Err(u) => Value::Unknown(u),
+            },
+            (Value::Path(p), Value::String(s)) => {
+                let joined = format!("{}{}", p.path, s.text);
+                if p.in_repo {
+                    // `./hosts + "/a"`: Nix concatenates, then canonicalises.
+                    match join_relative("", &joined) {
+                        Some(path) => Value::Path(Rc::new(NixPath {
+                            path,
+                            in_repo: true,
+                            location: loc,
+                        })),
+                        None => Value::unknown(
+                            UnknownKind::Opaque,
+                            "a path that leaves the repository",
+                            loc,
+                        ),
+                    }
+                } else {
+                    Value::Path(Rc::new(NixPath {
+                        path: joined,
+                        in_repo: false,
+                        location: loc,
+                    }))
+                }
+            }
+            (Value::Path(_), Value::Path(_)) => Value::unknown(
+                UnknownKind::Unsupported,
+                "adding two paths is not supported by the static evaluator",
+                loc,
+            ),
+            _ => self.unknown_of(&lhs, &rhs, "`+` expects numbers, strings or paths", loc),
+        }
+    }
+
+    fn arith(
+        &mut self,
+        kind: ast::BinOpKind,
+        lhs: Value,
+        rhs: Value,
+        loc: Option<Location>,
+    ) -> Value {
+        use ast::BinOpKind::*;
+        let overflow =
+            |loc: Option<Location>| Value::unknown(UnknownKind::Error, "integer overflow", loc);
+        match (&lhs, &rhs) {
+            (Value::Int(a), Value::Int(b)) => {
+                let r = match kind {
+                    Add => a.checked_add(*b),
+                    Sub => a.checked_sub(*b),
+                    Mul => a.checked_mul(*b),
+                    _ => {
+                        if *b == 0 {
+                            return Value::unknown(UnknownKind::Error, "division by zero", loc);
+                        }
+                        a.checked_div(*b)
+                    }
+                };
+                r.map(Value::Int).unwrap_or_else(|| overflow(loc))
+            }
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                let a = as_f64(&lhs);
+                let b = as_f64(&rhs);
+                match kind {
+                    Add => Value::Float(a + b),
+                    Sub => Value::Float(a - b),
+                    Mul => Value::Float(a * b),
+                    _ if b == 0.0 => Value::unknown(UnknownKind::Error, "division by zero", loc),
+                    _ => Value::Float(a / b),
+                }
+            }
+            _ => self.unknown_of(&lhs, &rhs, "arithmetic expects numbers", loc),
+        }
+    }
+
+    /// Deep equality; `None` when an unknown value decides it.
+    pub(crate) fn equal(&mut self, a: &Value, b: &Value) -> Option<bool> {
+        // Self-referencing structures (`let x = [ x ]; in x == x`) recurse
+        // without forcing anything new: the depth bound stops them.
+        if self.enter(|_| None).is_err() {
+            return None;
+        }
+        let r = self.equal_inner(a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn equal_inner(&mut self, a: &Value, b: &Value) -> Option<bool> {
+        match (a, b) {
+            (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
+            (Value::Input(x), Value::Input(y)) if x == y => Some(true),
+            (Value::Input(_), _) | (_, Value::Input(_)) => None,
+            (Value::Null, Value::Null) => Some(true),
+            (Value::Bool(x), Value::Bool(y)) => Some(x == y),
+            (Value::Int(x), Value::Int(y)) => Some(x == y),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                Some(as_f64(a) == as_f64(b))
+            }
+            (Value::String(x), Value::String(y)) => Some(x.text == y.text),
+            (Value::Path(x), Value::Path(y)) => Some(x.path == y.path && x.in_repo == y.in_repo),
+            (Value::List(x), Value::List(y)) => {
+                if x.len() != y.len() {
+                    return Some(false);
+                }
+                let mut result = Some(true);
+                for (i, j) in x.iter().zip(y.iter()) {
+                    let (vi, vj) = (self.force(*i), self.force(*j));
+                    match self.equal(&vi, &vj) {
+                        Some(false) => return Some(false),
+                        None => result = None,
+                        Some(true) => {}
+                    }
+                }
+                result
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if x.fallback.is_some() || y.fallback.is_some() {
+                    return None;
+                }
+                if x.entries.len() != y.entries.len() || !x.entries.keys().eq(y.entries.keys()) {
+                    return Some(false);
+                }
+                let mut result = Some(true);
+                for (ex, ey) in x.entries.values().zip(y.entries.values()) {
+                    let (vx, vy) = (self.force(ex.value), self.force(ey.value));
+                    match self.equal(&vx, &vy) {
+                        Some(false) => return Some(false),
+                        None => result = None,
+                        Some(true) => {}
+                    }
+                }
+                result
+            }
+            (Value::NixosSystem(_) | Value::Hive(_), _)
+            | (_, Value::NixosSystem(_) | Value::Hive(_)) => None,
+            // Functions never compare equal in Nix.
+            _ => Some(false),
+        }
+    }
+
+    fn compare(&mut self, a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+        if self.enter(|_| None).is_err() {
+            return None;
+        }
+        let r = self.compare_inner(a, b);
+        self.depth -= 1;
+        r
+    }
+
+    fn compare_inner(&mut self, a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                as_f64(a).partial_cmp(&as_f64(b))
+            }
+            (Value::String(x), Value::String(y)) => Some(x.text.cmp(&y.text)),
+            (Value::Path(x), Value::Path(y)) => Some(x.path.cmp(&y.path)),
+            (Value::List(x), Value::List(y)) => {
+                for (i, j) in x.iter().zip(y.iter()) {
+                    if !self.tick() {
+                        return None;
+                    }
+                    let (vi, vj) = (self.force(*i), self.force(*j));
+                    match self.compare(&vi, &vj)? {
+                        std::cmp::Ordering::Equal => {}
+                        other => return Some(other),
+                    }
+                }
+                Some(x.len().cmp(&y.len()))
+            }
+            _ => None,
+        }
+    }
+
+    // ----- rendering -----------------------------------------------------------
+
+    /// Renders a value as JSON for tests and debugging: unknowns become
+    /// `{"unknown": reason}`, functions `"<function>"`.
+    ///
+    /// This prints string values; never use it on configuration that may hold
+    /// secrets in user-facing output.
+    pub fn to_json(&mut self, v: Value, max_depth: usize) -> serde_json::Value {
+        use serde_json::json;
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => json!(b),
+            Value::Int(i) => json!(i),
+            Value::Float(f) => json!(f),
+            Value::String(s) => json!(s.text),
+            Value::Path(p) => json!({ "path": p.path }),
+            Value::Lambda(_) | Value::Prim(_) => json!("<function>"),
+            Value::Input(i) => json!({ "input": i.display() }),
+            Value::NixosSystem(_) => json!("<nixosSystem>"),
+            Value::Hive(_) => json!("<hive>"),
+            Value::Unknown(u) => json!({ "unknown": u.reason }),
+            Value::List(_) | Value::Attrs(_) if max_depth == 0 => json!("<…>"),
+            Value::List(items) => {
+                let mut out = Vec::new();
+                for item in items.iter() {
+                    let v = self.force(*item);
+                    out.push(self.to_json(v, max_depth - 1));
+                }
+                serde_json::Value::Array(out)
+            }
+            Value::Attrs(a) => {
+                let mut out = serde_json::Map::new();
+                for (k, e) in &a.entries {
+                    let v = self.force(e.value);
+                    out.insert(k.clone(), self.to_json(v, max_depth - 1));
+                }
+                serde_json::Value::Object(out)
+            }
+        }
+    }
+}
+
+fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+enum PendingAttr {
+    Leaf {
+        thunk: ThunkId,
+        loc: Option<Location>,
+        literal: Option<(ast::AttrSet, ScopeId)>,
+    },
+    Node {
+        children: BTreeMap<String, PendingAttr>,
+        loc: Option<Location>,
+    },
+}
+
+/// Runs `f` on a thread with a large stack: evaluation recursion is bounded
+/// by [`Limits::max_depth`], and this makes that bound safe whatever stack
+/// the caller's thread has (test threads get 2 MiB).
+pub(crate) fn with_big_stack<T: Send + Default>(f: impl FnOnce() -> T + Send) -> T {
+    const STACK: usize = 256 * 1024 * 1024;
+    let cell = std::sync::Mutex::new(Some(f));
+    let take = || cell.lock().ok().and_then(|mut guard| guard.take());
+    let ran = std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("strata-nix-eval".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match handle {
+            Ok(h) => match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        }
+    });
+    // Without a thread (spawning failed), run here: the depth bound still applies.
+    ran.or_else(|| take().map(|f| f())).unwrap_or_default()
+}
+
+/// Evaluates a Nix expression given as text (as a file `expr.nix` at the root
+/// of an empty repository) and renders the result as JSON, with NIX001/NIX003
+/// findings. For tests, debugging and quick experiments.
+pub fn eval_source(text: &str) -> (serde_json::Value, Vec<Diagnostic>) {
+    eval_source_with(text, Limits::default())
+}
+
+/// [`eval_source`] with explicit limits.
+pub fn eval_source_with(text: &str, limits: Limits) -> (serde_json::Value, Vec<Diagnostic>) {
+    let text = text.to_string();
+    with_big_stack(move || {
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", text)));
+        let mut diagnostics = parsed.syntax_diagnostics();
+        let mut files = BTreeMap::new();
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, limits);
+        let v = ev.import_file("expr.nix", None);
+        let json = ev.to_json(v, 64);
+        diagnostics.extend(ev.take_diagnostics());
+        Diagnostic::sort(&mut diagnostics);
+        (json, diagnostics)
+    })
+}

@@ -1,0 +1,422 @@
+//! The evaluator, construct by construct.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use serde_json::json;
+use strata_core::{Code, SourceFile};
+
+use super::{AttrEntry, Attrs, Evaluator, InputRef, Limits, Value, eval_source, eval_source_with};
+use crate::files::ParsedFile;
+
+fn ev(src: &str) -> serde_json::Value {
+    eval_source(src).0
+}
+
+fn is_unknown(v: &serde_json::Value) -> bool {
+    v.get("unknown").is_some()
+}
+
+#[test]
+fn literals() {
+    assert_eq!(ev("1"), json!(1));
+    assert_eq!(ev("-3"), json!(-3));
+    assert_eq!(ev("1.5"), json!(1.5));
+    assert_eq!(ev("null"), json!(null));
+    assert_eq!(ev("true"), json!(true));
+    assert_eq!(ev("\"a\\tb\""), json!("a\tb"));
+    assert_eq!(ev("https://example.com/x"), json!("https://example.com/x"));
+    assert!(is_unknown(&ev("99999999999999999999")));
+}
+
+#[test]
+fn strings_interpolate() {
+    assert_eq!(ev(r#"let x = "b"; in "a${x}c""#), json!("abc"));
+    assert_eq!(ev("let n = 3; in \"n=${toString n}\""), json!("n=3"));
+    assert_eq!(
+        ev("''\n  line ${\"x\"}\n    indented\n''"),
+        json!("line x\n  indented\n")
+    );
+    // An unknown part makes the whole string unknown.
+    assert!(is_unknown(&ev(r#""a${builtins.currentSystem}""#)));
+    // Interpolating an int is a Nix error.
+    assert!(is_unknown(&ev(r#""${1}""#)));
+}
+
+#[test]
+fn paths_resolve_relative_to_the_file() {
+    assert_eq!(ev("./a/b.nix"), json!({ "path": "a/b.nix" }));
+    assert_eq!(ev("./hosts + \"/x\""), json!({ "path": "hosts/x" }));
+    assert_eq!(
+        ev("let n = \"y\"; in ./hosts + \"/${n}\""),
+        json!({ "path": "hosts/y" })
+    );
+    assert_eq!(ev("/etc/hosts"), json!({ "path": "/etc/hosts" }));
+    assert!(is_unknown(&ev("../outside")));
+    assert!(is_unknown(&ev("<nixpkgs>")));
+    // A path in a string would be a store path.
+    assert!(is_unknown(&ev("\"${./a}\"")));
+}
+
+#[test]
+fn attrsets_merge_attrpaths_and_inherit() {
+    assert_eq!(
+        ev("{ a.b = 1; a.c = 2; }"),
+        json!({ "a": { "b": 1, "c": 2 } })
+    );
+    assert_eq!(
+        ev("{ a = { b = 1; }; a.c = 2; }"),
+        json!({ "a": { "b": 1, "c": 2 } })
+    );
+    assert_eq!(
+        ev("{ a.c = 2; a = { b = 1; }; }"),
+        json!({ "a": { "b": 1, "c": 2 } })
+    );
+    assert_eq!(
+        ev("{ \"x y\" = 1; ${\"z\"} = 2; }"),
+        json!({ "x y": 1, "z": 2 })
+    );
+    assert_eq!(ev("{ ${null} = 1; b = 2; }"), json!({ "b": 2 }));
+    assert_eq!(
+        ev("let x = 1; s = { y = 2; }; in { inherit x; inherit (s) y; }"),
+        json!({ "x": 1, "y": 2 })
+    );
+    assert_eq!(ev("rec { a = 1; b = a + 1; }"), json!({ "a": 1, "b": 2 }));
+    // `inherit` in a rec set reads the enclosing scope.
+    assert_eq!(
+        ev("let a = 5; in rec { inherit a; b = a; }"),
+        json!({ "a": 5, "b": 5 })
+    );
+    // Non-rec sets do not see their own attributes.
+    assert!(is_unknown(&ev("{ a = 1; b = a; }")["b"]));
+}
+
+#[test]
+fn let_with_and_scoping() {
+    assert_eq!(ev("let a = 1; b = a + 1; in b"), json!(2));
+    assert_eq!(ev("let { x = 1; body = x + 1; }"), json!(2));
+    assert_eq!(ev("with { a = 1; }; a"), json!(1));
+    // Lexical bindings win over `with`, the inner `with` over the outer.
+    assert_eq!(ev("let a = 1; in with { a = 2; }; a"), json!(1));
+    assert_eq!(ev("with { a = 1; }; with { a = 2; }; a"), json!(2));
+    // Globals win over `with` too.
+    assert_eq!(ev("with { true = 0; }; true"), json!(true));
+    // An unknown `with` makes unbound names unknown, not errors.
+    let v = ev("let pkgs = builtins.currentSystem; in with pkgs; [ git ]");
+    assert!(is_unknown(&v[0]));
+}
+
+#[test]
+fn functions() {
+    assert_eq!(ev("(x: x + 1) 2"), json!(3));
+    assert_eq!(ev("({ a, b ? a * 2, ... }: a + b) { a = 1; }"), json!(3));
+    assert_eq!(ev("({ a, ... }@args: args.c) { a = 1; c = 5; }"), json!(5));
+    assert_eq!(ev("(args@{ a }: args.a) { a = 7; }"), json!(7));
+    assert_eq!(ev("let f = a: b: a - b; in f 5 3"), json!(2));
+    // A missing required argument is an unknown, not a crash.
+    assert!(is_unknown(&ev("({ a }: a) { }")));
+    assert_eq!(
+        ev("let s = { __functor = self: x: x * 10; }; in s 4"),
+        json!(40)
+    );
+}
+
+#[test]
+fn operators() {
+    assert_eq!(ev("if 1 < 2 then \"y\" else \"n\""), json!("y"));
+    assert_eq!(
+        ev("{ a = 1; } // { b = 2; a = 3; }"),
+        json!({ "a": 3, "b": 2 })
+    );
+    assert_eq!(ev("[ 1 ] ++ [ 2 3 ]"), json!([1, 2, 3]));
+    assert_eq!(ev("\"a\" + \"b\""), json!("ab"));
+    assert_eq!(ev("1 + 2.5"), json!(3.5));
+    assert_eq!(ev("7 / 2"), json!(3));
+    assert!(is_unknown(&ev("1 / 0")));
+    assert!(is_unknown(&ev("9223372036854775807 + 1")));
+    assert_eq!(
+        ev("[ (1 == 1) (1 != 1) ({ a = [ 1 ]; } == { a = [ 1 ]; }) (1 == 1.0) ]"),
+        json!([true, false, true, true])
+    );
+    assert_eq!(
+        ev("[ (!true) (true && false) (false || true) (false -> false) ]"),
+        json!([false, false, true, true])
+    );
+    assert_eq!(
+        ev("[ (1 <= 1) (2 > 1) (\"a\" < \"b\") ([ 1 2 ] < [ 1 3 ]) (3 >= 4) ]"),
+        json!([true, true, true, true, false])
+    );
+    // Short-circuiting never touches the other side.
+    assert_eq!(ev("false && (throw \"x\")"), json!(false));
+    assert_eq!(ev("true || (throw \"x\")"), json!(true));
+    assert_eq!(ev("[ (-(1)) (-2.0) ]"), json!([-1, -2.0]));
+    assert_eq!(ev("1 |> (x: x + 1)"), json!(2));
+}
+
+#[test]
+fn select_or_and_has_attr() {
+    assert_eq!(ev("{ a.b.c = 1; }.a.b.c"), json!(1));
+    assert_eq!(ev("{ a = 1; }.b or 5"), json!(5));
+    assert_eq!(ev("{ a = 1; }.a.b or 6"), json!(6));
+    assert_eq!(ev("let k = \"a\"; in { a = 2; }.${k}"), json!(2));
+    assert_eq!(
+        ev("[ ({ a.b = 1; } ? a.b) ({ a = 1; } ? b) (1 ? a) ]"),
+        json!([true, false, false])
+    );
+    assert!(is_unknown(&ev("{ a = 1; }.b")));
+}
+
+#[test]
+fn assert_and_throw() {
+    assert_eq!(ev("assert true; 1"), json!(1));
+    assert!(is_unknown(&ev("assert false; 1")));
+    let v = ev("throw \"secret-value\"");
+    assert!(is_unknown(&v));
+    assert!(
+        !v.to_string().contains("secret-value"),
+        "throw messages are not repeated"
+    );
+}
+
+#[test]
+fn builtins_on_sets() {
+    assert_eq!(
+        ev("builtins.mapAttrs (name: v: \"${name}=${toString v}\") { a = 1; b = 2; }"),
+        json!({ "a": "a=1", "b": "b=2" })
+    );
+    assert_eq!(
+        ev("builtins.attrNames { b = 1; a = 2; }"),
+        json!(["a", "b"])
+    );
+    assert_eq!(ev("builtins.attrValues { b = 1; a = 2; }"), json!([2, 1]));
+    assert_eq!(
+        ev("builtins.listToAttrs [ { name = \"x\"; value = 1; } { name = \"x\"; value = 2; } ]"),
+        json!({ "x": 1 })
+    );
+    assert_eq!(
+        ev("[ (builtins.hasAttr \"a\" { a = 1; }) (builtins.getAttr \"a\" { a = 3; }) ]"),
+        json!([true, 3])
+    );
+    assert_eq!(
+        ev("removeAttrs { a = 1; b = 2; } [ \"a\" ]"),
+        json!({ "b": 2 })
+    );
+    assert_eq!(ev("builtins.isAttrs { }"), json!(true));
+}
+
+#[test]
+fn builtins_on_lists_and_strings() {
+    assert_eq!(ev("builtins.genList (i: i * i) 4"), json!([0, 1, 4, 9]));
+    assert_eq!(ev("map (x: x + 1) [ 1 2 ]"), json!([2, 3]));
+    assert_eq!(ev("builtins.filter (x: x > 1) [ 1 2 3 ]"), json!([2, 3]));
+    assert_eq!(
+        ev("[ (builtins.elem 2 [ 1 2 ]) (builtins.elem 5 [ 1 2 ]) ]"),
+        json!([true, false])
+    );
+    assert_eq!(
+        ev("[ (builtins.length [ 1 2 ]) (builtins.head [ 7 8 ]) (builtins.tail [ 7 8 ]) ]"),
+        json!([2, 7, [8]])
+    );
+    assert!(is_unknown(&ev("builtins.head [ ]")));
+    assert_eq!(
+        ev("builtins.foldl' (acc: x: acc + x) 0 [ 1 2 3 ]"),
+        json!(6)
+    );
+    assert_eq!(
+        ev("builtins.concatStringsSep \", \" [ \"a\" \"b\" ]"),
+        json!("a, b")
+    );
+    assert_eq!(
+        ev("[ (toString 5) (toString true) (toString null) (toString [ \"a\" 1 ]) ]"),
+        json!(["5", "1", "", "a 1"])
+    );
+    assert_eq!(
+        ev("builtins.replaceStrings [ \"-\" ] [ \"_\" ] \"a-b-c\""),
+        json!("a_b_c")
+    );
+    assert_eq!(
+        ev("[ (baseNameOf \"/a/b.nix\") (baseNameOf ./x/y.nix) ]"),
+        json!(["b.nix", "y.nix"])
+    );
+    assert_eq!(
+        ev(
+            "[ (builtins.isList [ ]) (builtins.isString \"\") (builtins.isFunction (x: x)) (builtins.isFunction map) (builtins.isAttrs 1) ]"
+        ),
+        json!([true, true, true, true, false])
+    );
+    assert_eq!(ev("builtins.typeOf 1"), json!("int"));
+    assert!(is_unknown(&ev("builtins.fetchGit { url = \"x\"; }")));
+    assert!(is_unknown(&ev("builtins.unsafeDiscardStringContext \"x\"")));
+}
+
+/// Evaluates `src`, a function, applied to `{ lib; nixpkgs; colmena; }`
+/// as a module or a flake's `outputs` would receive them.
+fn ev_with_lib(src: &str) -> serde_json::Value {
+    let src = src.to_string();
+    super::with_big_stack(move || {
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", src)));
+        let mut files = BTreeMap::new();
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        let f = ev.import_file("expr.nix", None);
+        let lib = ev.lib();
+        let lib = ev.done(lib);
+        let input = |name: &str| {
+            Value::Input(Rc::new(InputRef {
+                input: name.to_string(),
+                path: Vec::new(),
+            }))
+        };
+        let nixpkgs = ev.done(input("nixpkgs"));
+        let colmena = ev.done(input("colmena"));
+        let mut entries = BTreeMap::new();
+        for (k, t) in [("lib", lib), ("nixpkgs", nixpkgs), ("colmena", colmena)] {
+            entries.insert(
+                k.to_string(),
+                AttrEntry {
+                    value: t,
+                    location: None,
+                },
+            );
+        }
+        let arg = ev.done(Value::Attrs(Rc::new(Attrs {
+            entries,
+            fallback: None,
+        })));
+        let v = ev.apply(f, arg, None);
+        ev.to_json(v, 16)
+    })
+}
+
+#[test]
+fn lib_encodes_module_properties_like_nixpkgs() {
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.mkDefault 1"),
+        json!({ "_type": "override", "priority": 1000, "content": 1 })
+    );
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.mkForce 1"),
+        json!({ "_type": "override", "priority": 50, "content": 1 })
+    );
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.mkIf true 1"),
+        json!({ "_type": "if", "condition": true, "content": 1 })
+    );
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.mkMerge [ 1 ]"),
+        json!({ "_type": "merge", "contents": [1] })
+    );
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.mkAfter [ 1 ]"),
+        json!({ "_type": "order", "priority": 1500, "content": [1] })
+    );
+    assert_eq!(
+        ev_with_lib(
+            "{ lib, ... }: [ (lib.optional true 1) (lib.optional false 1) (lib.optionals true [ 2 ]) (lib.optionalString false \"x\") ]"
+        ),
+        json!([[1], [], [2], ""])
+    );
+    assert_eq!(
+        ev_with_lib("{ lib, ... }: lib.genAttrs [ \"a\" ] (n: n + \"!\")"),
+        json!({ "a": "a!" })
+    );
+    assert!(is_unknown(&ev_with_lib(
+        "{ lib, ... }: lib.notAFunctionStrataKnows 1"
+    )));
+}
+
+#[test]
+fn flake_inputs_are_opaque_but_lib_calls_are_recognised() {
+    assert_eq!(
+        ev_with_lib("{ nixpkgs, ... }: nixpkgs.lib.nixosSystem { modules = [ ]; }"),
+        json!("<nixosSystem>")
+    );
+    assert_eq!(
+        ev_with_lib("{ colmena, ... }: colmena.lib.makeHive { }"),
+        json!("<hive>")
+    );
+    assert_eq!(
+        ev_with_lib("{ nixpkgs, ... }: nixpkgs.lib.mkForce 1")["priority"],
+        json!(50)
+    );
+    assert_eq!(
+        ev_with_lib("{ nixpkgs, ... }: nixpkgs.legacyPackages.x86_64-linux"),
+        json!({ "input": "nixpkgs.legacyPackages.x86_64-linux" })
+    );
+    let v = ev_with_lib("{ nixpkgs, ... }: nixpkgs.legacyPackages.x86_64-linux.hello.override { }");
+    assert!(is_unknown(&v));
+    assert!(is_unknown(&ev_with_lib(
+        "{ nixpkgs, ... }: import nixpkgs { }"
+    )));
+    assert!(is_unknown(&ev_with_lib("{ nixpkgs, ... }: \"${nixpkgs}\"")));
+}
+
+#[test]
+fn infinite_recursion_terminates_with_nix003() {
+    let (v, diags) = eval_source("rec { a = a; }.a");
+    assert!(is_unknown(&v));
+    assert!(
+        diags.iter().any(|d| d.code == Code::NixEvalLimit),
+        "{diags:?}"
+    );
+    let (v, _) = eval_source("let x = y; y = x; in x");
+    assert!(is_unknown(&v));
+    let (v, _) = eval_source("let f = x: f x; in f 1");
+    assert!(is_unknown(&v));
+}
+
+#[test]
+fn deep_recursion_is_bounded() {
+    // Unbounded recursion through function calls.
+    let (v, diags) = eval_source("let f = n: f (n + 1) + 1; in f 0");
+    assert!(is_unknown(&v));
+    assert!(diags.iter().any(|d| d.code == Code::NixEvalLimit));
+    // Exponential work hits the step budget, not the clock.
+    let limits = Limits {
+        max_steps: 20_000,
+        max_depth: 400,
+    };
+    let (v, diags) = eval_source_with(
+        "let f = n: if n == 0 then 1 else f (n - 1) + f (n - 1); in f 40",
+        limits,
+    );
+    assert!(is_unknown(&v));
+    assert!(diags.iter().any(|d| d.code == Code::NixEvalLimit));
+    // Deeply nested syntax.
+    let deep = format!("{}1{}", "[ ".repeat(3000), " ]".repeat(3000));
+    let _ = eval_source(&deep);
+    let chain = format!("1{}", " + 1".repeat(20_000));
+    let (v, _) = eval_source(&chain);
+    assert!(is_unknown(&v) || v == json!(20_001));
+    let lets = format!("{}0", "let a = 1; in ".repeat(5000));
+    let _ = eval_source(&lets);
+}
+
+#[test]
+fn legitimate_recursion_works() {
+    assert_eq!(
+        ev("let fact = n: if n == 0 then 1 else n * fact (n - 1); in fact 10"),
+        json!(3628800)
+    );
+    assert_eq!(
+        ev("rec { xs = [ 1 2 ]; n = builtins.length xs; }.n"),
+        json!(2)
+    );
+}
+
+#[test]
+fn syntax_errors_do_not_stop_evaluation_of_the_rest() {
+    let (_, diags) = eval_source("{ a = 1; b = ; }");
+    assert!(diags.iter().any(|d| d.code == Code::NixSyntax));
+}
+
+#[test]
+fn self_referencing_structures_terminate() {
+    assert!(is_unknown(&ev("let x = [ x ]; in x == x")));
+    assert!(is_unknown(&ev("let x = [ x ]; in x < x")));
+    assert!(is_unknown(&ev("let x = [ x ]; in toString x")));
+    assert!(is_unknown(&ev("let x = { a = x; }; in x == x")));
+    let (v, _) = eval_source("let x = { a = x; }; in x");
+    assert!(v.is_object(), "rendering stops at its depth bound");
+}

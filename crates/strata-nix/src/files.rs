@@ -1,0 +1,402 @@
+//! Every `.nix` file of the repository: parsed once, syntax errors reported
+//! (NIX001), literal import edges collected and checked (NIX002).
+
+use std::sync::Arc;
+
+use rnix::ast;
+use rnix::{ParseError, SyntaxKind};
+use serde::Serialize;
+use strata_core::{
+    Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
+};
+
+use crate::syntax::{cast, ident_name, range_span, span_of, static_path, static_string, syn};
+
+/// At most this many syntax errors are reported per file: rnix's error
+/// recovery turns one missing `;` into a cascade, and only the first few
+/// findings help.
+const MAX_SYNTAX_ERRORS_PER_FILE: usize = 10;
+
+/// One parsed file: its text and rnix's lossless tree (which exists even when
+/// the text has syntax errors).
+#[derive(Clone)]
+pub struct ParsedFile {
+    source: Arc<SourceFile>,
+    parse: rnix::Parse<rnix::Root>,
+}
+
+impl std::fmt::Debug for ParsedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedFile")
+            .field("path", &self.source.path())
+            .field("errors", &self.parse.errors().len())
+            .finish()
+    }
+}
+
+impl ParsedFile {
+    /// Parses a file's text. Never fails: errors are kept next to the tree.
+    pub fn parse(source: Arc<SourceFile>) -> Self {
+        let parse = rnix::Root::parse(source.text());
+        ParsedFile { source, parse }
+    }
+
+    /// The file's text and path.
+    pub fn source(&self) -> &Arc<SourceFile> {
+        &self.source
+    }
+
+    /// Repository-relative path.
+    pub fn path(&self) -> &str {
+        self.source.path()
+    }
+
+    /// Whether rnix reported any syntax error.
+    pub fn has_errors(&self) -> bool {
+        !self.parse.errors().is_empty()
+    }
+
+    /// The root of the syntax tree (partial when the file has errors).
+    pub(crate) fn root(&self) -> ast::Root {
+        self.parse.tree()
+    }
+
+    /// One NIX001 finding per syntax error, at the error's exact range.
+    pub fn syntax_diagnostics(&self) -> Vec<Diagnostic> {
+        let path = self.source.path();
+        let text = self.source.text();
+        // "End of file" means just after the last non-blank character, so the
+        // finding lands on the line where the text stops rather than on an
+        // empty line after the final newline.
+        let eof = Span::at(text.trim_end().len());
+        let mut out: Vec<Diagnostic> = Vec::new();
+        for error in self.parse.errors().iter().take(MAX_SYNTAX_ERRORS_PER_FILE) {
+            let (span, message) = match error {
+                ParseError::Unexpected(r) => (range_span(*r), "unexpected syntax".to_string()),
+                ParseError::UnexpectedExtra(r) => (
+                    range_span(*r),
+                    "unexpected text after the end of the expression".to_string(),
+                ),
+                ParseError::UnexpectedWanted(got, r, wanted) => (
+                    range_span(*r),
+                    format!(
+                        "unexpected {}, expected {}",
+                        kind_name(*got),
+                        wanted_list(wanted)
+                    ),
+                ),
+                ParseError::UnexpectedDoubleBind(r) => (
+                    range_span(*r),
+                    "the function argument pattern is bound twice".to_string(),
+                ),
+                ParseError::UnexpectedEOF => (eof, "unexpected end of file".to_string()),
+                ParseError::UnexpectedEOFWanted(wanted) => (
+                    eof,
+                    format!("unexpected end of file, expected {}", wanted_list(wanted)),
+                ),
+                ParseError::DuplicatedArgs(r, name) => (
+                    range_span(*r),
+                    format!("function argument `{name}` is declared twice"),
+                ),
+                ParseError::RecursionLimitExceeded => (
+                    Span::at(0),
+                    "the expression is nested too deeply to parse".to_string(),
+                ),
+                other => (Span::at(0), format!("syntax error: {other}")),
+            };
+            let diag = Diagnostic::new(
+                Code::NixSyntax,
+                format!("`{path}` does not parse: {message}"),
+            )
+            .at(Location::new(path, span))
+            .help("fix the syntax; `nix-instantiate --parse FILE` shows the same error");
+            if !out.contains(&diag) {
+                out.push(diag);
+            }
+        }
+        out
+    }
+}
+
+/// A human name for a token kind in a syntax error.
+fn kind_name(kind: SyntaxKind) -> String {
+    use SyntaxKind::*;
+    let fixed = match kind {
+        TOKEN_SEMICOLON => "`;`",
+        TOKEN_ASSIGN => "`=`",
+        TOKEN_COLON => "`:`",
+        TOKEN_COMMA => "`,`",
+        TOKEN_DOT => "`.`",
+        TOKEN_L_BRACE => "`{`",
+        TOKEN_R_BRACE => "`}`",
+        TOKEN_L_BRACK => "`[`",
+        TOKEN_R_BRACK => "`]`",
+        TOKEN_L_PAREN => "`(`",
+        TOKEN_R_PAREN => "`)`",
+        TOKEN_IN => "`in`",
+        TOKEN_THEN => "`then`",
+        TOKEN_ELSE => "`else`",
+        TOKEN_IDENT => "an identifier",
+        TOKEN_STRING_END => "the end of the string",
+        TOKEN_INTERPOL_END => "`}` closing the interpolation",
+        TOKEN_ERROR => "an invalid token",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_string();
+    }
+    let raw = format!("{kind:?}");
+    let name = raw
+        .trim_start_matches("TOKEN_")
+        .trim_start_matches("NODE_")
+        .to_ascii_lowercase()
+        .replace('_', " ");
+    format!("`{name}`")
+}
+
+fn wanted_list(wanted: &[SyntaxKind]) -> String {
+    let names: Vec<String> = wanted.iter().map(|k| kind_name(*k)).collect();
+    match names.len() {
+        0 => "more input".to_string(),
+        1 => names[0].clone(),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+/// How a file refers to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    /// An entry of a module's `imports = [ … ]` list.
+    ModuleImports,
+    /// `import ./x` (possibly applied: `import ./x { }`).
+    Import,
+}
+
+/// One literal import edge of a file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Import {
+    /// The repository-relative file imported (`dir/default.nix` for a directory).
+    pub target: String,
+    /// The path literal in the importing file.
+    pub location: Location,
+    /// Module `imports` or `import`.
+    pub kind: ImportKind,
+}
+
+/// A `.nix` file of the repository and its literal imports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NixFile {
+    /// Repository-relative path.
+    pub path: String,
+    /// Whether the file parsed without errors.
+    pub parses: bool,
+    /// Literal import edges that resolve to an existing file, in source order.
+    pub imports: Vec<Import>,
+}
+
+/// Resolves a path as written in `importer` to the repository file Nix would
+/// read: a directory means its `default.nix`.
+///
+/// `Ok(None)` means the path leaves the repository (nothing to check);
+/// `Err(message)` means it names nothing that exists.
+pub fn resolve_import(
+    tree: &RepoTree,
+    importer: &str,
+    written: &str,
+) -> Result<Option<String>, String> {
+    let Some(path) = join_relative(parent_dir(importer), written) else {
+        return Ok(None);
+    };
+    resolve_repo_path(tree, &path).map(Some)
+}
+
+/// Resolves a repository-relative path to the file Nix would read.
+pub fn resolve_repo_path(tree: &RepoTree, path: &str) -> Result<String, String> {
+    if tree.is_file(path) {
+        return Ok(path.to_string());
+    }
+    if tree.is_dir(path) {
+        let default = if path.is_empty() {
+            "default.nix".to_string()
+        } else {
+            format!("{path}/default.nix")
+        };
+        if tree.is_file(&default) {
+            return Ok(default);
+        }
+        return Err(format!("directory `{path}` has no `default.nix`"));
+    }
+    Err(format!("`{path}` does not exist"))
+}
+
+/// A literal path expression: `./x`, `(./x)`, or `./x + "/y"`.
+fn literal_path(expr: &ast::Expr) -> Option<(String, Span)> {
+    literal_path_within(expr, 16)
+}
+
+/// `depth` bounds the recursion: a chain of thousands of `+` is a valid tree.
+fn literal_path_within(expr: &ast::Expr, depth: u32) -> Option<(String, Span)> {
+    let depth = depth.checked_sub(1)?;
+    match expr {
+        ast::Expr::Paren(p) => literal_path_within(&p.expr()?, depth),
+        ast::Expr::PathRel(p) => Some((static_path(syn(p))?, span_of(p))),
+        ast::Expr::BinOp(op) if op.operator() == Some(ast::BinOpKind::Add) => {
+            let (base, _) = literal_path_within(&op.lhs()?, depth)?;
+            let ast::Expr::Str(s) = op.rhs()? else {
+                return None;
+            };
+            Some((format!("{base}{}", static_string(&s)?), span_of(op)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expr` is the identifier `import` or `builtins.import`.
+fn is_import_fn(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::Ident(i) => ident_name(i).as_deref() == Some("import"),
+        ast::Expr::Select(s) => {
+            let base_is_builtins = matches!(s.expr(), Some(ast::Expr::Ident(i)) if ident_name(&i).as_deref() == Some("builtins"));
+            let attrs: Vec<ast::Attr> = s
+                .attrpath()
+                .map(|p| p.attrs().collect())
+                .unwrap_or_default();
+            base_is_builtins
+                && attrs.len() == 1
+                && matches!(&attrs[0], ast::Attr::Ident(i) if ident_name(i).as_deref() == Some("import"))
+        }
+        _ => false,
+    }
+}
+
+/// Collects the literal import edges of one file, reporting NIX002 for those
+/// naming nothing.
+pub fn collect_imports(
+    tree: &RepoTree,
+    file: &ParsedFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Import> {
+    let path = file.path().to_string();
+    let mut found: Vec<(String, Span, ImportKind)> = Vec::new();
+    for node in syn(&file.root()).descendants() {
+        match node.kind() {
+            SyntaxKind::NODE_ATTRPATH_VALUE => {
+                let Some(apv) = cast::<ast::AttrpathValue>(node) else {
+                    continue;
+                };
+                let attrs: Vec<ast::Attr> = apv
+                    .attrpath()
+                    .map(|p| p.attrs().collect())
+                    .unwrap_or_default();
+                let is_imports = attrs.len() == 1
+                    && matches!(&attrs[0], ast::Attr::Ident(i) if ident_name(i).as_deref() == Some("imports"));
+                if !is_imports {
+                    continue;
+                }
+                if let Some(ast::Expr::List(list)) = apv.value() {
+                    for item in list.items() {
+                        if let Some((written, span)) = literal_path(&item) {
+                            found.push((written, span, ImportKind::ModuleImports));
+                        }
+                    }
+                }
+            }
+            SyntaxKind::NODE_APPLY => {
+                let Some(apply) = cast::<ast::Apply>(node) else {
+                    continue;
+                };
+                let (Some(f), Some(arg)) = (apply.lambda(), apply.argument()) else {
+                    continue;
+                };
+                if is_import_fn(&f)
+                    && let Some((written, span)) = literal_path(&arg)
+                {
+                    found.push((written, span, ImportKind::Import));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut imports = Vec::new();
+    for (written, span, kind) in found {
+        let location = Location::new(path.clone(), span);
+        match resolve_import(tree, &path, &written) {
+            Ok(Some(target)) => imports.push(Import { target, location, kind }),
+            Ok(None) => {}
+            Err(why) => diagnostics.push(
+                Diagnostic::new(Code::NixImportMissing, format!("`{written}` imported from `{path}`: {why}"))
+                    .at(location)
+                    .help(format!(
+                        "paths are relative to the directory of `{path}`; create the file, or fix or remove the import"
+                    )),
+            ),
+        }
+    }
+    imports.sort_by_key(|i| i.location.span);
+    imports.dedup();
+    imports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn parsed(path: &str, text: &str) -> ParsedFile {
+        ParsedFile::parse(Arc::new(SourceFile::new(path, text)))
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_error() {
+        let f = parsed("a.nix", "{\n  a = 1\n  b = 2;\n}\n");
+        let diags = f.syntax_diagnostics();
+        assert!(!diags.is_empty());
+        let loc = diags[0].location.clone().unwrap();
+        let lc = f.source().line_col(loc.span.start);
+        assert_eq!((lc.line, lc.column), (3, 5));
+    }
+
+    #[test]
+    fn eof_errors_point_at_the_end_of_the_text() {
+        let f = parsed("a.nix", "{ a = 1;\n\n");
+        let diags = f.syntax_diagnostics();
+        let loc = diags[0].location.clone().unwrap();
+        assert_eq!(loc.span, Span::at(8));
+    }
+
+    #[test]
+    fn literal_imports_resolve_and_missing_ones_are_reported() {
+        let tree = RepoTree::from_files(
+            Path::new("/r"),
+            [
+                "hosts/a/default.nix",
+                "hosts/a/hw.nix",
+                "modules/default.nix",
+                "lib.nix",
+            ]
+            .map(String::from),
+        );
+        let f = parsed(
+            "hosts/a/default.nix",
+            "{ imports = [ ./hw.nix ../../modules ./gone.nix (../../lib.nix) ]; x = import ../../lib.nix { }; y = builtins.import ./hw.nix; }",
+        );
+        let mut diags = Vec::new();
+        let imports = collect_imports(&tree, &f, &mut diags);
+        let targets: Vec<_> = imports.iter().map(|i| i.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "hosts/a/hw.nix",
+                "modules/default.nix",
+                "lib.nix",
+                "lib.nix",
+                "hosts/a/hw.nix"
+            ]
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::NixImportMissing);
+        let span = diags[0].location.as_ref().unwrap().span;
+        assert_eq!(&f.source().text()[span.start..span.end], "./gone.nix");
+    }
+}

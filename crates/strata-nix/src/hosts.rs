@@ -1,0 +1,709 @@
+//! Finds the hosts a flake declares (`nixosConfigurations`, the Colmena hive,
+//! deploy-rs nodes), evaluates each one's modules, and reads its facts.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use strata_core::{Code, Diagnostic, Location, NodeId};
+
+use crate::eval::{Evaluator, ThunkId, UnknownKind, Value};
+use crate::facts::{Fact, HostFacts, HostSource, InterfaceAddress, K3sFacts, TokenSource};
+
+/// One declaration of a host by one output.
+struct HostDecl {
+    name: String,
+    source: HostSource,
+    location: Option<Location>,
+    modules: Vec<ThunkId>,
+    special_args: Vec<ThunkId>,
+    system: Option<ThunkId>,
+    /// Why this declaration's modules cannot be read, if they cannot.
+    problem: Option<(String, Option<Location>)>,
+    /// deploy-rs: (hostname, sshUser).
+    deploy: Option<(Option<ThunkId>, Option<ThunkId>)>,
+}
+
+impl HostDecl {
+    fn new(name: &str, source: HostSource, location: Option<Location>) -> Self {
+        HostDecl {
+            name: name.to_string(),
+            source,
+            location,
+            modules: Vec::new(),
+            special_args: Vec::new(),
+            system: None,
+            problem: None,
+            deploy: None,
+        }
+    }
+}
+
+fn attr(a: &crate::eval::Attrs, key: &str) -> Option<ThunkId> {
+    a.get(key).map(|e| e.value)
+}
+
+/// Reads every host of a flake's outputs, sorted by name.
+pub(crate) fn read_hosts(
+    ev: &mut Evaluator<'_>,
+    outputs: ThunkId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<HostFacts> {
+    let mut decls = Vec::new();
+    ev.reset_budget();
+    let Value::Attrs(out) = ev.force(outputs) else {
+        return Vec::new();
+    };
+    if let Some(t) = attr(&out, "nixosConfigurations") {
+        discover_nixos(ev, t, &mut decls);
+    }
+    if let Some(t) = attr(&out, "colmena").or_else(|| attr(&out, "colmenaHive")) {
+        discover_colmena(ev, t, &mut decls);
+    }
+    if let Some(t) = attr(&out, "deploy") {
+        discover_deploy(ev, t, &mut decls);
+    }
+
+    let mut by_name: BTreeMap<String, Vec<HostDecl>> = BTreeMap::new();
+    for d in decls {
+        by_name.entry(d.name.clone()).or_default().push(d);
+    }
+    let mut hosts = Vec::new();
+    for (name, mut decls) in by_name {
+        // Colmena first: it carries the deployment facts; then
+        // nixosConfigurations; deploy-rs last.
+        decls.sort_by_key(|d| match d.source {
+            HostSource::Colmena => 0,
+            HostSource::NixosConfigurations => 1,
+            _ => 2,
+        });
+        let mut host = HostFacts::empty(&name);
+        for decl in &decls {
+            ev.reset_budget();
+            let facts = read_decl(ev, decl, diagnostics);
+            merge_into(&mut host, facts);
+        }
+        host.sources.sort();
+        host.sources.dedup();
+        host.imported_files.sort();
+        host.imported_files.dedup();
+        host.opaque_modules.sort();
+        host.opaque_modules.dedup();
+        hosts.push(host);
+    }
+    hosts
+}
+
+fn merge_into(host: &mut HostFacts, f: HostFacts) {
+    host.sources.extend(f.sources);
+    if host.location.is_none() {
+        host.location = f.location;
+    }
+    host.system = std::mem::replace(&mut host.system, Fact::Unset).or(f.system);
+    host.hostname = std::mem::replace(&mut host.hostname, Fact::Unset).or(f.hostname);
+    host.target_host = std::mem::replace(&mut host.target_host, Fact::Unset).or(f.target_host);
+    host.target_user = std::mem::replace(&mut host.target_user, Fact::Unset).or(f.target_user);
+    host.tags = std::mem::replace(&mut host.tags, Fact::Unset).or(f.tags);
+    if host.addresses.is_empty() {
+        host.addresses = f.addresses;
+    }
+    if host.k3s.is_none() {
+        host.k3s = f.k3s;
+    }
+    host.imported_files.extend(f.imported_files);
+    host.opaque_modules.extend(f.opaque_modules);
+}
+
+fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+    let Value::Attrs(configs) = ev.force(t) else {
+        return;
+    };
+    for (name, entry) in &configs.entries {
+        let mut decl = HostDecl::new(
+            name,
+            HostSource::NixosConfigurations,
+            entry.location.clone(),
+        );
+        match ev.force(entry.value) {
+            Value::NixosSystem(call) => match ev.force(call.args) {
+                Value::Attrs(args) => {
+                    if let Some(m) = attr(&args, "modules") {
+                        match ev.force(m) {
+                            Value::List(items) => decl.modules.extend(items.iter().copied()),
+                            Value::Unknown(u) => {
+                                decl.problem = Some((u.reason.clone(), u.location.clone()))
+                            }
+                            other => {
+                                decl.problem = Some((
+                                    format!("`modules` is a {}", other.type_name()),
+                                    call.location.clone(),
+                                ))
+                            }
+                        }
+                    }
+                    decl.special_args.extend(attr(&args, "specialArgs"));
+                    decl.system = attr(&args, "system");
+                }
+                other => {
+                    decl.problem = Some((
+                        format!("`nixosSystem` argument is a {}", other.type_name()),
+                        call.location.clone(),
+                    ))
+                }
+            },
+            Value::Unknown(u) => decl.problem = Some((u.reason.clone(), u.location.clone())),
+            other => {
+                decl.problem = Some((
+                    format!(
+                        "not a `nixosSystem` call strata recognises (a {})",
+                        other.type_name()
+                    ),
+                    entry.location.clone(),
+                ))
+            }
+        }
+        decls.push(decl);
+    }
+}
+
+fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+    let mut hive = ev.force(t);
+    // `makeHive hive`, or a hive written as a function of `{ }`.
+    for _ in 0..4 {
+        hive = match hive {
+            Value::Hive(call) => ev.force(call.args),
+            f @ (Value::Lambda(_) | Value::Prim(_)) => {
+                let empty = ev.done(Value::Attrs(Rc::new(Default::default())));
+                ev.apply(f, empty, None)
+            }
+            other => other,
+        };
+    }
+    let Value::Attrs(hive) = hive else { return };
+    let meta = attr(&hive, "meta")
+        .or_else(|| attr(&hive, "network"))
+        .map(|m| ev.force(m));
+    let (special_args, node_special_args) = match &meta {
+        Some(Value::Attrs(meta)) => {
+            let nsa = match attr(meta, "nodeSpecialArgs").map(|t| ev.force(t)) {
+                Some(Value::Attrs(a)) => Some(a),
+                _ => None,
+            };
+            (attr(meta, "specialArgs"), nsa)
+        }
+        _ => (None, None),
+    };
+    let defaults = attr(&hive, "defaults");
+    for (name, entry) in &hive.entries {
+        if matches!(name.as_str(), "meta" | "network" | "defaults") {
+            continue;
+        }
+        let mut decl = HostDecl::new(name, HostSource::Colmena, entry.location.clone());
+        decl.modules.extend(defaults);
+        match ev.force(entry.value) {
+            Value::List(items) => decl.modules.extend(items.iter().copied()),
+            _ => decl.modules.push(entry.value),
+        }
+        decl.special_args.extend(special_args);
+        if let Some(nsa) = &node_special_args {
+            decl.special_args.extend(attr(nsa, name));
+        }
+        decls.push(decl);
+    }
+}
+
+fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+    let Value::Attrs(deploy) = ev.force(t) else {
+        return;
+    };
+    let top_user = attr(&deploy, "sshUser");
+    let Some(nodes) = attr(&deploy, "nodes") else {
+        return;
+    };
+    let Value::Attrs(nodes) = ev.force(nodes) else {
+        return;
+    };
+    for (name, entry) in &nodes.entries {
+        let mut decl = HostDecl::new(name, HostSource::DeployRs, entry.location.clone());
+        if let Value::Attrs(node) = ev.force(entry.value) {
+            decl.deploy = Some((attr(&node, "hostname"), attr(&node, "sshUser").or(top_user)));
+        }
+        decls.push(decl);
+    }
+}
+
+/// Reads the facts one declaration gives.
+fn read_decl(
+    ev: &mut Evaluator<'_>,
+    decl: &HostDecl,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HostFacts {
+    let mut host = HostFacts::empty(&decl.name);
+    host.sources.push(decl.source);
+    host.location = decl.location.clone();
+    if let Some(system) = decl.system {
+        let v = ev.force(system);
+        host.system = string_fact(&v, None);
+    }
+    if let Some((hostname, user)) = decl.deploy {
+        if let Some(h) = hostname {
+            let v = ev.force(h);
+            host.target_host = string_fact(&v, None);
+        }
+        if let Some(u) = user {
+            let v = ev.force(u);
+            host.target_user = string_fact(&v, None);
+        }
+        return host;
+    }
+    if let Some((reason, location)) = &decl.problem {
+        // Nothing of this declaration's configuration can be read: say so on
+        // the facts instead of leaving them unset.
+        let unknown = || Fact::Unknown {
+            reason: reason.clone(),
+            location: location.clone(),
+        };
+        host.hostname = unknown();
+        host.system = std::mem::replace(&mut host.system, Fact::Unset).or(unknown());
+        host.opaque_modules.push(crate::modules::OpaqueModule {
+            reason: reason.clone(),
+            location: location.clone(),
+        });
+        return host;
+    }
+    let set = ev.eval_modules(
+        &decl.modules,
+        &decl.special_args,
+        &decl.name,
+        decl.location.clone(),
+    );
+    host.imported_files = set.files.iter().cloned().collect();
+    host.opaque_modules = set.opaque.clone();
+    for (why, location) in &set.missing {
+        // A literal path naming nothing was already reported by the file
+        // scan; only computed paths (`hostsDir + "/${name}"`) are new here.
+        let already = diagnostics
+            .iter()
+            .any(|d| d.code == Code::NixImportMissing && d.location == *location);
+        if already {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            Code::NixImportMissing,
+            format!("module of host `{}`: {why}", decl.name),
+        )
+        .on(NodeId::host(&decl.name))
+        .help("create the file or directory (a directory needs a `default.nix`), or fix the path");
+        if let Some(l) = location {
+            d = d.at(l.clone());
+        }
+        diagnostics.push(d);
+    }
+    let config = ev.force(set.config);
+
+    host.hostname = string_fact_at(ev, &config, &["networking", "hostName"]);
+    if host.system.is_unset() {
+        host.system = string_fact_at(ev, &config, &["nixpkgs", "hostPlatform"]);
+    }
+    if decl.source == HostSource::Colmena {
+        host.target_host = match string_fact_at(ev, &config, &["deployment", "targetHost"]) {
+            // Colmena's default: the node name.
+            Fact::Unset => Fact::Known {
+                value: decl.name.clone(),
+                location: None,
+            },
+            other => other,
+        };
+        host.target_user = match string_fact_at(ev, &config, &["deployment", "targetUser"]) {
+            Fact::Unset => Fact::Known {
+                value: "root".to_string(),
+                location: None,
+            },
+            other => other,
+        };
+        let tags = get(ev, &config, &["deployment", "tags"]);
+        host.tags = string_list_fact(ev, tags);
+    }
+    host.addresses = addresses(ev, &config);
+    host.k3s = k3s(ev, &config);
+    host
+}
+
+/// The result of walking a configuration path.
+enum Got {
+    /// No module defines it.
+    Missing,
+    /// The value and the location of its definition (the attribute name).
+    Val(Value, Option<Location>),
+}
+
+fn get(ev: &mut Evaluator<'_>, root: &Value, path: &[&str]) -> Got {
+    let mut current = root.clone();
+    let mut location = None;
+    for key in path {
+        match current {
+            Value::Attrs(a) => match a.get(key) {
+                Some(e) => {
+                    location = e.location.clone();
+                    let t = e.value;
+                    current = ev.force(t);
+                }
+                None => return Got::Missing,
+            },
+            Value::Unknown(u) if u.kind == UnknownKind::Undefined => return Got::Missing,
+            Value::Unknown(_) => return Got::Val(current, location),
+            other => {
+                let reason = format!("`{key}` selected from a {}", other.type_name());
+                return Got::Val(
+                    Value::unknown(UnknownKind::Error, reason, location.clone()),
+                    location,
+                );
+            }
+        }
+    }
+    match current {
+        Value::Unknown(u) if u.kind == UnknownKind::Undefined => Got::Missing,
+        v => Got::Val(v, location),
+    }
+}
+
+fn unknown_fact<T>(v: &Value, def: Option<Location>, expected: &str) -> Fact<T> {
+    match v {
+        Value::Unknown(u) => Fact::Unknown {
+            reason: u.reason.clone(),
+            location: u.location.clone().or(def),
+        },
+        other => Fact::Unknown {
+            reason: format!("expected a {expected}, found a {}", other.type_name()),
+            location: def,
+        },
+    }
+}
+
+fn string_fact(v: &Value, def: Option<Location>) -> Fact<String> {
+    match v {
+        Value::String(s) => Fact::Known {
+            value: s.text.clone(),
+            location: s.location.clone().or(def),
+        },
+        Value::Null => Fact::Unset,
+        other => unknown_fact(other, def, "string"),
+    }
+}
+
+fn string_fact_at(ev: &mut Evaluator<'_>, root: &Value, path: &[&str]) -> Fact<String> {
+    match get(ev, root, path) {
+        Got::Missing => Fact::Unset,
+        Got::Val(v, def) => string_fact(&v, def),
+    }
+}
+
+fn bool_fact(got: Got) -> Fact<bool> {
+    match got {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::Bool(b), def) => Fact::Known {
+            value: b,
+            location: def,
+        },
+        Got::Val(v, def) => unknown_fact(&v, def, "bool"),
+    }
+}
+
+fn int_fact(got: Got) -> Fact<i64> {
+    match got {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::Int(i), def) => Fact::Known {
+            value: i,
+            location: def,
+        },
+        Got::Val(v, def) => unknown_fact(&v, def, "int"),
+    }
+}
+
+fn string_list_fact(ev: &mut Evaluator<'_>, got: Got) -> Fact<Vec<String>> {
+    match got {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::List(items), def) => {
+            let mut out = Vec::new();
+            for item in items.iter() {
+                match ev.force(*item) {
+                    Value::String(s) => out.push(s.text.clone()),
+                    other => return unknown_fact(&other, def, "string"),
+                }
+            }
+            Fact::Known {
+                value: out,
+                location: def,
+            }
+        }
+        Got::Val(v, def) => unknown_fact(&v, def, "list"),
+    }
+}
+
+fn addresses(ev: &mut Evaluator<'_>, config: &Value) -> Vec<InterfaceAddress> {
+    let mut out = Vec::new();
+    let Got::Val(Value::Attrs(ifaces), _) = get(ev, config, &["networking", "interfaces"]) else {
+        return out;
+    };
+    for (name, entry) in &ifaces.entries {
+        let iface = ev.force(entry.value);
+        match get(ev, &iface, &["ipv4", "addresses"]) {
+            Got::Missing => {}
+            Got::Val(Value::List(items), _) => {
+                for item in items.iter() {
+                    let v = ev.force(*item);
+                    let address = string_fact_at(ev, &v, &["address"]);
+                    let prefix_length = int_fact(get(ev, &v, &["prefixLength"]));
+                    out.push(InterfaceAddress {
+                        interface: name.clone(),
+                        address,
+                        prefix_length,
+                    });
+                }
+            }
+            Got::Val(v, def) => out.push(InterfaceAddress {
+                interface: name.clone(),
+                address: unknown_fact(&v, def, "list"),
+                prefix_length: Fact::Unset,
+            }),
+        }
+    }
+    out
+}
+
+fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
+    let k3s = match get(ev, config, &["services", "k3s"]) {
+        Got::Missing => return None,
+        Got::Val(v @ Value::Attrs(_), _) => v,
+        Got::Val(v, def) => {
+            let reason = match &v {
+                Value::Unknown(u) => u.reason.clone(),
+                other => format!("`services.k3s` is a {}", other.type_name()),
+            };
+            let unknown = || unknown_fact(&v, def.clone(), "set");
+            return Some(K3sFacts {
+                enable: unknown(),
+                role: unknown_fact(&v, def.clone(), "set"),
+                cluster_init: unknown(),
+                server_addr: unknown_fact(&v, def.clone(), "set"),
+                token: TokenSource::Unknown {
+                    reason: reason.clone(),
+                },
+                extra_flags: Vec::new(),
+                extra_flags_unknown: vec![reason],
+                extra_flags_location: def,
+            });
+        }
+    };
+    let enable = bool_fact(get(ev, &k3s, &["enable"]));
+    let role = string_fact_at(ev, &k3s, &["role"]);
+    let cluster_init = bool_fact(get(ev, &k3s, &["clusterInit"]));
+    let server_addr = string_fact_at(ev, &k3s, &["serverAddr"]);
+
+    let mut extra_flags = Vec::new();
+    let mut extra_flags_unknown = Vec::new();
+    let mut extra_flags_location = None;
+    let mut token_in_flags = false;
+    match get(ev, &k3s, &["extraFlags"]) {
+        Got::Missing => {}
+        Got::Val(v, def) => {
+            extra_flags_location = def;
+            let mut push = |s: &str, out: &mut Vec<String>| {
+                for flag in split_flags(s) {
+                    token_in_flags |= flag.redacted;
+                    out.push(flag.text);
+                }
+            };
+            match v {
+                Value::String(s) => push(&s.text, &mut extra_flags),
+                Value::List(items) => {
+                    for item in items.iter() {
+                        match ev.force(*item) {
+                            Value::String(s) => push(&s.text, &mut extra_flags),
+                            Value::Unknown(u) => extra_flags_unknown.push(u.reason.clone()),
+                            other => extra_flags_unknown
+                                .push(format!("an entry is a {}", other.type_name())),
+                        }
+                    }
+                }
+                Value::Unknown(u) => extra_flags_unknown.push(u.reason.clone()),
+                other => {
+                    extra_flags_unknown.push(format!("`extraFlags` is a {}", other.type_name()))
+                }
+            }
+        }
+    }
+
+    let token = match get(ev, &k3s, &["token"]) {
+        Got::Val(Value::Null, _) | Got::Missing => match get(ev, &k3s, &["tokenFile"]) {
+            Got::Val(Value::Null, _) | Got::Missing if token_in_flags => TokenSource::Literal {
+                location: extra_flags_location.clone(),
+            },
+            Got::Val(Value::Null, _) | Got::Missing => TokenSource::None,
+            Got::Val(Value::Path(p), def) => TokenSource::File {
+                path: if p.in_repo {
+                    Fact::Unknown {
+                        reason: "a path in the repository is copied to the Nix store; its store path is not known statically"
+                            .to_string(),
+                        location: p.location.clone().or(def),
+                    }
+                } else {
+                    Fact::Known {
+                        value: p.path.clone(),
+                        location: p.location.clone().or(def),
+                    }
+                },
+            },
+            Got::Val(v, def) => TokenSource::File {
+                path: string_fact(&v, def),
+            },
+        },
+        // Whatever the value, setting `token` puts it in the store.
+        Got::Val(v, def) => {
+            let location = match &v {
+                Value::String(s) => s.location.clone().or(def),
+                _ => def,
+            };
+            TokenSource::Literal { location }
+        }
+    };
+
+    let all_unset = enable.is_unset()
+        && role.is_unset()
+        && cluster_init.is_unset()
+        && server_addr.is_unset()
+        && matches!(token, TokenSource::None)
+        && extra_flags.is_empty()
+        && extra_flags_unknown.is_empty();
+    if all_unset {
+        return None;
+    }
+    Some(K3sFacts {
+        enable,
+        role,
+        cluster_init,
+        server_addr,
+        token,
+        extra_flags,
+        extra_flags_unknown,
+        extra_flags_location,
+    })
+}
+
+/// k3s flags whose value is a secret.
+const SECRET_FLAGS: &[&str] = &["--token", "-t", "--agent-token", "--datastore-endpoint"];
+
+struct Flag {
+    text: String,
+    redacted: bool,
+}
+
+/// Splits a k3s flag string into flags with their values: `"--disable
+/// servicelb --flannel-backend=none"` gives `["--disable servicelb",
+/// "--flannel-backend=none"]`. Words not starting with `-` belong to the flag
+/// before them; quoted words stay whole; secret values are redacted.
+fn split_flags(s: &str) -> Vec<Flag> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => current.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            None => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    let mut flags: Vec<(String, Vec<String>)> = Vec::new();
+    for word in words {
+        match flags.last_mut() {
+            Some((_, values)) if !word.starts_with('-') => values.push(word),
+            _ => flags.push((word, Vec::new())),
+        }
+    }
+    flags
+        .into_iter()
+        .map(|(flag, values)| {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (flag.clone(), None),
+            };
+            if SECRET_FLAGS.contains(&name.as_str()) {
+                let text = match (inline, values.is_empty()) {
+                    (Some(_), _) => format!("{name}=<redacted>"),
+                    (None, false) => format!("{name} <redacted>"),
+                    (None, true) => name,
+                };
+                Flag {
+                    text,
+                    redacted: true,
+                }
+            } else {
+                let mut text = flag;
+                for v in values {
+                    text.push(' ');
+                    text.push_str(&v);
+                }
+                Flag {
+                    text,
+                    redacted: false,
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        split_flags(s).into_iter().map(|f| f.text).collect()
+    }
+
+    #[test]
+    fn flags_split_into_flag_value_pairs() {
+        assert_eq!(
+            texts("--disable servicelb  --flannel-backend=none --node-label a=b --tls-san x"),
+            [
+                "--disable servicelb",
+                "--flannel-backend=none",
+                "--node-label a=b",
+                "--tls-san x"
+            ]
+        );
+        assert_eq!(texts("--disable servicelb"), ["--disable servicelb"]);
+        assert_eq!(texts("--node-label \"a b\""), ["--node-label a b"]);
+        assert_eq!(texts(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn secret_flag_values_are_redacted() {
+        let flags = split_flags("--token s3cr3t --agent-token=abc --disable traefik");
+        let texts: Vec<_> = flags.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "--token <redacted>",
+                "--agent-token=<redacted>",
+                "--disable traefik"
+            ]
+        );
+        assert!(flags[0].redacted);
+    }
+}

@@ -1,0 +1,299 @@
+//! The full bootstrap plan: every host, then every Flux Kustomization.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use strata_check::Analysis;
+use strata_core::{Code, Diagnostic, EdgeKind, Graph, Node, NodeId};
+
+use crate::{Action, Constraint, DeployWave, Plan, PlanError, PlanStep, assign_waves};
+
+/// Shown on the cluster-init server's step (the contract's wording).
+const CLUSTER_INIT_REASON: &str = "k3s cluster-init server: every other node joins it";
+
+/// The plan that brings the repository up from nothing: hosts ordered along
+/// k3s `joins` (the cluster-init server alone first, further servers one per
+/// wave because etcd admits one learner at a time), then Flux Kustomizations
+/// in `dependsOn` / parent / source order once the cluster exists.
+pub fn bootstrap_plan(analysis: &Analysis) -> Result<Plan, PlanError> {
+    let graph = &analysis.graph;
+    let hosts: Vec<&Node> = graph.nodes().filter(|n| n.kind == "host").collect();
+    let kustomizations: Vec<&Node> = graph.nodes().filter(|n| is_flux_kustomization(n)).collect();
+
+    let host_constraints = host_constraints(graph, &hosts);
+    let host_targets: BTreeSet<NodeId> = hosts.iter().map(|n| n.id.clone()).collect();
+    let host_waves = assign_waves(&host_targets, &host_constraints)
+        .map_err(|cycle| cycle_error(analysis, &cycle))?;
+
+    let flux_targets: BTreeSet<NodeId> = kustomizations.iter().map(|n| n.id.clone()).collect();
+    let flux_constraints = flux_constraints(graph, &flux_targets);
+    let flux_waves = assign_waves(&flux_targets, &flux_constraints)
+        .map_err(|cycle| cycle_error(analysis, &cycle))?;
+
+    // The cluster exists once every host is up: Flux comes after the last host wave.
+    let offset = host_waves.values().max().map_or(0, |w| w + 1);
+    let mut waves: BTreeMap<usize, Vec<PlanStep>> = BTreeMap::new();
+    for host in &hosts {
+        let reasons = host_reasons(host, &host_constraints);
+        waves
+            .entry(host_waves[&host.id])
+            .or_default()
+            .push(PlanStep {
+                action: Action::DeployHost,
+                target: host.id.clone(),
+                command: host_command(host),
+                reasons,
+            });
+    }
+    for k in &kustomizations {
+        let mut reasons = reasons_for(&k.id, &flux_constraints);
+        if reasons.is_empty() {
+            reasons.push(if hosts.is_empty() {
+                "nothing else in the repository must come first".to_string()
+            } else {
+                "runs on the cluster the hosts form: after every host is deployed".to_string()
+            });
+        }
+        waves
+            .entry(offset + flux_waves[&k.id])
+            .or_default()
+            .push(PlanStep {
+                action: Action::Reconcile,
+                target: k.id.clone(),
+                command: reconcile_command(&k.id),
+                reasons,
+            });
+    }
+    Ok(Plan {
+        waves: waves
+            .into_values()
+            .enumerate()
+            .map(|(index, mut steps)| {
+                steps.sort_by(|a, b| a.target.cmp(&b.target));
+                DeployWave { index, steps }
+            })
+            .collect(),
+    })
+}
+
+/// A Flux Kustomization (not a kustomize `kustomization.yaml`).
+pub(crate) fn is_flux_kustomization(node: &Node) -> bool {
+    node.kind == "Kustomization"
+        && node
+            .attrs
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.starts_with("kustomize.toolkit.fluxcd.io/"))
+}
+
+fn attr_str<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+    node.attrs.get(key).and_then(|v| v.as_str())
+}
+
+fn host_constraints(graph: &Graph, hosts: &[&Node]) -> Vec<Constraint> {
+    let mut constraints = Vec::new();
+    let mut joining_servers = Vec::new();
+    for host in hosts {
+        for (server, kind) in graph.outgoing(&host.id) {
+            if kind != EdgeKind::Joins {
+                continue;
+            }
+            constraints.push(Constraint {
+                before: server.clone(),
+                after: host.id.clone(),
+                reason: format!("joins the k3s cluster through {}", server.name()),
+            });
+            if attr_str(host, "k3s_role") == Some("server") {
+                joining_servers.push(host.id.clone());
+            }
+        }
+    }
+    joining_servers.sort();
+    joining_servers.dedup();
+    for pair in joining_servers.windows(2) {
+        constraints.push(Constraint {
+            before: pair[0].clone(),
+            after: pair[1].clone(),
+            reason: format!(
+                "etcd admits one learner at a time, so k3s servers join one by one (k3s-io/k3s#4335): after {}",
+                pair[0].name()
+            ),
+        });
+    }
+    constraints
+}
+
+fn host_reasons(host: &Node, constraints: &[Constraint]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if host.attrs.get("k3s_cluster_init").and_then(|v| v.as_bool()) == Some(true) {
+        reasons.push(CLUSTER_INIT_REASON.to_string());
+    }
+    reasons.extend(reasons_for(&host.id, constraints));
+    if reasons.is_empty() {
+        reasons.push("no other host must be deployed first".to_string());
+    }
+    reasons
+}
+
+fn reasons_for(target: &NodeId, constraints: &[Constraint]) -> Vec<String> {
+    let mut reasons: Vec<String> = constraints
+        .iter()
+        .filter(|c| &c.after == target)
+        .map(|c| c.reason.clone())
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    reasons
+}
+
+/// Ordering between Flux Kustomizations: explicit `dependsOn`, a parent that
+/// applies a child, and (when it adds no cycle) a Kustomization whose objects
+/// need objects another Kustomization applies (a chart source, a HelmRelease
+/// `dependsOn`).
+fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint> {
+    let mut constraints = Vec::new();
+    for k in targets {
+        for (to, kind) in graph.outgoing(k) {
+            if !targets.contains(to) || to == k {
+                continue;
+            }
+            match kind {
+                EdgeKind::DependsOn => constraints.push(Constraint {
+                    before: to.clone(),
+                    after: k.clone(),
+                    reason: format!("dependsOn {}", to.name()),
+                }),
+                EdgeKind::Contains => constraints.push(Constraint {
+                    before: k.clone(),
+                    after: to.clone(),
+                    reason: format!("applied by {}", k.name()),
+                }),
+                _ => {}
+            }
+        }
+    }
+    // Which Kustomization applies each object.
+    let mut owner: BTreeMap<&NodeId, &NodeId> = BTreeMap::new();
+    for k in targets {
+        for (object, kind) in graph.outgoing(k) {
+            if kind == EdgeKind::Contains && !targets.contains(object) {
+                owner.entry(object).or_insert(k);
+            }
+        }
+    }
+    let mut implicit = Vec::new();
+    for (object, k) in &owner {
+        for (needed, kind) in graph.outgoing(object) {
+            if !matches!(kind, EdgeKind::DependsOn | EdgeKind::Source) {
+                continue;
+            }
+            let Some(j) = owner
+                .get(needed)
+                .copied()
+                .or_else(|| targets.contains(needed).then_some(needed))
+            else {
+                continue;
+            };
+            if j != *k {
+                implicit.push(Constraint {
+                    before: j.clone(),
+                    after: (*k).clone(),
+                    reason: format!("{} needs {}, applied by {}", object, needed, j.name()),
+                });
+            }
+        }
+    }
+    implicit.sort();
+    for c in implicit {
+        if !reaches(&constraints, &c.after, &c.before) {
+            constraints.push(c);
+        }
+    }
+    constraints
+}
+
+/// Whether `from` already comes before `to` along the constraints (so adding
+/// `to` before `from` would close a cycle).
+fn reaches(constraints: &[Constraint], from: &NodeId, to: &NodeId) -> bool {
+    let mut stack = vec![from];
+    let mut seen = BTreeSet::new();
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if seen.insert(n) {
+            stack.extend(
+                constraints
+                    .iter()
+                    .filter(|c| &c.before == n)
+                    .map(|c| &c.after),
+            );
+        }
+    }
+    false
+}
+
+/// The argv that deploys a host with the tool the repository declares.
+pub(crate) fn host_command(host: &Node) -> Vec<String> {
+    let name = host.name.as_str();
+    let args: Vec<String> = match attr_str(host, "deploy_tool") {
+        Some("colmena") => vec![
+            "colmena".into(),
+            "apply".into(),
+            "--on".into(),
+            name.into(),
+            "switch".into(),
+        ],
+        Some("deploy-rs") => vec!["deploy".into(), format!(".#{name}")],
+        _ => {
+            let target = attr_str(host, "deploy_target").unwrap_or(name);
+            vec![
+                "nixos-rebuild".into(),
+                "switch".into(),
+                "--flake".into(),
+                format!(".#{name}"),
+                "--target-host".into(),
+                format!("root@{target}"),
+            ]
+        }
+    };
+    args
+}
+
+/// `flux reconcile kustomization NAME --with-source`, with `--namespace`
+/// unless it is flux's default `flux-system`.
+pub(crate) fn reconcile_command(id: &NodeId) -> Vec<String> {
+    let mut argv: Vec<String> = vec![
+        "flux".into(),
+        "reconcile".into(),
+        "kustomization".into(),
+        id.name().into(),
+    ];
+    if let Some(ns) = id.namespace().filter(|ns| *ns != "flux-system") {
+        argv.push("--namespace".into());
+        argv.push(ns.into());
+    }
+    argv.push("--with-source".into());
+    argv
+}
+
+fn cycle_error(analysis: &Analysis, cycle: &[NodeId]) -> PlanError {
+    let known: Vec<Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::DependsOnCycle)
+        .cloned()
+        .collect();
+    if !known.is_empty() {
+        return PlanError { diagnostics: known };
+    }
+    let names: Vec<&str> = cycle.iter().map(NodeId::as_str).collect();
+    PlanError {
+        diagnostics: vec![
+            Diagnostic::new(
+                Code::DependsOnCycle,
+                format!("these steps wait for each other: {}", names.join(", ")),
+            )
+            .help("break the cycle; `strata lint` shows where each dependency is declared"),
+        ],
+    }
+}
