@@ -3,7 +3,7 @@
 use strata_core::{Code, Diagnostic};
 use strata_flux::ReferenceKind;
 
-use super::same_name_elsewhere;
+use super::report_unresolved;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -33,44 +33,12 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in &cx.flux.objects {
-        for reference in object
-            .refs
-            .iter()
-            .filter(|r| r.kind == ReferenceKind::DependsOn)
-        {
-            if cx.graph.contains(&reference.target) {
-                continue;
-            }
-            let elsewhere = same_name_elsewhere(cx.flux, &reference.target);
-            let help = if elsewhere.is_empty() {
-                format!(
-                    "no applied {} is named `{}`; fix the name, or make a Kustomization apply the object it should wait for",
-                    reference.target.kind(),
-                    reference.target.name()
-                )
-            } else {
-                format!(
-                    "a {} of that name exists in namespace {}: add `namespace: {}` to this entry",
-                    reference.target.kind(),
-                    elsewhere.join(", "),
-                    elsewhere[0]
-                )
-            };
-            out.push(
-                Diagnostic::new(
-                    Code::DependsOnUnresolved,
-                    format!(
-                        "`dependsOn` names `{}`, which does not exist",
-                        reference.target
-                    ),
-                )
-                .at(reference.location.clone())
-                .on(object.id.clone())
-                .help(help),
-            );
-        }
-    }
+    report_unresolved(
+        cx,
+        &[ReferenceKind::DependsOn],
+        Code::DependsOnUnresolved,
+        out,
+    );
 }
 
 #[cfg(test)]

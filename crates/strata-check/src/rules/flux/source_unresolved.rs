@@ -3,7 +3,7 @@
 use strata_core::{Code, Diagnostic};
 use strata_flux::ReferenceKind;
 
-use super::same_name_elsewhere;
+use super::report_unresolved;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -36,50 +36,12 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in &cx.flux.objects {
-        for reference in object
-            .refs
-            .iter()
-            .filter(|r| matches!(r.kind, ReferenceKind::SourceRef | ReferenceKind::ChartRef))
-        {
-            if cx.graph.contains(&reference.target) {
-                continue;
-            }
-            let field = if reference.kind == ReferenceKind::ChartRef {
-                "chartRef"
-            } else {
-                "sourceRef"
-            };
-            let elsewhere = same_name_elsewhere(cx.flux, &reference.target);
-            let help = if elsewhere.is_empty() {
-                format!(
-                    "no {} named `{}` is applied in namespace `{}`; declare it in a tree Flux applies, or fix the name",
-                    reference.target.kind(),
-                    reference.target.name(),
-                    reference.target.namespace().unwrap_or("default")
-                )
-            } else {
-                format!(
-                    "a {} of that name exists in namespace {}: add `namespace: {}` to the {field}",
-                    reference.target.kind(),
-                    elsewhere.join(", "),
-                    elsewhere[0]
-                )
-            };
-            out.push(
-                Diagnostic::new(
-                    Code::SourceUnresolved,
-                    format!(
-                        "`{field}` names `{}`, which does not exist",
-                        reference.target
-                    ),
-                )
-                .at(reference.location.clone())
-                .on(object.id.clone())
-                .help(help),
-            );
-        }
-    }
+    report_unresolved(
+        cx,
+        &[ReferenceKind::SourceRef, ReferenceKind::ChartRef],
+        Code::SourceUnresolved,
+        out,
+    );
 }
 
 #[cfg(test)]
