@@ -55,7 +55,11 @@
       pkgs = nixpkgs.legacyPackages.${system};
     in
     {
-      lib = homelab;
+      # The helpers above, plus `mkStrata` defaulting to this flake's build of
+      # strata: what other flakes call (README, "In your own flake").
+      lib = homelab // {
+        mkStrata = args: homelab.mkStrata ({ package = self.packages.${args.pkgs.system or system}.default; } // args);
+      };
 
       nixosConfigurations = homelab.mkNixosConfigurations {
         inherit nixpkgs system nodes;
@@ -76,17 +80,9 @@
         doCheck = false;
       };
 
-      # nix run .#plan / .#lint / .#diff / .#graph
-      apps.${system} = homelab.mkApps {
-        program = "${self.packages.${system}.default}/bin/strata";
-        inherit (pkgs) writeShellScript;
-      };
-
-      checks.${system}.lint = pkgs.runCommand "strata-lint"
-        { nativeBuildInputs = [ self.packages.${system}.default ]; }
-        ''
-          strata lint --eval static ${self}
-          touch $out
-        '';
+      # nix run .#plan / .#lint / .#diff / .#graph, and `nix flake check`
+      # linting this repository: the same integration users get.
+      apps.${system} = (self.lib.mkStrata { inherit self pkgs; }).apps;
+      checks.${system} = (self.lib.mkStrata { inherit self pkgs; }).checks;
     };
 }

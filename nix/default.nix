@@ -51,31 +51,6 @@ let
         modules = modules ++ [ (hostModule name) ];
       }) nodes;
 
-  # Subcommands of strata exposed as flake apps (`nix run .#plan`, ...).
-  appCommands = [ "plan" "lint" "diff" "graph" ];
-
-  # Flake apps wrapping the strata binary.
-  #
-  # `program` is the path of the strata binary; `writeShellScript` is
-  # nixpkgs' `pkgs.writeShellScript` (any `name: text: <path>` function works,
-  # which is how the tests call it without nixpkgs). When `writeShellScript`
-  # is null every app runs the bare binary instead.
-  #
-  #   mkApps { program = "/nix/store/...-strata/bin/strata"; inherit (pkgs) writeShellScript; }
-  #   => { plan = { type = "app"; program = "/nix/store/...-strata-plan"; }; lint = ...; diff = ...; graph = ...; }
-  mkApps = { program, writeShellScript ? null }:
-    builtins.listToAttrs (map (cmd: {
-      name = cmd;
-      value = {
-        type = "app";
-        program =
-          if writeShellScript == null then program
-          else "${writeShellScript "strata-${cmd}" ''
-            exec ${program} ${cmd} "$@"
-          ''}";
-      };
-    }) appCommands);
-
   # Names of the nodes carrying `tag` (handy for `colmena apply --on @tag`).
   nodesWithTag = tag: nodes:
     builtins.filter (name: builtins.elem tag nodes.${name}.tags) (builtins.attrNames nodes);
@@ -85,8 +60,8 @@ in
     mkNodeSpecialArgs
     mkHive
     mkNixosConfigurations
-    mkApps
     nodesWithTag
-    appCommands
     ;
+  # strata's flake integration (checks and apps for any flake): see ./strata.nix.
+  inherit (import ./strata.nix) mkStrata;
 }

@@ -145,7 +145,9 @@ echo "# flake lib output"
 check "lib.mkNodeSpecialArgs via nix eval --apply" \
   '{"a":{"meta":{"hostname":"a","ip":"10.0.0.1","isMaster":true}},"b":{"meta":{"hostname":"b","ip":"10.0.0.2","isMaster":false,"master":"10.0.0.1"}}}' \
   "$(feval lib.mkNodeSpecialArgs --apply 'f: f { a = { ip = "10.0.0.1"; isMaster = true; }; b = { ip = "10.0.0.2"; isMaster = false; master = "10.0.0.1"; }; }')"
-check "lib.appCommands" '["plan","lint","diff","graph"]' "$(feval lib.appCommands)"
+check "lib.mkStrata: apps and a check for any flake (stub pkgs, explicit package)" \
+  '{"apps":["diff","graph","lint","plan"],"check":"derivation","plan":"exec /pkg/bin/strata plan --eval auto  \"$@\"\n"}' \
+  "$(feval lib --apply 'lib: let r = lib.mkStrata { self = { outPath = "/src"; }; package = "/pkg"; pkgs = { system = "x86_64-linux"; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; }; }; }; in { apps = builtins.attrNames r.apps; plan = r.apps.plan.program; check = r.checks.strata-lint.type; }')"
 
 # --- 3. nix/default.nix, function by function ---------------------------------
 echo "# nix/default.nix"
@@ -184,12 +186,6 @@ check "mkNixosConfigurations: shared modules then hosts/<name>" \
   "{\"a\":[\"m1\",\"$ROOT/hosts/a\"],\"b\":[\"m1\",\"$ROOT/hosts/b\"]}" \
   "$(inst "{ lib, ... }: builtins.mapAttrs (n: c: map toString c.modules) ($CONFIGS)")"
 
-check "mkApps: plan/lint/diff/graph apps wrapping the binary in a script" \
-  '{"diff":{"program":"strata-diff|exec /bin/strata diff \"$@\"\n","type":"app"},"graph":{"program":"strata-graph|exec /bin/strata graph \"$@\"\n","type":"app"},"lint":{"program":"strata-lint|exec /bin/strata lint \"$@\"\n","type":"app"},"plan":{"program":"strata-plan|exec /bin/strata plan \"$@\"\n","type":"app"}}' \
-  "$(inst '{ lib, ... }: lib.mkApps { program = "/bin/strata"; writeShellScript = name: text: "${name}|${text}"; }')"
-check "mkApps: without writeShellScript every app runs the binary" \
-  '{"diff":{"program":"/bin/strata","type":"app"},"graph":{"program":"/bin/strata","type":"app"},"lint":{"program":"/bin/strata","type":"app"},"plan":{"program":"/bin/strata","type":"app"}}' \
-  "$(inst '{ lib, ... }: lib.mkApps { program = "/bin/strata"; }')"
 check "nodesWithTag" '{"k3s":["a","b"],"master":["a"],"none":[]}' \
   "$(inst "{ lib, ... }: { k3s = lib.nodesWithTag \"k3s\" $NODES; master = lib.nodesWithTag \"master\" $NODES; none = lib.nodesWithTag \"gpu\" $NODES; }")"
 

@@ -40,6 +40,20 @@ fn add_flux(graph: &mut Graph, flux: &FluxTree) {
         }
         graph.add_node(node);
     }
+    // Secrets an ExternalSecret or SealedSecret creates exist in the cluster
+    // without a file: they are nodes, with a `source` edge to their maker.
+    for provided in &flux.provided {
+        let node = Node::new(provided.id.clone(), Some(provided.location.clone()))
+            .attr("file", provided.location.file.clone())
+            .attr("providedBy", provided.provider.to_string());
+        graph.add_node(node);
+        graph.add_edge(
+            &provided.id,
+            &provided.provider,
+            EdgeKind::Source,
+            Some(provided.location.clone()),
+        );
+    }
     for object in &flux.objects {
         if let Some(parent) = &object.applied_by {
             graph.add_edge(
@@ -50,9 +64,16 @@ fn add_flux(graph: &mut Graph, flux: &FluxTree) {
             );
         }
         for reference in &object.refs {
+            // `valuesFrom` and `substituteFrom` are where the object takes
+            // its input from, as a source is: `source` edges. `depends-on`
+            // stays Flux's own readiness ordering and `requires` is kept for
+            // cross-layer needs.
             let kind = match reference.kind {
                 ReferenceKind::DependsOn => EdgeKind::DependsOn,
-                ReferenceKind::SourceRef | ReferenceKind::ChartRef => EdgeKind::Source,
+                ReferenceKind::SourceRef
+                | ReferenceKind::ChartRef
+                | ReferenceKind::ValuesFrom
+                | ReferenceKind::SubstituteFrom => EdgeKind::Source,
             };
             graph.add_edge(
                 &object.id,

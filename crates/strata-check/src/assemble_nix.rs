@@ -75,6 +75,9 @@ fn host_node(host: &HostFacts) -> Node {
     if let Some(init) = k3s_cluster_init(host) {
         node = node.attr("k3s_cluster_init", init);
     }
+    if let Some(system) = host.system.value() {
+        node = node.attr("system", system.clone());
+    }
     node
 }
 
@@ -156,14 +159,109 @@ fn host_names(host: &HostFacts) -> Vec<String> {
     names
 }
 
+/// A k3s node as the cluster rules see it.
+pub(crate) struct K3sNode<'a> {
+    /// The host.
+    pub host: &'a HostFacts,
+    /// `role` is `server` (the NixOS default when unset).
+    pub server: bool,
+    /// `clusterInit = true`.
+    pub cluster_init: bool,
+    /// `serverAddr` is set to a non-empty address.
+    pub joins: bool,
+    /// The datastore is external (`--datastore-endpoint`): no embedded etcd.
+    pub external_datastore: bool,
+}
+
+/// The k3s clusters of a repository: hosts with `services.k3s.enable =
+/// true`, grouped by who joins whom (`serverAddr` resolved to a host), each
+/// sorted by host name. Hosts whose k3s settings are not known statically
+/// are left out, so no cluster rule guesses about them.
+pub(crate) fn k3s_clusters(nix: &NixRepo) -> Vec<Vec<K3sNode<'_>>> {
+    let mut nodes: Vec<K3sNode<'_>> = Vec::new();
+    for host in &nix.hosts {
+        let Some(k3s) = &host.k3s else { continue };
+        if k3s.enable.value() != Some(&true) {
+            continue;
+        }
+        let server = match &k3s.role {
+            strata_nix::Fact::Known { value, .. } => value == "server",
+            strata_nix::Fact::Unset => true,
+            strata_nix::Fact::Unknown { .. } => continue,
+        };
+        let joins = match &k3s.server_addr {
+            strata_nix::Fact::Known { value, .. } => !value.trim().is_empty(),
+            strata_nix::Fact::Unset => false,
+            strata_nix::Fact::Unknown { .. } => continue,
+        };
+        nodes.push(K3sNode {
+            host,
+            server,
+            cluster_init: k3s.cluster_init.value() == Some(&true),
+            joins,
+            external_datastore: k3s
+                .extra_flags
+                .iter()
+                .any(|f| f.starts_with("--datastore-endpoint")),
+        });
+    }
+    // Union-find over "joins": a node and the server it joins share a cluster.
+    let mut parent: Vec<usize> = (0..nodes.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for i in 0..nodes.len() {
+        if let Join::Server(server) = k3s_join(nix, nodes[i].host)
+            && let Some(j) = nodes.iter().position(|n| n.host.name == server.name)
+        {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            parent[a] = b;
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<K3sNode<'_>>> = Default::default();
+    let roots: Vec<usize> = (0..nodes.len()).map(|i| find(&mut parent, i)).collect();
+    for (node, root) in nodes.into_iter().zip(roots) {
+        groups.entry(root).or_default().push(node);
+    }
+    let mut clusters: Vec<Vec<K3sNode<'_>>> = groups.into_values().collect();
+    for c in &mut clusters {
+        c.sort_by(|a, b| a.host.name.cmp(&b.host.name));
+    }
+    clusters.sort_by(|a, b| a[0].host.name.cmp(&b[0].host.name));
+    clusters
+}
+
+/// The best place to point at for a fact about a host: the fact's own
+/// location, else where the host is declared.
+pub(crate) fn fact_location<T>(fact: &strata_nix::Fact<T>, host: &HostFacts) -> Option<Location> {
+    fact.location().cloned().or_else(|| host.location.clone())
+}
+
 // --- Accessors: the only places that know the shape of `HostFacts`. ---
 
 fn deploy_tool(host: &HostFacts) -> &'static str {
     host.deploy_tool()
 }
 
+/// Where the deploy tool connects: the declared target (Colmena's
+/// `targetHost`, deploy-rs's `hostname`); for `nixos-rebuild` hosts, which
+/// declare none, the first static address, else `networking.hostName`.
 fn deploy_target(host: &HostFacts) -> Option<String> {
-    host.target_host.value().cloned()
+    if let Some(t) = host.target_host.value() {
+        return Some(t.clone());
+    }
+    if host.deploy_tool() == "nixos-rebuild" {
+        return host
+            .known_addresses()
+            .into_iter()
+            .next()
+            .or_else(|| host.hostname.value().cloned());
+    }
+    None
 }
 
 fn hostname(host: &HostFacts) -> Option<String> {

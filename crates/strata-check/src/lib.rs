@@ -13,17 +13,20 @@
 mod assemble;
 mod assemble_nix;
 pub mod config;
+mod evaluation;
 pub mod rules;
+mod secrets;
 #[cfg(test)]
 pub(crate) mod testing;
 
 use std::path::{Path, PathBuf};
 
-use strata_core::{Code, Diagnostic, Graph, Location, RepoTree, SourceDb, Span};
+use strata_core::{Diagnostic, Graph, NodeId, RepoTree, SourceDb};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
 
 pub use config::{CONFIG_FILE, Config};
+pub use evaluation::{Evaluation, Progress};
 pub use rules::{RULES, Rule};
 
 /// How Nix is understood (`--eval`).
@@ -43,6 +46,12 @@ pub enum EvalMode {
 pub struct Options {
     /// The Nix tier.
     pub eval: EvalMode,
+    /// How many hosts `nix` evaluates at once (default: from available memory).
+    pub jobs: Option<usize>,
+    /// Told after each host's evaluation.
+    pub progress: Option<Progress>,
+    /// The limit for one host's evaluation (default: 300 s).
+    pub eval_timeout: Option<std::time::Duration>,
 }
 
 /// Why an analysis could not run at all (exit code 2 territory).
@@ -91,6 +100,11 @@ pub struct Analysis {
     pub nix: NixRepo,
     /// The Flux layer as read.
     pub flux: FluxTree,
+    /// What the evaluation tier did, when it ran.
+    pub evaluation: Option<Evaluation>,
+    /// Where secret values are written. Renderers that quote source text
+    /// must mask these spans (no output ever shows a secret's value).
+    pub secrets: Vec<strata_core::Location>,
 }
 
 impl Analysis {
@@ -132,58 +146,52 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     }
     let tree = RepoTree::scan_excluding(root, &config.paths.exclude)
         .map_err(|e| unreadable(e.to_string()))?;
-    match options.eval {
-        EvalMode::Static => {}
-        EvalMode::Nix => {
-            return Err(AnalyzeError::EvalUnavailable(
-                nix_tier_unavailable().to_string(),
-            ));
+    let (mut nix, flux) = load_layers(&tree);
+    let (evaluation, evaluation_diagnostics) = evaluation::evaluate(root, options, &mut nix)?;
+    diagnostics.extend(evaluation_diagnostics);
+    let mut analysis = finish(&tree, nix, flux, diagnostics);
+    if let Some(evaluation) = &evaluation {
+        // What each host will build: the exact identity of its deployed system.
+        for host in &evaluation.hosts {
+            let toplevel = host.facts.toplevel().map(str::to_string);
+            if let (Some(node), Some(drv)) = (
+                analysis.graph.node_mut(&NodeId::host(&host.host.name)),
+                toplevel,
+            ) {
+                node.attrs.insert("toplevel_drv".into(), drv.into());
+            }
         }
-        // Only a flake has something to evaluate; the finding points at it.
-        EvalMode::Auto if tree.is_file("flake.nix") => diagnostics.push(
-            Diagnostic::new(
-                Code::EvalFallback,
-                format!(
-                    "{}; facts come from the static reader",
-                    nix_tier_unavailable()
-                ),
-            )
-            .at(Location::new("flake.nix", Span::at(0)))
-            .help("pass `--eval static` to silence this"),
-        ),
-        EvalMode::Auto => {}
     }
-    let mut analysis = analyze_tree(&tree, diagnostics);
+    analysis.evaluation = evaluation;
     if let Some(file) = config_source {
         analysis.sources.insert(file);
     }
     Ok(analysis)
 }
 
-/// Why the evaluation tier cannot run; names the next step.
-fn nix_tier_unavailable() -> &'static str {
-    if which_nix().is_none() {
-        "`nix` is not on PATH (install it, e.g. `apt-get install nix-bin`, or use `--eval static`)"
-    } else {
-        "this build of strata has no Nix evaluation tier yet (use `--eval static`)"
-    }
-}
-
-fn which_nix() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("nix"))
-        .find(|p| p.is_file())
-}
-
-/// Whether a `nix` binary is on PATH.
+/// Whether a `nix` binary that strata can use is on PATH.
 pub fn nix_on_path() -> bool {
-    which_nix().is_some()
+    strata_nix::evaluate::NixCli::detect().is_ok()
 }
 
 /// The analysis of an already listed tree (used for snapshots that are not a checkout).
-pub fn analyze_tree(tree: &RepoTree, mut diagnostics: Vec<Diagnostic>) -> Analysis {
-    let (nix, flux) = rayon::join(|| strata_nix::load(tree), || strata_flux::load(tree));
+pub fn analyze_tree(tree: &RepoTree, diagnostics: Vec<Diagnostic>) -> Analysis {
+    let (nix, flux) = load_layers(tree);
+    finish(tree, nix, flux, diagnostics)
+}
+
+/// Reads both layers, in parallel.
+fn load_layers(tree: &RepoTree) -> (NixRepo, FluxTree) {
+    rayon::join(|| strata_nix::load(tree), || strata_flux::load(tree))
+}
+
+/// Assembles the graph from the layers as read (and evaluated) and runs every rule.
+fn finish(
+    tree: &RepoTree,
+    nix: NixRepo,
+    flux: FluxTree,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Analysis {
     let mut sources = SourceDb::new();
     sources.extend(nix.sources.clone());
     sources.extend(flux.sources.clone());
@@ -207,7 +215,9 @@ pub fn analyze_tree(tree: &RepoTree, mut diagnostics: Vec<Diagnostic>) -> Analys
         sources,
         graph,
         diagnostics,
+        secrets: secrets::secret_locations(&nix, &flux),
         nix,
         flux,
+        evaluation: None,
     }
 }

@@ -6,12 +6,12 @@
 
 mod output;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use strata_check::{Analysis, EvalMode, Options, Rule, analyze};
+use strata_check::{Analysis, EvalMode, Options, Progress, Rule, analyze};
 use strata_core::Code;
 
 #[derive(Parser)]
@@ -90,6 +90,13 @@ struct RepoArgs {
     /// with the real nix, `auto` uses nix when available.
     #[arg(long, value_enum, default_value_t = Eval::Auto)]
     eval: Eval,
+    /// How many hosts `nix` evaluates at once (default: one per 2 GiB of
+    /// available memory, at most one per CPU).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Seconds one host's evaluation may take before it is stopped.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    eval_timeout: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -247,7 +254,28 @@ fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
         Eval::Nix => EvalMode::Nix,
         Eval::Auto => EvalMode::Auto,
     };
-    analyze(&repo.path, &Options { eval }).map_err(|e| ToolError(e.to_string()))
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} evaluating hosts with nix {pos}/{len} {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress(std::sync::Arc::new(move |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            if done == total {
+                bar.finish_and_clear();
+            }
+        }))
+    });
+    let options = Options {
+        eval,
+        jobs: repo.jobs.filter(|j| *j > 0),
+        progress,
+        eval_timeout: Some(std::time::Duration::from_secs(repo.eval_timeout.max(1))),
+    };
+    analyze(&repo.path, &options).map_err(|e| ToolError(e.to_string()))
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), ToolError> {

@@ -338,3 +338,149 @@ fn eval_auto_falls_back_with_one_info() {
     assert_eq!(infos[0]["severity"], "info");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn eval_nix_on_the_example_twin() {
+    let out = strata(&[
+        "graph",
+        fixture("eval-homelab").to_str().unwrap(),
+        "--eval",
+        "nix",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let graph = json(&out);
+    let host = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "host/homelab-1")
+        .unwrap();
+    assert!(
+        host["attrs"]["toplevel_drv"]
+            .as_str()
+            .unwrap()
+            .ends_with("-nixos-system-homelab-1-25.11.drv")
+    );
+    let lint = strata(&[
+        "lint",
+        fixture("eval-homelab").to_str().unwrap(),
+        "--eval",
+        "nix",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+}
+
+#[test]
+fn eval_nix_reports_failing_hosts_and_exits_1() {
+    let out = strata(&[
+        "lint",
+        fixture("eval-failures").to_str().unwrap(),
+        "--eval",
+        "nix",
+        "--format",
+        "json",
+        "--eval-timeout",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let failed: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "EVAL003")
+        .collect();
+    assert_eq!(failed.len(), 3);
+    let undefined = failed
+        .iter()
+        .find(|d| d["node"] == "host/undefined")
+        .unwrap();
+    assert_eq!(
+        (
+            undefined["file"].as_str(),
+            undefined["line"].as_u64(),
+            undefined["column"].as_u64()
+        ),
+        (Some("hosts/undefined.nix"), Some(3), Some(27))
+    );
+    assert!(
+        !stdout(&out).contains("do-not-print-me"),
+        "the literal token never reaches output"
+    );
+}
+
+#[test]
+fn no_output_format_shows_a_literal_token() {
+    let path = fixture("k3s-token-literal");
+    for format in ["human", "json", "sarif", "github"] {
+        let out = strata(&[
+            "lint",
+            path.to_str().unwrap(),
+            "--eval",
+            "static",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = stdout(&out);
+        assert!(text.contains("K3S005"), "{format}: {text}");
+        assert!(
+            !text.contains("fixture-secret"),
+            "{format} shows the token: {text}"
+        );
+    }
+    let graph = stdout(&strata(&[
+        "graph",
+        path.to_str().unwrap(),
+        "--eval",
+        "static",
+    ]));
+    assert!(!graph.contains("fixture-secret"));
+}
+
+#[test]
+fn package_set_hosts_are_copied_not_rebuilt() {
+    let out = strata(&[
+        "plan",
+        fixture("nix-shape-packages").to_str().unwrap(),
+        "--eval",
+        "static",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = json(&out);
+    let steps: Vec<&Value> = plan["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["steps"].as_array().unwrap())
+        .collect();
+    assert!(!steps.is_empty());
+    for step in steps.iter().filter(|s| s["action"] == "deploy-host") {
+        assert_eq!(step["command"][0], "nix", "{step:#}");
+        assert_eq!(step["command"][1], "copy");
+        assert!(
+            step["command"][4]
+                .as_str()
+                .unwrap()
+                .starts_with(".#packages.")
+        );
+    }
+}

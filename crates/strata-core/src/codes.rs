@@ -89,12 +89,76 @@ codes! {
     KustomizationPathMissing = ("FLUX004", "kustomization-path-missing", Flux, Error),
     /// A kustomize `resources:` (or `components:`) entry does not exist.
     KustomizeResourceMissing = ("FLUX005", "kustomize-resource-missing", Flux, Error),
+    /// A HelmRelease `valuesFrom` ConfigMap or Secret that nothing applied provides.
+    ValuesFromUnresolved = ("FLUX006", "values-from-unresolved", Flux, Error),
+    /// A Kustomization `postBuild.substituteFrom` ConfigMap or Secret that nothing applied provides.
+    SubstituteFromUnresolved = ("FLUX007", "substitute-from-unresolved", Flux, Error),
+    /// A `${VAR}` left without a value by `postBuild` substitution.
+    SubstitutionVariableUnset = ("FLUX008", "substitution-variable-unset", Flux, Warning),
+    /// A SOPS-encrypted file applied by a Kustomization without `decryption.provider: sops`.
+    SopsWithoutDecryption = ("FLUX009", "sops-without-decryption", Flux, Error),
+    /// A manifest below the Flux tree that no Kustomization applies.
+    ManifestNotApplied = ("FLUX010", "manifest-not-applied", Flux, Warning),
+    /// A Flux object uses an API version that Flux 2.7 no longer serves.
+    ApiVersionRemoved = ("FLUX011", "api-version-removed", Flux, Error),
+    /// A Flux object uses an API version deprecated in Flux 2.7 and removed in 2.8.
+    ApiVersionDeprecated = ("FLUX012", "api-version-deprecated", Flux, Warning),
+    /// A HelmRelease or HelmChart does not pin its chart to one exact version.
+    ChartVersionUnpinned = ("FLUX013", "chart-version-unpinned", Flux, Warning),
+    /// An OCIRepository follows a moving reference (`latest`, a branch-like tag, a range, none).
+    OciTagMoving = ("FLUX014", "oci-tag-moving", Flux, Warning),
+    /// A container image has the `latest` tag or no tag, and no digest.
+    ImageTagUnpinned = ("FLUX015", "image-tag-unpinned", Flux, Warning),
+    /// A workload container has no memory request or no memory limit.
+    ContainerResourcesMissing = ("FLUX016", "container-resources-missing", Flux, Warning),
+    /// A `Secret` with data is committed in plaintext (not SOPS-encrypted).
+    SecretPlaintext = ("FLUX017", "secret-plaintext", Flux, Error),
+    /// The same object (kind, namespace, name) is applied more than once.
+    ObjectDuplicate = ("FLUX018", "object-duplicate", Flux, Error),
+    /// Two Ingresses (or HTTPRoutes) claim the same host and path.
+    IngressConflict = ("FLUX019", "ingress-conflict", Flux, Error),
+    /// A namespaced object's namespace is created by no Namespace in the tree.
+    NamespaceMissing = ("FLUX020", "namespace-missing", Flux, Warning),
+    /// A custom resource is applied by a Kustomization that does not wait for its CRD.
+    CrdOrdering = ("FLUX021", "crd-ordering", Flux, Error),
     /// A k3s node's `serverAddr` names no known k3s server.
     K3sJoinUnresolved = ("K3S001", "k3s-join-unresolved", Nix, Error),
+    /// A `.nix` module file under the flake that no host imports and no Nix code references.
+    ModuleUnused = ("NIX004", "module-unused", Nix, Warning),
+    /// A flake input has no entry in `flake.lock`.
+    FlakeInputUnlocked = ("NIX005", "flake-input-unlocked", Nix, Error),
+    /// A `flake.lock` entry that no input of `flake.nix` uses.
+    FlakeLockOrphan = ("NIX006", "flake-lock-orphan", Nix, Warning),
+    /// A flake input that no output uses.
+    FlakeInputUnused = ("NIX007", "flake-input-unused", Nix, Warning),
+    /// A Colmena or deploy-rs node without a matching nixosConfiguration, or the reverse.
+    DeployNodeMismatch = ("NIX008", "deploy-node-mismatch", Nix, Warning),
+    /// A deploy-rs profile activates a nixosConfiguration that does not exist.
+    DeployProfileMissing = ("NIX009", "deploy-profile-missing", Nix, Error),
+    /// Two hosts have the same static address or `networking.hostName`.
+    HostDuplicateAddress = ("NIX010", "host-duplicate-address", Nix, Error),
+    /// A NixOS host does not set `system.stateVersion`.
+    StateVersionMissing = ("NIX011", "state-version-missing", Nix, Warning),
+    /// k3s nodes join a cluster no server initialises (or agents exist without any server).
+    K3sNoClusterInit = ("K3S002", "k3s-no-cluster-init", Nix, Error),
+    /// More than one k3s server sets `clusterInit`.
+    K3sMultipleClusterInit = ("K3S003", "k3s-multiple-cluster-init", Nix, Error),
+    /// An embedded-etcd k3s cluster with an even number of servers cannot survive one failure better than one fewer.
+    K3sEtcdQuorum = ("K3S004", "k3s-etcd-quorum", Nix, Warning),
+    /// `services.k3s.token` is a literal: the secret lands in the world-readable Nix store.
+    K3sTokenLiteral = ("K3S005", "k3s-token-literal", Nix, Error),
+    /// A joining k3s node has no token, tokenFile or environmentFile.
+    K3sTokenMissing = ("K3S006", "k3s-token-missing", Nix, Error),
+    /// A k3s node's firewall does not open a port k3s needs.
+    K3sFirewallPort = ("K3S007", "k3s-firewall-port", Nix, Error),
     /// `strata.toml` is not valid (syntax, unknown keys, wrong types).
     ConfigInvalid = ("CFG001", "config-invalid", Tool, Error),
     /// `--eval auto` could not use Nix and fell back to the static tier.
     EvalFallback = ("EVAL001", "eval-fallback", Tool, Info),
+    /// The static reader and Nix disagree on a host fact; Nix's value is used.
+    EvalFactMismatch = ("EVAL002", "eval-fact-mismatch", Tool, Info),
+    /// A host does not evaluate with the real Nix (error, timeout).
+    EvalHostFailed = ("EVAL003", "eval-host-failed", Nix, Error),
 }
 
 impl Serialize for Code {

@@ -90,6 +90,11 @@ impl<'t> YamlFiles<'t> {
         self.files.get(path)
     }
 
+    /// Every file read so far, by path.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &ParsedFile)> {
+        self.files.iter().map(|(path, file)| (path.as_str(), file))
+    }
+
     /// Every file read, for rendering; consumes the store.
     pub(crate) fn into_source_db(self) -> SourceDb {
         let mut db = SourceDb::new();

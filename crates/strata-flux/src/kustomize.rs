@@ -10,24 +10,46 @@
 //!   below the directory, except that a subdirectory with a kustomization file
 //!   is built as a unit. Documents that are not Kubernetes objects are skipped.
 //!
-//! Not modelled: `namePrefix`/`nameSuffix`, patches, and generators
-//! (`configMapGenerator`, `secretGenerator`, `helmCharts`).
+//! A kustomization's own steps run in kustomize's order: `resources` (and
+//! `bases`), then `components` (each transforms what was accumulated so far),
+//! then `configMapGenerator`/`secretGenerator`, then the transformers:
+//! `patchesStrategicMerge`, `patches`, `namespace`, `namePrefix`/`nameSuffix`,
+//! `patchesJson6902`, `images`.
+//!
+//! Judgment calls:
+//! - `namePrefix`/`nameSuffix` rename objects (except Namespaces, CRDs and
+//!   APIServices, as kustomize) but references to them are not rewritten:
+//!   kustomize's name-reference transformer knows built-in fields only, and
+//!   none of the Flux fields strata reads.
+//! - generated names carry kustomize's content hash unless
+//!   `disableNameSuffixHash` is set (Flux does not change that behaviour);
+//!   a generator with `behavior: merge`/`replace` updates the existing
+//!   object's keys and keeps its name.
+//! - a generated Secret's values are never kept, only its keys.
+//!
+//! Not modelled: `helmCharts`, `replacements`, `replicas`, labels and
+//! annotations transformers, `openapi` schemas.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
-use strata_core::{Code, Diagnostic, Location, RepoTree, Span, join_relative, parent_dir};
+use strata_core::{
+    Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
+};
 
 use crate::files::{YamlFiles, is_yaml_path};
 use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, is_cluster_scoped};
-use crate::yaml::Yaml;
+use crate::patch::{Patch, PatchedValue, Selector};
+use crate::yaml::{Yaml, YamlValue, parse_documents};
 
 /// One object of a kustomize build, before Flux's own namespace rules apply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BuiltObject {
-    /// Repository-relative path of the file the object is written in.
+    /// Repository-relative path of the file the object is written in (for a
+    /// generated ConfigMap or Secret: the kustomization file).
     pub file: String,
-    /// Index of the document within that file.
+    /// Index of the document within that file (for a generated object: the
+    /// index of its generator entry).
     pub document: usize,
     /// `apiVersion` as written.
     pub api_version: String,
@@ -41,8 +63,61 @@ pub struct BuiltObject {
     /// is set or the kind is cluster-scoped. kustomize's rendered output shows
     /// exactly this.
     pub namespace: Option<String>,
-    /// Span of the `metadata.name` value in `file`.
+    /// Span of the `metadata.name` value in `file` (for a generated
+    /// object: its generator's `name` value).
     pub name_span: Span,
+    /// The document after this build's transforms (patches, `namespace`,
+    /// prefix and suffix, `images`). Values a patch wrote keep their spans in
+    /// the patch's file, listed in `patched`.
+    pub doc: Yaml,
+    /// The values of `doc` written in another file than `file`, by path.
+    pub patched: Vec<PatchedValue>,
+    /// Whether a `configMapGenerator`/`secretGenerator` produced the object
+    /// (`doc` is then synthesised: a Secret's values are null, never kept).
+    pub generated: bool,
+    /// `metadata.name` and `metadata.namespace` as written (or as the
+    /// generator declares them): patch targets match these as well as the
+    /// current ones, as kustomize matches a resource by any of its ids.
+    pub written_id: (String, Option<String>),
+    /// The content hash kustomize appends to a generated name once the
+    /// top-level build is done (after every prefix and suffix); `None` when
+    /// `disableNameSuffixHash` is set or it has been appended.
+    pub name_hash: Option<String>,
+}
+
+impl BuiltObject {
+    /// The file holding the value at dotted `path` of `doc`: the patch that
+    /// wrote it (or wrote a parent of it), else the object's own file.
+    pub fn file_of(&self, path: &str) -> &str {
+        file_of(&self.file, &self.patched, path)
+    }
+}
+
+/// Appends each generated object's pending hash to its name, as kustomize
+/// does once a top-level build is complete.
+fn append_name_hashes(mut objects: Vec<BuiltObject>) -> Vec<BuiltObject> {
+    for object in &mut objects {
+        if let Some(hash) = object.name_hash.take() {
+            object.name = format!("{}-{hash}", object.name);
+            let name = object.name.clone();
+            set_string(&mut object.doc, &["metadata", "name"], &name);
+        }
+    }
+    objects
+}
+
+/// See [`BuiltObject::file_of`]; shared with the Flux-level object.
+pub(crate) fn file_of<'a>(own: &'a str, patched: &'a [PatchedValue], path: &str) -> &'a str {
+    patched
+        .iter()
+        .filter(|p| {
+            path == p.path
+                || (path.starts_with(p.path.as_str())
+                    && path.as_bytes().get(p.path.len()) == Some(&b'.'))
+                || p.path.is_empty()
+        })
+        .max_by_key(|p| p.path.len())
+        .map_or(own, |p| p.file.as_str())
 }
 
 /// The result of building one directory.
@@ -117,6 +192,17 @@ pub(crate) struct Builder {
     /// Directories being built, innermost last: an include of one of these is a cycle.
     in_progress: Vec<String>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Files a build read without taking objects from them: kustomization
+    /// files, patch files, generator inputs. None of them is a dead manifest.
+    pub(crate) used_files: BTreeSet<String>,
+}
+
+/// One entry of an `images:` list.
+struct ImageOverride {
+    name: String,
+    new_name: Option<(String, Span)>,
+    new_tag: Option<(String, Span)>,
+    digest: Option<(String, Span)>,
 }
 
 impl Builder {
@@ -125,53 +211,112 @@ impl Builder {
             done: HashMap::new(),
             in_progress: Vec::new(),
             diagnostics: Vec::new(),
+            used_files: BTreeSet::new(),
         }
     }
 
-    /// The objects of directory `dir`, sorted by file then document.
+    /// The objects of directory `dir` as a top-level build (a Flux
+    /// Kustomization's path or an entry), sorted by file then document.
     pub(crate) fn build_dir(
         &mut self,
         files: &mut YamlFiles<'_>,
         dir: &str,
     ) -> Rc<Vec<BuiltObject>> {
+        let nested = self.build_nested(files, dir);
+        if nested.iter().all(|o| o.name_hash.is_none()) {
+            return nested;
+        }
+        Rc::new(append_name_hashes(nested.as_ref().clone()))
+    }
+
+    /// The objects of `dir` as included by another build: generated names
+    /// do not carry their hash yet.
+    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Rc<Vec<BuiltObject>> {
         if let Some(done) = self.done.get(dir) {
             return Rc::clone(done);
         }
-        if self.in_progress.iter().any(|d| d == dir) {
-            // kustomize rejects include cycles; the directory's own build
-            // (further up the stack) already holds its objects, so stopping
-            // here loses nothing.
-            return Rc::new(Vec::new());
-        }
-        self.in_progress.push(dir.to_string());
-        let mut objects = match kustomization_file(files.tree, dir) {
-            Some(kustomization) => self.build_kustomization(files, dir, &kustomization),
-            None => self.build_generated(files, dir),
-        };
-        self.in_progress.pop();
-        // kustomize refuses the same object twice in one build; keeping the
-        // first occurrence bounds every build by the number of documents.
-        objects.sort_by(|a, b| (&a.file, a.document).cmp(&(&b.file, b.document)));
-        objects.dedup_by(|a, b| a.file == b.file && a.document == b.document);
-        let objects = Rc::new(objects);
+        let objects = Rc::new(self.build_uncached(files, dir, &[]));
         self.done.insert(dir.to_string(), Rc::clone(&objects));
         objects
     }
 
+    /// Builds `dir` with extra components (a Flux Kustomization's
+    /// `spec.components`, paths relative to `dir`, each with where it is
+    /// written), as Flux adds them to the kustomization it builds.
+    pub(crate) fn build_dir_with_components(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        components: &[(String, Location)],
+    ) -> Rc<Vec<BuiltObject>> {
+        if components.is_empty() {
+            return self.build_dir(files, dir);
+        }
+        Rc::new(append_name_hashes(
+            self.build_uncached(files, dir, components),
+        ))
+    }
+
+    fn build_uncached(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        components: &[(String, Location)],
+    ) -> Vec<BuiltObject> {
+        if self.in_progress.iter().any(|d| d == dir) {
+            // kustomize rejects include cycles; the directory's own build
+            // (further up the stack) already holds its objects, so stopping
+            // here loses nothing.
+            return Vec::new();
+        }
+        self.in_progress.push(dir.to_string());
+        let mut objects = match kustomization_file(files.tree, dir) {
+            Some(kustomization) => {
+                self.build_kustomization(files, dir, &kustomization, Vec::new(), components)
+            }
+            None => {
+                let mut objects = self.build_generated(files, dir);
+                for (component, location) in components {
+                    objects = self.include_component(files, dir, component, location, objects);
+                }
+                objects
+            }
+        };
+        self.in_progress.pop();
+        // kustomize refuses the same object twice in one build; keeping the
+        // first occurrence bounds every build by the number of documents.
+        objects.sort_by(|a, b| {
+            (&a.file, a.document, a.generated).cmp(&(&b.file, b.document, b.generated))
+        });
+        objects.dedup_by(|a, b| {
+            a.file == b.file
+                && a.document == b.document
+                && a.generated == b.generated
+                && a.name == b.name
+                && a.namespace == b.namespace
+        });
+        objects
+    }
+
+    /// Builds one kustomization (or component, given the objects
+    /// accumulated before it as `input`).
     fn build_kustomization(
         &mut self,
         files: &mut YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
+        input: Vec<BuiltObject>,
+        extra_components: &[(String, Location)],
     ) -> Vec<BuiltObject> {
+        self.used_files.insert(kustomization.to_string());
         let Some(document) = files
             .get(kustomization)
             .and_then(|f| f.documents.first().cloned())
         else {
-            return Vec::new();
+            return input;
         };
-        let mut objects = Vec::new();
-        for field in ["resources", "bases", "components"] {
+        let mut objects = input;
+        for field in ["resources", "bases"] {
             for entry in document.get(field).map(Yaml::as_seq).unwrap_or_default() {
                 let Some(text) = entry.as_str() else { continue };
                 if is_remote_entry(text) {
@@ -185,44 +330,410 @@ impl Builder {
                     }
                     Some(path) if files.tree.is_dir(&path) => {
                         if kustomization_file(files.tree, &path).is_some() {
-                            objects.extend(self.build_dir(files, &path).iter().cloned());
+                            objects.extend(self.build_nested(files, &path).iter().cloned());
                         } else {
-                            self.diagnostics.push(
-                                Diagnostic::new(
-                                    Code::KustomizeResourceMissing,
-                                    format!("`{field}` entry `{text}` is a directory without a kustomization.yaml"),
-                                )
-                                .at(location)
-                                .help(format!(
-                                    "kustomize only includes directories that have a kustomization.yaml: add one to `{path}` listing its files, or list the files here"
-                                )),
-                            );
+                            self.not_a_kustomization(field, text, &path, location);
                         }
                     }
-                    _ => {
-                        let shown = target.as_deref().unwrap_or("outside the repository");
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::KustomizeResourceMissing,
-                                format!("`{field}` entry `{text}` does not exist ({shown})"),
-                            )
-                            .at(location)
-                            .help("fix the path (it is relative to the kustomization.yaml), create the file, or remove the entry; kustomize build fails on it"),
-                        );
-                    }
+                    _ => self.missing_entry(field, text, target.as_deref(), location),
                 }
             }
         }
-        if let Some(namespace) = document
-            .get("namespace")
-            .and_then(Yaml::as_str)
-            .filter(|ns| !ns.is_empty())
+        for entry in document
+            .get("components")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
         {
-            for object in &mut objects {
-                set_namespace(object, namespace);
+            let Some(text) = entry.as_str() else { continue };
+            if is_remote_entry(text) {
+                continue;
+            }
+            let location = Location::new(kustomization, entry.span);
+            objects = self.include_component(files, dir, text, &location, objects);
+        }
+        for (text, location) in extra_components {
+            objects = self.include_component(files, dir, text, location, objects);
+        }
+        self.generate(files, dir, kustomization, &document, &mut objects);
+        self.transform(files, dir, kustomization, &document, &mut objects);
+        objects
+    }
+
+    /// Applies component `text` (relative to `dir`) to `objects`: a
+    /// component adds its resources and runs its transformers over
+    /// everything accumulated so far.
+    fn include_component(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        text: &str,
+        location: &Location,
+        objects: Vec<BuiltObject>,
+    ) -> Vec<BuiltObject> {
+        let target = join_relative(dir, text);
+        match target {
+            Some(path) if files.tree.is_file(&path) => {
+                // kustomize wants a directory here; a file's objects are
+                // still what the author meant to include.
+                let mut objects = objects;
+                objects.extend(self.file_objects(files, &path, true));
+                objects
+            }
+            Some(path) if files.tree.is_dir(&path) => match kustomization_file(files.tree, &path) {
+                Some(file) if !self.in_progress.contains(&path) => {
+                    self.in_progress.push(path.clone());
+                    let objects = self.build_kustomization(files, &path, &file, objects, &[]);
+                    self.in_progress.pop();
+                    objects
+                }
+                Some(_) => objects,
+                None => {
+                    self.not_a_kustomization("components", text, &path, location.clone());
+                    objects
+                }
+            },
+            _ => {
+                self.missing_entry("components", text, target.as_deref(), location.clone());
+                objects
             }
         }
-        objects
+    }
+
+    fn not_a_kustomization(&mut self, field: &str, text: &str, path: &str, location: Location) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::KustomizeResourceMissing,
+                format!("`{field}` entry `{text}` is a directory without a kustomization.yaml"),
+            )
+            .at(location)
+            .help(format!(
+                "kustomize only includes directories that have a kustomization.yaml: add one to `{path}` listing its files, or list the files here"
+            )),
+        );
+    }
+
+    fn missing_entry(&mut self, field: &str, text: &str, target: Option<&str>, location: Location) {
+        let shown = target.unwrap_or("outside the repository");
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::KustomizeResourceMissing,
+                format!("`{field}` entry `{text}` does not exist ({shown})"),
+            )
+            .at(location)
+            .help("fix the path (it is relative to the kustomization.yaml), create the file, or remove the entry; kustomize build fails on it"),
+        );
+    }
+
+    /// `configMapGenerator` and `secretGenerator`.
+    fn generate(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        kustomization: &str,
+        document: &Yaml,
+        objects: &mut Vec<BuiltObject>,
+    ) {
+        let no_hash_anywhere = document
+            .path("generatorOptions.disableNameSuffixHash")
+            .and_then(Yaml::as_bool)
+            == Some(true);
+        for (field, kind, offset) in [
+            ("configMapGenerator", "ConfigMap", 0),
+            ("secretGenerator", "Secret", 1 << 20),
+        ] {
+            let entries = document.get(field).map(Yaml::as_seq).unwrap_or_default();
+            for (index, entry) in entries.iter().enumerate() {
+                let Some(name_node) = entry.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.scalar_text().filter(|n| !n.is_empty()) else {
+                    continue;
+                };
+                let name = name.into_owned();
+                let data = self.generator_data(files, dir, entry);
+                let behavior = entry
+                    .get("behavior")
+                    .and_then(Yaml::as_str)
+                    .unwrap_or("create");
+                if behavior == "merge" || behavior == "replace" {
+                    // The object comes from a base; only its keys change.
+                    if let Some(existing) = objects
+                        .iter_mut()
+                        .find(|o| o.generated && o.kind == kind && o.name == name)
+                    {
+                        set_data(
+                            &mut existing.doc,
+                            kind,
+                            &data,
+                            name_node.span,
+                            behavior == "replace",
+                        );
+                    }
+                    continue;
+                }
+                let no_hash = no_hash_anywhere
+                    || entry
+                        .path("options.disableNameSuffixHash")
+                        .and_then(Yaml::as_bool)
+                        == Some(true);
+                let secret_type = entry.get("type").and_then(Yaml::as_str);
+                let generated_name = name.clone();
+                // kustomize hashes the data only: its hasher looks the name
+                // up under a path that never matches, so the name is empty.
+                let name_hash =
+                    (!no_hash).then(|| crate::generator::name_hash(kind, "", secret_type, &data));
+                let namespace = entry
+                    .get("namespace")
+                    .and_then(Yaml::scalar_text)
+                    .filter(|ns| !ns.is_empty())
+                    .map(|ns| ns.into_owned());
+                let span = name_node.span;
+                let mut metadata = vec![(key("name", span), string(&generated_name, span))];
+                if let Some(ns) = &namespace {
+                    metadata.push((key("namespace", span), string(ns, span)));
+                }
+                // `generatorOptions` and the entry's own `options` label and
+                // annotate the object (the entry wins on the same key); the
+                // substitution opt-out is usually set this way.
+                for field in ["labels", "annotations"] {
+                    let mut merged: Vec<(Yaml, Yaml)> = Vec::new();
+                    for options in [document.get("generatorOptions"), entry.get("options")] {
+                        for (k, v) in options
+                            .and_then(|o| o.get(field))
+                            .map(Yaml::entries)
+                            .unwrap_or_default()
+                        {
+                            merged.retain(|(existing, _)| existing.value != k.value);
+                            merged.push((k.clone(), v.clone()));
+                        }
+                    }
+                    if !merged.is_empty() {
+                        metadata.push((key(field, span), map(merged, span)));
+                    }
+                }
+                let mut doc_entries = vec![
+                    (key("apiVersion", span), string("v1", span)),
+                    (key("kind", span), string(kind, span)),
+                    (key("metadata", span), map(metadata, span)),
+                ];
+                if let Some(t) = secret_type {
+                    doc_entries.push((key("type", span), string(t, span)));
+                }
+                let mut doc = map(doc_entries, span);
+                set_data(&mut doc, kind, &data, span, true);
+                objects.push(BuiltObject {
+                    file: kustomization.to_string(),
+                    document: offset + index,
+                    api_version: "v1".to_string(),
+                    kind: kind.to_string(),
+                    name: generated_name,
+                    namespace: namespace.clone(),
+                    name_span: span,
+                    doc,
+                    patched: Vec::new(),
+                    generated: true,
+                    written_id: (name.clone(), namespace.clone()),
+                    name_hash,
+                });
+            }
+        }
+    }
+
+    /// The keys and values a generator entry produces, from `literals`,
+    /// `envs` (`env`) and `files`. Values are transient: the caller keeps a
+    /// Secret's keys only.
+    fn generator_data(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        entry: &Yaml,
+    ) -> BTreeMap<String, String> {
+        let mut data = BTreeMap::new();
+        for literal in entry.get("literals").map(Yaml::as_seq).unwrap_or_default() {
+            if let Some(text) = literal.scalar_text()
+                && let Some((key, value)) = text.split_once('=')
+            {
+                data.insert(key.trim().to_string(), unquote(value).to_string());
+            }
+        }
+        let mut env_files: Vec<&Yaml> = entry
+            .get("envs")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        env_files.extend(entry.get("env"));
+        for env in env_files {
+            let Some(path) = env.as_str().and_then(|p| join_relative(dir, p)) else {
+                continue;
+            };
+            let Some(text) = read_text(files, &path) else {
+                continue;
+            };
+            self.used_files.insert(path);
+            for line in text.lines() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                if let Some((key, value)) = line.split_once('=') {
+                    data.insert(key.trim().to_string(), value.to_string());
+                }
+            }
+        }
+        for file in entry.get("files").map(Yaml::as_seq).unwrap_or_default() {
+            let Some(text) = file.as_str() else { continue };
+            let (key, relative) = match text.split_once('=') {
+                Some((key, path)) => (key.to_string(), path),
+                None => (text.rsplit('/').next().unwrap_or(text).to_string(), text),
+            };
+            let Some(path) = join_relative(dir, relative) else {
+                continue;
+            };
+            if let Some(content) = read_text(files, &path) {
+                self.used_files.insert(path);
+                data.insert(key, content);
+            }
+        }
+        data
+    }
+
+    /// The transformers of one kustomization, in kustomize's order.
+    fn transform(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        kustomization: &str,
+        document: &Yaml,
+        objects: &mut Vec<BuiltObject>,
+    ) {
+        let mut strategic = Vec::new();
+        for entry in document
+            .get("patchesStrategicMerge")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(text) = entry.as_str() else { continue };
+            let patches = if text.contains('\n') || text.contains(": ") {
+                inline_patches(files, kustomization, entry)
+            } else {
+                self.file_patches(files, dir, text)
+            };
+            strategic.extend(patches.into_iter().map(|(p, f)| (p, f, None)));
+        }
+        apply_patches(objects, &strategic);
+        let patches = self.patch_entries(files, dir, kustomization, document.get("patches"));
+        apply_patches(objects, &patches);
+        if let Some(namespace) = document.get("namespace")
+            && let Some(text) = namespace.as_str().filter(|ns| !ns.is_empty())
+        {
+            let origin = Location::new(kustomization, namespace.span);
+            for object in objects.iter_mut() {
+                set_namespace_from(object, text, Some(&origin));
+            }
+        }
+        let prefix = document.get("namePrefix").and_then(Yaml::scalar_text);
+        let suffix = document.get("nameSuffix").and_then(Yaml::scalar_text);
+        if prefix.is_some() || suffix.is_some() {
+            for object in objects.iter_mut() {
+                if matches!(
+                    object.kind.as_str(),
+                    "Namespace" | "CustomResourceDefinition" | "APIService"
+                ) {
+                    continue;
+                }
+                let renamed = format!(
+                    "{}{}{}",
+                    prefix.as_deref().unwrap_or(""),
+                    object.name,
+                    suffix.as_deref().unwrap_or("")
+                );
+                set_string(&mut object.doc, &["metadata", "name"], &renamed);
+                object.name = renamed;
+            }
+        }
+        let json6902 =
+            self.patch_entries(files, dir, kustomization, document.get("patchesJson6902"));
+        apply_patches(objects, &json6902);
+        let images: Vec<ImageOverride> = document
+            .get("images")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| {
+                let text = |key: &str| {
+                    entry
+                        .get(key)
+                        .and_then(|v| v.scalar_text().map(|t| (t.into_owned(), v.span)))
+                        .filter(|(t, _)| !t.is_empty())
+                };
+                Some(ImageOverride {
+                    name: text("name")?.0,
+                    new_name: text("newName"),
+                    new_tag: text("newTag"),
+                    digest: text("digest"),
+                })
+            })
+            .collect();
+        if !images.is_empty() {
+            for object in objects.iter_mut() {
+                let mut path = Vec::new();
+                apply_images(
+                    &mut object.doc,
+                    &images,
+                    kustomization,
+                    &mut path,
+                    &mut object.patched,
+                    false,
+                );
+            }
+        }
+    }
+
+    /// The entries of a `patches:` or `patchesJson6902:` list: each patch
+    /// with the file its text is in and its target.
+    fn patch_entries(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        kustomization: &str,
+        list: Option<&Yaml>,
+    ) -> Vec<(Patch, String, Option<Selector>)> {
+        let mut out = Vec::new();
+        for entry in list.map(Yaml::as_seq).unwrap_or_default() {
+            let target = entry.get("target").map(Selector::from_yaml);
+            let patches = if let Some(inline) = entry.get("patch") {
+                inline_patches(files, kustomization, inline)
+            } else if let Some(path) = entry.get("path").and_then(Yaml::as_str) {
+                self.file_patches(files, dir, path)
+            } else {
+                Vec::new()
+            };
+            out.extend(patches.into_iter().map(|(p, f)| (p, f, target.clone())));
+        }
+        out
+    }
+
+    /// The patches written in file `relative` (to `dir`).
+    fn file_patches(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        relative: &str,
+    ) -> Vec<(Patch, String)> {
+        let Some(path) = join_relative(dir, relative) else {
+            return Vec::new();
+        };
+        self.used_files.insert(path.clone());
+        let Some(parsed) = files.get(&path) else {
+            return Vec::new();
+        };
+        parsed
+            .documents
+            .iter()
+            .filter_map(Patch::from_document)
+            .map(|p| (p, path.clone()))
+            .collect()
     }
 
     fn build_generated(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
@@ -243,7 +754,7 @@ impl Builder {
             objects.extend(self.file_objects(files, &file, false));
         }
         for unit in units {
-            objects.extend(self.build_dir(files, &unit).iter().cloned());
+            objects.extend(self.build_nested(files, &unit).iter().cloned());
         }
         objects
     }
@@ -285,17 +796,23 @@ impl Builder {
                         .and_then(Yaml::scalar_text)
                         .filter(|ns| !ns.is_empty() && !is_cluster_scoped)
                         .map(|ns| ns.into_owned());
+                    let name_text = name
+                        .scalar_text()
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
                     objects.push(BuiltObject {
                         file: path.to_string(),
                         document: index,
                         api_version: api_version.to_string(),
                         kind: kind.to_string(),
-                        name: name
-                            .scalar_text()
-                            .map(|t| t.into_owned())
-                            .unwrap_or_default(),
-                        namespace,
+                        name: name_text.clone(),
+                        namespace: namespace.clone(),
                         name_span: name.span,
+                        doc: document.clone(),
+                        patched: Vec::new(),
+                        generated: false,
+                        written_id: (name_text.clone(), namespace.clone()),
+                        name_hash: None,
                     });
                 }
                 (api_version, kind, name) => {
@@ -337,13 +854,371 @@ impl Builder {
 }
 
 /// kustomize's `namespace:` override: every namespaced object moves into
-/// `namespace`, and a core `v1` Namespace object is renamed to it.
-pub(crate) fn set_namespace(object: &mut BuiltObject, namespace: &str) {
+/// `namespace`, and a core `v1` Namespace object is renamed to it. The
+/// document's `metadata.namespace` gets the span of `origin` (the
+/// override's value), recorded as patched.
+pub(crate) fn set_namespace_from(
+    object: &mut BuiltObject,
+    namespace: &str,
+    origin: Option<&Location>,
+) {
     if object.kind == "Namespace" && object.api_version == "v1" {
         object.name = namespace.to_string();
+        set_string(&mut object.doc, &["metadata", "name"], namespace);
     }
     if !is_cluster_scoped(&object.kind) {
         object.namespace = Some(namespace.to_string());
+        let span = origin.map_or(object.name_span, |o| o.span);
+        let Some(metadata) = ensure_map(&mut object.doc, "metadata", span) else {
+            return;
+        };
+        let value = string(namespace, span);
+        match metadata.value {
+            YamlValue::Map(ref mut entries) => {
+                match entries
+                    .iter_mut()
+                    .find(|(k, _)| k.as_str() == Some("namespace"))
+                {
+                    Some((_, existing)) => *existing = value,
+                    None => entries.push((key("namespace", span), value)),
+                }
+            }
+            _ => return,
+        }
+        if let Some(origin) = origin {
+            object.patched.retain(|p| p.path != "metadata.namespace");
+            object.patched.push(PatchedValue {
+                path: "metadata.namespace".to_string(),
+                file: origin.file.clone(),
+            });
+        }
+    }
+}
+
+/// The mapping at `field` of mapping `doc`, created when missing.
+fn ensure_map<'a>(doc: &'a mut Yaml, field: &str, span: Span) -> Option<&'a mut Yaml> {
+    if !doc.is_map() {
+        *doc = map(Vec::new(), doc.span);
+    }
+    let index = match doc
+        .entries()
+        .iter()
+        .position(|(k, _)| k.as_str() == Some(field))
+    {
+        Some(index) => index,
+        None => {
+            if let YamlValue::Map(entries) = &mut doc.value {
+                entries.push((key(field, span), map(Vec::new(), span)));
+            }
+            doc.entries().len().saturating_sub(1)
+        }
+    };
+    match &mut doc.value {
+        YamlValue::Map(entries) if index < entries.len() => {
+            let value = &mut entries[index].1;
+            if !value.is_map() {
+                *value = map(Vec::new(), value.span);
+            }
+            Some(value)
+        }
+        // Not reachable: `doc` was made a mapping with the entry above.
+        _ => None,
+    }
+}
+
+/// Sets the string at `path` (mapping keys) if it exists, keeping its span.
+fn set_string(doc: &mut Yaml, path: &[&str], text: &str) {
+    let mut node = doc;
+    for segment in path {
+        let YamlValue::Map(entries) = &mut node.value else {
+            return;
+        };
+        let Some((_, next)) = entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(segment))
+        else {
+            return;
+        };
+        node = next;
+    }
+    node.value = YamlValue::String(text.to_string());
+}
+
+/// Writes a generated object's `data`: ConfigMap values as they are, Secret
+/// values as null (never kept). `replace` drops the existing keys first.
+fn set_data(
+    doc: &mut Yaml,
+    kind: &str,
+    data: &BTreeMap<String, String>,
+    span: Span,
+    replace: bool,
+) {
+    let Some(field) = ensure_map(doc, "data", span) else {
+        return;
+    };
+    let YamlValue::Map(entries) = &mut field.value else {
+        return;
+    };
+    if replace {
+        entries.clear();
+    }
+    for (name, value) in data {
+        let value = if kind == "Secret" {
+            Yaml::null(span)
+        } else {
+            string(value, span)
+        };
+        match entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(name.as_str()))
+        {
+            Some((_, existing)) => *existing = value,
+            None => entries.push((key(name, span), value)),
+        }
+    }
+}
+
+fn key(text: &str, span: Span) -> Yaml {
+    string(text, span)
+}
+
+fn string(text: &str, span: Span) -> Yaml {
+    Yaml {
+        value: YamlValue::String(text.to_string()),
+        span,
+    }
+}
+
+fn map(entries: Vec<(Yaml, Yaml)>, span: Span) -> Yaml {
+    Yaml {
+        value: YamlValue::Map(entries),
+        span,
+    }
+}
+
+/// A generator literal's value without the quotes kustomize strips.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
+}
+
+/// The text of any repository file (a generator input need not be YAML).
+fn read_text(files: &YamlFiles<'_>, path: &str) -> Option<String> {
+    if !files.tree.is_file(path) {
+        return None;
+    }
+    let (file, problem) = files.tree.read(path);
+    problem.is_none().then(|| file.text().to_string())
+}
+
+/// Applies patches (each with its file and target) to the objects they
+/// select; a strategic merge patch without a target selects by its own
+/// kind and name. An object a patch deletes leaves the build.
+pub(crate) fn apply_patches(
+    objects: &mut Vec<BuiltObject>,
+    patches: &[(Patch, String, Option<Selector>)],
+) {
+    for (patch, file, target) in patches {
+        let Some(selector) = target.clone().or_else(|| patch.implied_selector()) else {
+            continue;
+        };
+        objects.retain_mut(|object| {
+            let (written_name, written_namespace) = &object.written_id;
+            let selected = selector.matches(
+                &object.api_version,
+                &object.kind,
+                &object.name,
+                object.namespace.as_deref(),
+                &object.doc,
+            ) || selector.matches(
+                &object.api_version,
+                &object.kind,
+                written_name,
+                written_namespace.as_deref(),
+                &object.doc,
+            );
+            if !selected {
+                return true;
+            }
+            patch.apply(&mut object.doc, file, &mut object.patched)
+        });
+    }
+}
+
+/// The documents of an inline patch: the string value `node` written in
+/// `file`. A block scalar is parsed in place, so every value keeps its span
+/// in `file`; a quoted or plain scalar (escapes make positions uncertain) is
+/// parsed on its own and every value points at the whole scalar.
+pub(crate) fn inline_patches(
+    files: &mut YamlFiles<'_>,
+    file: &str,
+    node: &Yaml,
+) -> Vec<(Patch, String)> {
+    let Some(text) = node.as_str() else {
+        return Vec::new();
+    };
+    let Some(source) = files.get(file).map(|f| f.source.text().to_string()) else {
+        return Vec::new();
+    };
+    let documents = inline_documents(file, &source, node.span, text);
+    documents
+        .iter()
+        .filter_map(Patch::from_document)
+        .map(|p| (p, file.to_string()))
+        .collect()
+}
+
+/// See [`inline_patches`]: the documents of string `text`, written at
+/// `span` of `source` (the text of `file`).
+pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str) -> Vec<Yaml> {
+    let written = source.get(span.start..span.end).unwrap_or("");
+    let is_block = !written.starts_with(['"', '\'']) && written.contains('\n');
+    if is_block {
+        // Blank out everything but the scalar, byte for byte, so the parsed
+        // spans are offsets into `file` itself.
+        let masked: String = source
+            .char_indices()
+            .map(|(i, c)| {
+                if (span.start..span.end).contains(&i) || c == '\n' {
+                    c.to_string()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
+            .collect();
+        let (documents, diagnostics) = parse_documents(&SourceFile::new(file, masked));
+        if diagnostics.is_empty() {
+            return documents;
+        }
+    }
+    let (mut documents, _) = parse_documents(&SourceFile::new(file, text));
+    for document in &mut documents {
+        respan(document, span);
+    }
+    documents
+}
+
+fn respan(node: &mut Yaml, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        YamlValue::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        YamlValue::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            respan(k, span);
+            respan(v, span);
+        }),
+        _ => {}
+    }
+}
+
+/// The image reference parts: name, then the `:tag`/`@digest` suffix as written.
+pub fn split_image(image: &str) -> (&str, &str) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let end = without_digest[last_slash..]
+        .find(':')
+        .map_or(without_digest.len(), |i| last_slash + i);
+    let end = if end == without_digest.len() {
+        image.find('@').unwrap_or(image.len())
+    } else {
+        end
+    };
+    (&image[..end], &image[end..])
+}
+
+/// kustomize's image transformer: every `image` of a `containers` or
+/// `initContainers` list anywhere in the document.
+fn apply_images(
+    node: &mut Yaml,
+    images: &[ImageOverride],
+    file: &str,
+    path: &mut Vec<String>,
+    patched: &mut Vec<PatchedValue>,
+    in_containers: bool,
+) {
+    match &mut node.value {
+        YamlValue::Map(entries) => {
+            for (key, value) in entries.iter_mut() {
+                let Some(key_text) = key.scalar_text().map(|k| k.into_owned()) else {
+                    continue;
+                };
+                path.push(key_text.clone());
+                if in_containers && key_text == "image" {
+                    rewrite_image(value, images, file, path, patched);
+                } else {
+                    let containers = matches!(key_text.as_str(), "containers" | "initContainers");
+                    apply_images(value, images, file, path, patched, containers);
+                }
+                path.pop();
+            }
+        }
+        YamlValue::Seq(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                path.push(index.to_string());
+                // Only the items of a containers list are containers.
+                if in_containers && item.is_map() {
+                    let YamlValue::Map(entries) = &mut item.value else {
+                        path.pop();
+                        continue;
+                    };
+                    for (key, value) in entries.iter_mut() {
+                        let Some(key_text) = key.scalar_text().map(|k| k.into_owned()) else {
+                            continue;
+                        };
+                        path.push(key_text.clone());
+                        if key_text == "image" {
+                            rewrite_image(value, images, file, path, patched);
+                        } else {
+                            apply_images(value, images, file, path, patched, false);
+                        }
+                        path.pop();
+                    }
+                } else {
+                    apply_images(item, images, file, path, patched, false);
+                }
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rewrite_image(
+    value: &mut Yaml,
+    images: &[ImageOverride],
+    file: &str,
+    path: &[String],
+    patched: &mut Vec<PatchedValue>,
+) {
+    let Some(current) = value.as_str().map(str::to_string) else {
+        return;
+    };
+    let (name, suffix) = split_image(&current);
+    let Some(rule) = images.iter().find(|i| i.name == name) else {
+        return;
+    };
+    let new_name = rule.new_name.as_ref().map_or(name, |(n, _)| n.as_str());
+    let (new_suffix, span) = match (&rule.digest, &rule.new_tag) {
+        (Some((digest, span)), _) => (format!("@{digest}"), Some(*span)),
+        (None, Some((tag, span))) => (format!(":{tag}"), Some(*span)),
+        (None, None) => (suffix.to_string(), None),
+    };
+    let span = span.or(rule.new_name.as_ref().map(|(_, s)| *s));
+    value.value = YamlValue::String(format!("{new_name}{new_suffix}"));
+    if let Some(span) = span {
+        value.span = span;
+        let path = path.join(".");
+        patched.retain(|p| p.path != path);
+        patched.push(PatchedValue {
+            path,
+            file: file.to_string(),
+        });
     }
 }
 
@@ -397,8 +1272,13 @@ mod tests {
             name: "foo".into(),
             namespace: None,
             name_span: Span::default(),
+            doc: Yaml::null(Span::default()),
+            patched: Vec::new(),
+            generated: false,
+            written_id: ("foo".into(), None),
+            name_hash: None,
         };
-        set_namespace(&mut ns, "media");
+        set_namespace_from(&mut ns, "media", None);
         assert_eq!((ns.name.as_str(), ns.namespace.as_deref()), ("media", None));
         let mut role = BuiltObject {
             kind: "ClusterRole".into(),
@@ -406,7 +1286,7 @@ mod tests {
             name: "r".into(),
             ..ns.clone()
         };
-        set_namespace(&mut role, "media");
+        set_namespace_from(&mut role, "media", None);
         assert_eq!((role.name.as_str(), role.namespace.as_deref()), ("r", None));
         let mut cm = BuiltObject {
             kind: "ConfigMap".into(),
@@ -414,7 +1294,41 @@ mod tests {
             namespace: Some("x".into()),
             ..ns
         };
-        set_namespace(&mut cm, "media");
+        set_namespace_from(&mut cm, "media", None);
         assert_eq!(cm.namespace.as_deref(), Some("media"));
+    }
+
+    #[test]
+    fn inline_patches_keep_spans_in_the_file_that_holds_them() {
+        let source = "spec:\n  patches:\n    - patch: |-\n        spec:\n          sourceRef:\n            name: flux-system\n    - patch: \"spec:\\n  wait: true\"\n";
+        let (documents, _) = parse_documents(&SourceFile::new("k.yaml", source));
+        let block = documents[0]
+            .path("spec.patches.0.patch")
+            .expect("block patch");
+        let parsed = inline_documents("k.yaml", source, block.span, block.as_str().unwrap_or(""));
+        let name = parsed[0].path("spec.sourceRef.name").expect("name");
+        assert_eq!(&source[name.span.start..name.span.end], "flux-system");
+        // A quoted patch has escapes: every value points at the whole scalar.
+        let quoted = documents[0]
+            .path("spec.patches.1.patch")
+            .expect("quoted patch");
+        let parsed = inline_documents("k.yaml", source, quoted.span, quoted.as_str().unwrap_or(""));
+        let wait = parsed[0].path("spec.wait").expect("wait");
+        assert_eq!(wait.as_bool(), Some(true));
+        assert_eq!(wait.span, quoted.span);
+    }
+
+    #[test]
+    fn images_split_at_the_tag_not_the_registry_port() {
+        assert_eq!(split_image("nginx:1.27"), ("nginx", ":1.27"));
+        assert_eq!(
+            split_image("registry.local:5000/app/x@sha256:00"),
+            ("registry.local:5000/app/x", "@sha256:00")
+        );
+        assert_eq!(
+            split_image("registry.local:5000/app"),
+            ("registry.local:5000/app", "")
+        );
+        assert_eq!(split_image("a:1@sha256:00"), ("a", ":1@sha256:00"));
     }
 }

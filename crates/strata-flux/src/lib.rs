@@ -5,10 +5,13 @@
 //! builds it as Flux would, and follows each Flux Kustomization's `spec.path`
 //! to the directories it applies. The result lists every object that ends up
 //! in the cluster with the namespace Flux gives it, the Kustomization that
-//! applies it, and the references (`dependsOn`, `sourceRef`, `chartRef`) it
-//! makes. Whether a reference resolves is for `strata-check` to decide.
+//! applies it, its document as Flux applies it (kustomize transforms, the
+//! applying Kustomization's `spec.patches`, `targetNamespace` and `postBuild`
+//! substitution), and the references (`dependsOn`, `sourceRef`, `chartRef`,
+//! `valuesFrom`, `substituteFrom`) it makes. Whether a reference resolves is
+//! for `strata-check` to decide.
 //!
-//! Two judgment calls worth knowing:
+//! Judgment calls worth knowing:
 //! - `spec.path` is read from the root of the Kustomization's source. That is
 //!   the repository root, except when the bootstrap Kustomization inside an
 //!   entry proves otherwise (`kubernetes/clusters/main` applied with
@@ -17,24 +20,39 @@
 //! - A Kustomization whose `sourceRef` is another repository or artifact is
 //!   kept as an object but not followed: its path lives in a source strata
 //!   cannot see.
+//! - A parent's `spec.patches` apply to the objects of its build before its
+//!   `targetNamespace` and substitution, as Flux adds them to the
+//!   kustomization it builds; a child Kustomization is then followed with the
+//!   patched spec (a `sourceRef`, `decryption` or `postBuild` it never wrote).
+//! - Variables whose value strata cannot know (a Secret's, or all of them when
+//!   a `substituteFrom` source is missing, optional or made by a controller)
+//!   stay written as `${VAR}` and are never reported unset.
 
 pub mod flux_kinds;
 pub mod kustomize;
+pub mod patch;
+pub mod substitute;
 pub mod yaml;
 
 mod files;
+mod generator;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::ops::Range;
 
 use serde::Serialize;
-use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, SourceDb, join_relative};
+use strata_core::{
+    Code, Diagnostic, Location, NodeId, RepoTree, SourceDb, join_relative, parent_dir,
+};
 
 use crate::files::YamlFiles;
 use crate::flux_kinds::{
-    GIT_REPOSITORY, is_cluster_scoped, is_flux_kustomization, is_helm_release,
+    GIT_REPOSITORY, KUSTOMIZATION_FILE_NAMES, api_group, is_cluster_scoped, is_flux_kustomization,
+    is_helm_release,
 };
 use crate::kustomize::{Builder, BuiltObject};
+use crate::patch::{Patch, PatchedValue, Selector};
+pub use crate::substitute::{UnsetVariable, Variables};
 use crate::yaml::Yaml;
 
 /// Everything strata knows about a repository's Flux tree.
@@ -49,6 +67,55 @@ pub struct FluxTree {
     pub sources: SourceDb,
     /// Findings, in the contract's order (file, position, code).
     pub diagnostics: Vec<Diagnostic>,
+    /// Objects the cluster gets from an applied object's controller rather
+    /// than from a file: the Secret an ExternalSecret (`spec.target.name`,
+    /// default its own name) or a SealedSecret creates in its namespace.
+    /// Sorted by id; an id already among `objects` is not repeated.
+    pub provided: Vec<ProvidedObject>,
+    /// YAML files below the Flux tree (the directory holding the entries'
+    /// `clusters/` directory) that hold Kubernetes objects no build applies,
+    /// sorted by file.
+    pub unapplied: Vec<UnappliedFile>,
+}
+
+impl FluxTree {
+    /// The first object with this id (objects applied twice appear twice).
+    pub fn object(&self, id: &NodeId) -> Option<&K8sObject> {
+        let start = self.objects.partition_point(|o| &o.id < id);
+        self.objects.get(start).filter(|o| &o.id == id)
+    }
+
+    /// `spec.decryption.provider` of a Flux Kustomization as it is applied
+    /// (a parent's `spec.patches` included); `None` when it has none or is
+    /// not in the tree.
+    pub fn decryption_provider(&self, kustomization: &NodeId) -> Option<&str> {
+        self.object(kustomization)?
+            .doc
+            .path("spec.decryption.provider")
+            .and_then(Yaml::as_str)
+    }
+}
+
+/// An object that a controller creates from an applied object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProvidedObject {
+    /// The created object (`Secret/NAMESPACE/NAME`).
+    pub id: NodeId,
+    /// The object that makes it exist (an ExternalSecret or SealedSecret).
+    pub provider: NodeId,
+    /// Where the name is written (`spec.target.name`, else `metadata.name`).
+    pub location: Location,
+}
+
+/// A file below the Flux tree whose objects no Kustomization applies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnappliedFile {
+    /// Repository-relative path.
+    pub file: String,
+    /// The `kind` value of the file's first object.
+    pub location: Location,
+    /// How many Kubernetes objects the file holds.
+    pub objects: usize,
 }
 
 /// One Kubernetes or Flux object as it lands in the cluster.
@@ -61,24 +128,116 @@ pub struct K8sObject {
     pub api_version: String,
     /// `kind` as written.
     pub kind: String,
-    /// The name the object gets (a `v1` Namespace takes the name of a
-    /// kustomize `namespace:` or `targetNamespace` override).
+    /// The name the object gets: kustomize's `namePrefix`/`nameSuffix` and
+    /// generator hash included, variables substituted (a `v1` Namespace
+    /// takes the name of a kustomize `namespace:` or `targetNamespace`
+    /// override).
     pub name: String,
     /// The resolved namespace: `targetNamespace` of the applying
     /// Kustomization, else the outermost kustomize `namespace:` override, else
-    /// `metadata.namespace`, else `default`; `None` for cluster-scoped kinds.
+    /// `metadata.namespace` (after substitution), else `default`; `None` for
+    /// cluster-scoped kinds.
     pub namespace: Option<String>,
-    /// The `metadata.name` value in its file.
+    /// The `metadata.name` value in its file (a generated object: its
+    /// generator's `name` in the kustomization file).
     pub location: Location,
     /// The Flux Kustomization whose build contains this object; `None` for the
     /// objects of a cluster entry that no Kustomization in the repository applies.
     pub applied_by: Option<NodeId>,
     /// The references this object makes, in file order.
     pub refs: Vec<Reference>,
-    /// The document as written.
+    /// The document as Flux applies it: kustomize's transforms (patches,
+    /// `namespace`, prefix and suffix, `images`), the applying
+    /// Kustomization's `spec.patches` and `targetNamespace`, and `postBuild`
+    /// substitution of the variables whose values are known. Every value
+    /// keeps the span of the text that produced it; values written in
+    /// another file (a patch) are listed in `patched` — use
+    /// [`K8sObject::location_of`] to turn a value into a location.
     pub doc: Yaml,
+    /// The values of `doc` written in another file than `location.file`.
+    pub patched: Vec<PatchedValue>,
     /// Whether the file is SOPS-encrypted (a top-level `sops:` map with `mac`).
     pub sops_encrypted: bool,
+    /// Whether a kustomize `configMapGenerator`/`secretGenerator` produced
+    /// the object (its `doc` is synthesised; a Secret's values are null).
+    pub generated: bool,
+    /// The `postBuild` substitution applied to this object; `None` when the
+    /// applying Kustomization has no `postBuild`, defines no variable, or
+    /// the object disables substitution.
+    pub substitution: Option<Substitution>,
+    /// `${VAR}`s left without a value by the substitution, in document order.
+    pub unset_variables: Vec<UnsetVariable>,
+}
+
+impl K8sObject {
+    /// The file holding the value at dotted path `path` of `doc`.
+    pub fn file_of(&self, path: &str) -> &str {
+        kustomize::file_of(&self.location.file, &self.patched, path)
+    }
+
+    /// Where the value at dotted path `path` of `doc` is written, if it exists.
+    pub fn location_of(&self, path: &str) -> Option<Location> {
+        let node = self.doc.path(path)?;
+        Some(Location::new(self.file_of(path), node.span))
+    }
+
+    /// Where `node` (a node borrowed from this object's `doc`, a key or a
+    /// value) is written: its span in the file that holds it, which is not
+    /// the object's own file when a patch, a kustomize `namespace:` or an
+    /// `images:` override wrote it. A node from elsewhere gets the object's
+    /// own file.
+    pub fn location_at(&self, node: &Yaml) -> Location {
+        let mut path = Vec::new();
+        let file = if find_node(&self.doc, node, &mut path) {
+            self.file_of(&path.join("."))
+        } else {
+            &self.location.file
+        };
+        Location::new(file, node.span)
+    }
+}
+
+/// Finds `wanted` by address below `node`, leaving its dotted path in `path`.
+fn find_node(node: &Yaml, wanted: &Yaml, path: &mut Vec<String>) -> bool {
+    if std::ptr::eq(node, wanted) {
+        return true;
+    }
+    match &node.value {
+        yaml::YamlValue::Map(entries) => entries.iter().any(|(key, value)| {
+            path.push(
+                key.scalar_text()
+                    .map(|k| k.into_owned())
+                    .unwrap_or_default(),
+            );
+            // A key is written where its value is.
+            if std::ptr::eq(key, wanted) || find_node(value, wanted, path) {
+                return true;
+            }
+            path.pop();
+            false
+        }),
+        yaml::YamlValue::Seq(items) => items.iter().enumerate().any(|(i, item)| {
+            path.push(i.to_string());
+            if find_node(item, wanted, path) {
+                return true;
+            }
+            path.pop();
+            false
+        }),
+        _ => false,
+    }
+}
+
+/// The `postBuild` substitution an object went through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Substitution {
+    /// The Kustomization whose `postBuild` ran.
+    pub kustomization: NodeId,
+    /// The names of the variables defined (values are never kept here).
+    pub variables: Vec<String>,
+    /// Whether every `substituteFrom` source was found and readable; when
+    /// not, undefined variables are not reported.
+    pub complete: bool,
 }
 
 /// What a reference means.
@@ -91,6 +250,12 @@ pub enum ReferenceKind {
     SourceRef,
     /// A HelmRelease's `spec.chartRef` (an OCIRepository or HelmChart).
     ChartRef,
+    /// A HelmRelease's `spec.valuesFrom[]` entry (a ConfigMap or Secret in
+    /// the HelmRelease's own namespace).
+    ValuesFrom,
+    /// A Kustomization's `spec.postBuild.substituteFrom[]` entry (a
+    /// ConfigMap or Secret in the Kustomization's own namespace).
+    SubstituteFrom,
 }
 
 /// A reference from one object to another, by id.
@@ -101,17 +266,47 @@ pub struct Reference {
     /// The referenced object's id; an omitted namespace is the referring
     /// object's own namespace, as Flux resolves it.
     pub target: NodeId,
-    /// The referenced `name` value.
+    /// The referenced `name` value (in the patch's file when a parent
+    /// Kustomization's `spec.patches` wrote it).
     pub location: Location,
+    /// `optional: true` (`valuesFrom`, `substituteFrom`): Flux tolerates a
+    /// missing target.
+    pub optional: bool,
+}
+
+/// Variables each ConfigMap and Secret of the tree defines, by
+/// (kind, namespace, name).
+type VarIndex = BTreeMap<(String, String, String), VarSource>;
+
+/// What a `substituteFrom` source defines.
+#[derive(Clone, Debug)]
+enum VarSource {
+    /// Its keys, with the value when it is known (never a Secret's).
+    Keys(BTreeMap<String, Option<String>>),
+    /// Keys not knowable (a Secret made by an ExternalSecret).
+    Opaque,
+}
+
+/// What reading needs across both passes.
+struct Reader<'t> {
+    tree: &'t RepoTree,
+    files: YamlFiles<'t>,
+    builder: Builder,
+    entry_builds: Vec<(String, Vec<BuiltObject>)>,
+    entry_appliers: BTreeMap<String, (NodeId, String)>,
+    repository_sources: BTreeSet<NodeId>,
 }
 
 /// Reads the Flux tree of a repository. Never fails: every problem is a
 /// diagnostic.
+///
+/// `substituteFrom` sources may be anywhere in the tree, so the tree is
+/// walked twice when a Kustomization uses one: first to find every
+/// ConfigMap and Secret, then with their variables known.
 pub fn load(tree: &RepoTree) -> FluxTree {
     let mut files = YamlFiles::parse_all(tree);
     let mut builder = Builder::new();
     let entries = find_entries(tree);
-    let mut diagnostics = Vec::new();
 
     // Build the entries first, then find who applies them: the bootstrap
     // Kustomization (`flux-system`) usually sits inside the entry it applies.
@@ -124,32 +319,88 @@ pub fn load(tree: &RepoTree) -> FluxTree {
             )
         })
         .collect();
-    let (entry_appliers, repository_sources) = find_entry_appliers(&files, &entries, &entry_builds);
+    let (entry_appliers, repository_sources) = find_entry_appliers(&entries, &entry_builds);
+    let mut reader = Reader {
+        tree,
+        files,
+        builder,
+        entry_builds,
+        entry_appliers,
+        repository_sources,
+    };
+    let (mut objects, mut diagnostics) = walk(&mut reader, &VarIndex::new());
+    let uses_substitute_from = objects.iter().any(|o| {
+        o.refs
+            .iter()
+            .any(|r| r.kind == ReferenceKind::SubstituteFrom)
+    });
+    if uses_substitute_from {
+        let index = var_index(&objects, &provided_objects(&objects));
+        (objects, diagnostics) = walk(&mut reader, &index);
+    }
+    let provided = provided_objects(&objects);
+    let unapplied = unapplied_files(&reader, &entries, &objects);
 
+    diagnostics.append(&mut reader.builder.diagnostics);
+    diagnostics.append(&mut reader.files.diagnostics);
+    Diagnostic::sort(&mut diagnostics);
+    // Uncached builds (a Kustomization's `spec.components`) and the second
+    // pass can find the same problem again.
+    diagnostics.dedup();
+    // The applier breaks the tie when two Kustomizations apply the same file.
+    objects.sort_by(|a, b| {
+        (&a.id, &a.location.file, a.location.span, &a.applied_by).cmp(&(
+            &b.id,
+            &b.location.file,
+            b.location.span,
+            &b.applied_by,
+        ))
+    });
+    FluxTree {
+        objects,
+        entries,
+        sources: reader.files.into_source_db(),
+        diagnostics,
+        provided,
+        unapplied,
+    }
+}
+
+/// One pass over the tree: the entries, then every Kustomization they lead
+/// to, breadth first.
+fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> (Vec<K8sObject>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
     let mut objects: Vec<K8sObject> = Vec::new();
     let mut queue: VecDeque<(usize, String)> = VecDeque::new();
     // Entry objects are pushed first, so each entry's objects are one range.
     let mut entry_ranges: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let entry_builds = std::mem::take(&mut reader.entry_builds);
     for (entry, built) in &entry_builds {
-        let (applied_by, root) = match entry_appliers.get(entry) {
+        let (applied_by, root) = match reader.entry_appliers.get(entry) {
             Some((id, root)) => (Some(id.clone()), root.clone()),
             None => (None, String::new()),
+        };
+        // The applier's own patches and postBuild apply to the entry too.
+        let apply = match &applied_by {
+            Some(id) => entry_applier(reader, &entry_builds, id, index),
+            None => Apply::default(),
         };
         let start = objects.len();
         for object in built {
             let follow = Follow {
-                target_namespace: None,
                 applied_by: applied_by.clone(),
                 root: &root,
+                apply: &apply,
             };
-            push_object(&files, object, &follow, &mut objects, &mut queue);
+            push_object(&reader.files, object, &follow, &mut objects, &mut queue);
         }
         entry_ranges.insert(entry.clone(), start..objects.len());
     }
+    reader.entry_builds = entry_builds;
 
     let mut visited: HashSet<(NodeId, String)> = HashSet::new();
-    while let Some((index, root)) = queue.pop_front() {
-        let Some(step) = FollowStep::of(&objects[index]) else {
+    while let Some((index_of, root)) = queue.pop_front() {
+        let Some(step) = FollowStep::of(&objects[index_of]) else {
             continue;
         };
         // A Kustomization reading another repository or an OCI artifact has
@@ -157,14 +408,14 @@ pub fn load(tree: &RepoTree) -> FluxTree {
         if step
             .source
             .as_ref()
-            .is_some_and(|source| !reads_this_repository(source, &repository_sources))
+            .is_some_and(|source| !reads_this_repository(source, &reader.repository_sources))
         {
             continue;
         }
         let dir = match join_relative(&root, &step.path) {
-            Some(dir) if tree.is_dir(&dir) => dir,
+            Some(dir) if reader.tree.is_dir(&dir) => dir,
             other => {
-                diagnostics.push(path_missing(tree, &step, other.as_deref()));
+                diagnostics.push(path_missing(reader.tree, &step, other.as_deref()));
                 continue;
             }
         };
@@ -179,35 +430,306 @@ pub fn load(tree: &RepoTree) -> FluxTree {
         if !visited.insert((step.id.clone(), dir.clone())) {
             continue;
         }
-        let built = builder.build_dir(&mut files, &dir);
+        let apply = Apply::of(&objects[index_of], &mut reader.files, index);
+        let built =
+            reader
+                .builder
+                .build_dir_with_components(&mut reader.files, &dir, &step.components);
         for object in built.iter() {
             let follow = Follow {
-                target_namespace: step.target_namespace.as_deref(),
                 applied_by: Some(step.id.clone()),
                 root: &root,
+                apply: &apply,
             };
-            push_object(&files, object, &follow, &mut objects, &mut queue);
+            push_object(&reader.files, object, &follow, &mut objects, &mut queue);
         }
     }
+    (objects, diagnostics)
+}
 
-    diagnostics.append(&mut builder.diagnostics);
-    diagnostics.append(&mut files.diagnostics);
-    Diagnostic::sort(&mut diagnostics);
-    // The applier breaks the tie when two Kustomizations apply the same file.
-    objects.sort_by(|a, b| {
-        (&a.id, &a.location.file, a.location.span, &a.applied_by).cmp(&(
-            &b.id,
-            &b.location.file,
-            b.location.span,
-            &b.applied_by,
-        ))
-    });
-    FluxTree {
-        objects,
-        entries,
-        sources: files.into_source_db(),
-        diagnostics,
+/// What an entry's applier (a Kustomization found in an entry build) does
+/// to the objects of the entry it applies.
+fn entry_applier(
+    reader: &mut Reader<'_>,
+    entry_builds: &[(String, Vec<BuiltObject>)],
+    id: &NodeId,
+    index: &VarIndex,
+) -> Apply {
+    let applier = entry_builds
+        .iter()
+        .flat_map(|(_, built)| built)
+        .filter(|o| is_flux_kustomization(&o.api_version, &o.kind))
+        .find(|o| NodeId::object(&o.kind, resolve_namespace(o, None).as_deref(), &o.name) == *id);
+    let Some(applier) = applier else {
+        return Apply::default();
+    };
+    let mut scratch = Vec::new();
+    let follow = Follow {
+        applied_by: None,
+        root: "",
+        apply: &Apply::default(),
+    };
+    push_object(
+        &reader.files,
+        applier,
+        &follow,
+        &mut scratch,
+        &mut VecDeque::new(),
+    );
+    match scratch.first() {
+        Some(object) => Apply::of(object, &mut reader.files, index),
+        None => Apply::default(),
     }
+}
+
+/// What the applying Kustomization does to the objects of its build, read
+/// from its document as applied.
+#[derive(Default)]
+struct Apply {
+    id: Option<NodeId>,
+    /// `spec.targetNamespace`, with where it is written.
+    target_namespace: Option<(String, Location)>,
+    /// `spec.patches`, each with the file its text is in and its target.
+    patches: Vec<(Patch, String, Option<Selector>)>,
+    /// `spec.postBuild` variables, when it substitutes at all.
+    variables: Option<Variables>,
+}
+
+impl Apply {
+    fn of(kustomization: &K8sObject, files: &mut YamlFiles<'_>, index: &VarIndex) -> Apply {
+        let doc = &kustomization.doc;
+        let target_namespace = doc
+            .path("spec.targetNamespace")
+            .and_then(|n| {
+                n.as_str()
+                    .filter(|ns| !ns.is_empty())
+                    .map(|ns| (ns, n.span))
+            })
+            .map(|(ns, span)| {
+                (
+                    ns.to_string(),
+                    Location::new(kustomization.file_of("spec.targetNamespace"), span),
+                )
+            });
+        let mut patches = Vec::new();
+        for (i, entry) in doc
+            .path("spec.patches")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let Some(patch) = entry.get("patch") else {
+                continue;
+            };
+            let target = entry.get("target").map(Selector::from_yaml);
+            let file = kustomization.file_of(&format!("spec.patches.{i}.patch"));
+            for (parsed, file) in kustomize::inline_patches(files, file, patch) {
+                patches.push((parsed, file, target.clone()));
+            }
+        }
+        Apply {
+            id: Some(kustomization.id.clone()),
+            target_namespace,
+            patches,
+            variables: post_build_variables(kustomization, index),
+        }
+    }
+}
+
+/// The variables a Kustomization's `postBuild` defines; `None` when it has
+/// no `postBuild` or defines nothing, in which case Flux substitutes nothing.
+fn post_build_variables(kustomization: &K8sObject, index: &VarIndex) -> Option<Variables> {
+    let post_build = kustomization.doc.path("spec.postBuild")?;
+    let namespace = kustomization.namespace.clone().unwrap_or_default();
+    let mut variables = Variables {
+        values: BTreeMap::new(),
+        complete: true,
+    };
+    for entry in post_build
+        .get("substituteFrom")
+        .map(Yaml::as_seq)
+        .unwrap_or_default()
+    {
+        let field = |key: &str| {
+            entry
+                .get(key)
+                .and_then(Yaml::scalar_text)
+                .map(|t| t.into_owned())
+        };
+        let (Some(kind), Some(name)) = (field("kind"), field("name")) else {
+            continue;
+        };
+        match index.get(&(kind, namespace.clone(), name)) {
+            Some(VarSource::Keys(keys)) => {
+                variables
+                    .values
+                    .extend(keys.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            // Missing (an error of its own unless optional, and maybe made
+            // outside the repository) or unreadable: its variables are
+            // unknown, so none may be called unset.
+            Some(VarSource::Opaque) | None => variables.complete = false,
+        }
+    }
+    for (key, value) in post_build
+        .get("substitute")
+        .map(Yaml::entries)
+        .unwrap_or_default()
+    {
+        if let Some(key) = key.scalar_text() {
+            let value = value
+                .scalar_text()
+                .map(|v| v.into_owned())
+                .unwrap_or_default();
+            variables.values.insert(key.into_owned(), Some(value));
+        }
+    }
+    if variables.values.is_empty() && variables.complete {
+        return None;
+    }
+    Some(variables)
+}
+
+/// The variables of every ConfigMap and Secret among `objects` (and of the
+/// Secrets controllers provide, which are opaque).
+fn var_index(objects: &[K8sObject], provided: &[ProvidedObject]) -> VarIndex {
+    let mut index = VarIndex::new();
+    for object in objects {
+        let is_secret = match (object.api_version.as_str(), object.kind.as_str()) {
+            ("v1", "ConfigMap") => false,
+            ("v1", "Secret") => true,
+            _ => continue,
+        };
+        let mut keys = BTreeMap::new();
+        for field in ["data", "stringData", "binaryData"] {
+            for (key, value) in object.doc.get(field).map(Yaml::entries).unwrap_or_default() {
+                let Some(key) = key.scalar_text() else {
+                    continue;
+                };
+                // Never a Secret's value; a ConfigMap's binaryData is base64,
+                // and an encrypted ConfigMap's values are ciphertext here.
+                let value = (!is_secret && !object.sops_encrypted && field == "data")
+                    .then(|| value.scalar_text().map(|v| v.into_owned()))
+                    .flatten();
+                keys.insert(key.into_owned(), value);
+            }
+        }
+        index.insert(
+            (
+                object.kind.clone(),
+                object.namespace.clone().unwrap_or_default(),
+                object.name.clone(),
+            ),
+            VarSource::Keys(keys),
+        );
+    }
+    for object in provided {
+        index
+            .entry((
+                object.id.kind().to_string(),
+                object.id.namespace().unwrap_or_default().to_string(),
+                object.id.name().to_string(),
+            ))
+            .or_insert(VarSource::Opaque);
+    }
+    index
+}
+
+/// The Secrets ExternalSecrets and SealedSecrets create.
+fn provided_objects(objects: &[K8sObject]) -> Vec<ProvidedObject> {
+    let existing: BTreeSet<&NodeId> = objects.iter().map(|o| &o.id).collect();
+    let mut provided = BTreeMap::new();
+    for object in objects {
+        let group = api_group(&object.api_version);
+        let name_path = match (group, object.kind.as_str()) {
+            ("external-secrets.io", "ExternalSecret") => "spec.target.name",
+            ("bitnami.com", "SealedSecret") => "spec.template.metadata.name",
+            _ => continue,
+        };
+        let (name, location) = match object.doc.path(name_path).and_then(Yaml::scalar_text) {
+            Some(name) if !name.is_empty() => (
+                name.into_owned(),
+                object
+                    .location_of(name_path)
+                    .unwrap_or_else(|| object.location.clone()),
+            ),
+            _ => (object.name.clone(), object.location.clone()),
+        };
+        let id = NodeId::object("Secret", object.namespace.as_deref(), &name);
+        if existing.contains(&id) {
+            continue;
+        }
+        provided.entry(id.clone()).or_insert(ProvidedObject {
+            id,
+            provider: object.id.clone(),
+            location,
+        });
+    }
+    provided.into_values().collect()
+}
+
+/// The YAML files below each entry's Flux tree that hold objects no build
+/// applied and that no build read otherwise (patches, generator inputs).
+fn unapplied_files(
+    reader: &Reader<'_>,
+    entries: &[String],
+    objects: &[K8sObject],
+) -> Vec<UnappliedFile> {
+    let roots: BTreeSet<String> = entries
+        .iter()
+        .map(|entry| parent_dir(parent_dir(entry)).to_string())
+        .collect();
+    let under_root = |file: &str| {
+        roots
+            .iter()
+            .any(|root| root.is_empty() || file.starts_with(&format!("{root}/")))
+    };
+    let mut used: BTreeSet<&str> = objects.iter().map(|o| o.location.file.as_str()).collect();
+    used.extend(
+        objects
+            .iter()
+            .flat_map(|o| o.patched.iter().map(|p| p.file.as_str())),
+    );
+    used.extend(reader.builder.used_files.iter().map(String::as_str));
+    let charts: Vec<String> = reader
+        .tree
+        .files()
+        .filter(|f| f.rsplit('/').next() == Some("Chart.yaml"))
+        .map(|f| parent_dir(f).to_string())
+        .collect();
+    let mut unapplied = Vec::new();
+    for (path, parsed) in reader.files.iter() {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if !under_root(path)
+            || used.contains(path)
+            || base.starts_with(".sops.")
+            || KUSTOMIZATION_FILE_NAMES.contains(&base)
+            || charts
+                .iter()
+                .any(|chart| chart.is_empty() || path.starts_with(&format!("{chart}/")))
+        {
+            continue;
+        }
+        let manifests: Vec<&Yaml> = parsed
+            .documents
+            .iter()
+            .filter(|d| {
+                let text = |key: &str| d.get(key).and_then(Yaml::as_str).filter(|t| !t.is_empty());
+                matches!((text("apiVersion"), text("kind")), (Some(api), Some(_)) if api_group(api) != "kustomize.config.k8s.io")
+            })
+            .collect();
+        let Some(first) = manifests.first() else {
+            continue;
+        };
+        let span = first.get("kind").map_or(first.span, |k| k.span);
+        unapplied.push(UnappliedFile {
+            file: path.to_string(),
+            location: Location::new(path, span),
+            objects: manifests.len(),
+        });
+    }
+    unapplied
 }
 
 /// Who applies each entry (with the source root of that Flux tree), and the
@@ -219,7 +741,6 @@ pub fn load(tree: &RepoTree) -> FluxTree {
 /// beats a suffix match, then the smallest id wins.
 #[allow(clippy::type_complexity)]
 fn find_entry_appliers(
-    files: &YamlFiles<'_>,
     entries: &[String],
     entry_builds: &[(String, Vec<BuiltObject>)],
 ) -> (BTreeMap<String, (NodeId, String)>, BTreeSet<NodeId>) {
@@ -230,9 +751,7 @@ fn find_entry_appliers(
             .iter()
             .filter(|o| is_flux_kustomization(&o.api_version, &o.kind))
         {
-            let Some(document) = document_of(files, object) else {
-                continue;
-            };
+            let document = &object.doc;
             let namespace = resolve_namespace(object, None);
             let Some(path) = flux_path(document).and_then(|p| join_relative("", &p)) else {
                 continue;
@@ -332,7 +851,8 @@ struct FollowStep {
     path: String,
     /// Where a FLUX004 points: the path value, or the name when there is no path.
     path_location: Location,
-    target_namespace: Option<String>,
+    /// `spec.components`, relative to the path, with where each is written.
+    components: Vec<(String, Location)>,
 }
 
 impl FollowStep {
@@ -343,28 +863,29 @@ impl FollowStep {
             .and_then(Yaml::scalar_text)
             .map(|p| p.into_owned())
             .unwrap_or_default();
+        let components = document
+            .path("spec.components")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let text = c.as_str()?.to_string();
+                let file = kustomization.file_of(&format!("spec.components.{i}"));
+                Some((text, Location::new(file, c.span)))
+            })
+            .collect();
         Some(FollowStep {
             id: kustomization.id.clone(),
             source: source_ref_target(document, kustomization.namespace.as_deref()),
             path: flux_path(document)?,
             written,
-            path_location: path_node.map_or_else(
-                || kustomization.location.clone(),
-                |p| Location::new(kustomization.location.file.clone(), p.span),
-            ),
-            target_namespace: document
-                .path("spec.targetNamespace")
-                .and_then(Yaml::as_str)
-                .filter(|ns| !ns.is_empty())
-                .map(str::to_string),
+            path_location: kustomization
+                .location_of("spec.path")
+                .unwrap_or_else(|| kustomization.location.clone()),
+            components,
         })
     }
-}
-
-fn document_of<'a>(files: &'a YamlFiles<'_>, object: &BuiltObject) -> Option<&'a Yaml> {
-    files
-        .peek(&object.file)
-        .and_then(|f| f.documents.get(object.document))
 }
 
 /// A Kustomization's `spec.path` with the leading `./` Flux allows removed;
@@ -398,20 +919,20 @@ fn source_ref_target(document: &Yaml, own_namespace: Option<&str>) -> Option<Nod
 
 /// How the objects of one build are applied.
 struct Follow<'a> {
-    /// `spec.targetNamespace` of the applying Kustomization.
-    target_namespace: Option<&'a str>,
     /// The applying Kustomization.
     applied_by: Option<NodeId>,
     /// The source root the build's own Kustomizations resolve `spec.path` against.
     root: &'a str,
+    /// What the applying Kustomization does to them.
+    apply: &'a Apply,
 }
 
 /// Where the source root of a Flux tree is, given that a Kustomization
 /// inside cluster entry `entry` applies it with `spec.path` `path` (which is
 /// not `entry` itself, read from the repository root): the prefix of `entry`
-/// that `path` is a suffix of, or `entry` itself for an empty path. A Flux tree kept in a subdirectory (an OCI artifact pushed from
-/// `./kubernetes`, a fixture repository inside a test directory) resolves
-/// its paths from there.
+/// that `path` is a suffix of, or `entry` itself for an empty path. A Flux
+/// tree kept in a subdirectory (an OCI artifact pushed from `./kubernetes`,
+/// a fixture repository inside a test directory) resolves its paths from there.
 fn source_root(entry: &str, path: &str) -> Option<String> {
     if path.is_empty() {
         return Some(entry.to_string());
@@ -420,8 +941,9 @@ fn source_root(entry: &str, path: &str) -> Option<String> {
     Some(root.to_string())
 }
 
-/// Turns one built object into a [`K8sObject`] and queues it if it is a
-/// Flux Kustomization to follow.
+/// Turns one built object into a [`K8sObject`] as the applying
+/// Kustomization applies it (its patches, `targetNamespace`, then
+/// substitution), and queues it if it is a Flux Kustomization to follow.
 fn push_object(
     files: &YamlFiles<'_>,
     built: &BuiltObject,
@@ -429,22 +951,60 @@ fn push_object(
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<(usize, String)>,
 ) {
-    let (target_namespace, applied_by) = (follow.target_namespace, follow.applied_by.clone());
-    let Some(parsed) = files.peek(&built.file) else {
-        return;
-    };
-    let Some(document) = parsed.documents.get(built.document) else {
-        return;
-    };
+    let apply = follow.apply;
     let mut built = built.clone();
-    if let Some(namespace) = target_namespace {
-        // Flux implements targetNamespace as the kustomization's `namespace:`.
-        kustomize::set_namespace(&mut built, namespace);
+    if !apply.patches.is_empty() {
+        let mut one = vec![built];
+        kustomize::apply_patches(&mut one, &apply.patches);
+        // A `$patch: delete` removes the object from the build.
+        let Some(patched) = one.pop() else { return };
+        built = patched;
     }
-    let namespace = resolve_namespace(&built, target_namespace);
+    if let Some((namespace, origin)) = &apply.target_namespace {
+        // Flux implements targetNamespace as the kustomization's `namespace:`.
+        kustomize::set_namespace_from(&mut built, namespace, Some(origin));
+    }
+    let mut unset_variables = Vec::new();
+    let mut substitution = None;
+    if let (Some(variables), Some(kustomization)) = (&apply.variables, &apply.id)
+        && !substitute::is_disabled(&built.doc)
+    {
+        let (own, patched) = (built.file.clone(), built.patched.clone());
+        unset_variables = substitute::substitute_document(
+            &mut built.doc,
+            variables,
+            &|path| kustomize::file_of(&own, &patched, path).to_string(),
+            &|file| files.peek(file).map(|f| f.source.text()),
+        );
+        substitution = Some(Substitution {
+            kustomization: kustomization.clone(),
+            variables: variables.values.keys().cloned().collect(),
+            complete: variables.complete,
+        });
+    }
+    // Substitution may have given the name and namespace their values.
+    if let Some(name) = built
+        .doc
+        .path("metadata.name")
+        .and_then(Yaml::scalar_text)
+        .filter(|n| !n.is_empty())
+    {
+        built.name = name.into_owned();
+    }
+    if !is_cluster_scoped(&built.kind)
+        && let Some(namespace) = built
+            .doc
+            .path("metadata.namespace")
+            .and_then(Yaml::scalar_text)
+            .filter(|ns| !ns.is_empty())
+    {
+        built.namespace = Some(namespace.into_owned());
+    }
+    let namespace = resolve_namespace(&built, None);
     let id = NodeId::object(&built.kind, namespace.as_deref(), &built.name);
-    let refs = references(document, &built, namespace.as_deref());
-    let sops_encrypted = document
+    let refs = references(&built, namespace.as_deref());
+    let sops_encrypted = built
+        .doc
         .get("sops")
         .is_some_and(|sops| sops.get("mac").is_some());
     let is_kustomization = is_flux_kustomization(&built.api_version, &built.kind);
@@ -455,10 +1015,14 @@ fn push_object(
         name: built.name,
         namespace,
         location: Location::new(built.file.clone(), built.name_span),
-        applied_by,
+        applied_by: follow.applied_by.clone(),
         refs,
-        doc: document.clone(),
+        doc: built.doc,
+        patched: built.patched,
         sops_encrypted,
+        generated: built.generated,
+        substitution,
+        unset_variables,
     });
     if is_kustomization {
         queue.push_back((objects.len() - 1, follow.root.to_string()));
@@ -466,12 +1030,8 @@ fn push_object(
 }
 
 /// The references of a Flux Kustomization or HelmRelease.
-fn references(
-    document: &Yaml,
-    object: &BuiltObject,
-    own_namespace: Option<&str>,
-) -> Vec<Reference> {
-    let file = object.file.as_str();
+fn references(object: &BuiltObject, own_namespace: Option<&str>) -> Vec<Reference> {
+    let document = &object.doc;
     let mut refs = Vec::new();
     let depends_on_kind = if is_flux_kustomization(&object.api_version, &object.kind) {
         "Kustomization"
@@ -480,48 +1040,80 @@ fn references(
     } else {
         return refs;
     };
-    if let Some(depends_on) = document.path("spec.dependsOn") {
-        for entry in depends_on.as_seq() {
-            refs.extend(reference(
-                ReferenceKind::DependsOn,
-                entry,
-                Some(depends_on_kind),
-                own_namespace,
-                file,
-            ));
-        }
+    let at = |path: &str| object.file_of(&format!("{path}.name")).to_string();
+    let list = |path: &str| {
+        document
+            .path(path)
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (format!("{path}.{i}"), entry))
+            .collect::<Vec<_>>()
+    };
+    for (path, entry) in list("spec.dependsOn") {
+        refs.extend(reference(
+            ReferenceKind::DependsOn,
+            entry,
+            Some(depends_on_kind),
+            own_namespace,
+            &at(&path),
+        ));
     }
+    let single = |kind: ReferenceKind, path: &str| {
+        document
+            .path(path)
+            .and_then(|entry| reference(kind, entry, None, own_namespace, &at(path)))
+    };
     if depends_on_kind == "Kustomization" {
-        if let Some(source) = document.path("spec.sourceRef") {
-            refs.extend(reference(
-                ReferenceKind::SourceRef,
-                source,
-                None,
+        refs.extend(single(ReferenceKind::SourceRef, "spec.sourceRef"));
+        for (path, entry) in list("spec.postBuild.substituteFrom") {
+            refs.extend(local_reference(
+                ReferenceKind::SubstituteFrom,
+                entry,
                 own_namespace,
-                file,
+                &at(&path),
             ));
         }
     } else {
-        if let Some(source) = document.path("spec.chart.spec.sourceRef") {
-            refs.extend(reference(
-                ReferenceKind::SourceRef,
-                source,
-                None,
+        refs.extend(single(
+            ReferenceKind::SourceRef,
+            "spec.chart.spec.sourceRef",
+        ));
+        refs.extend(single(ReferenceKind::ChartRef, "spec.chartRef"));
+        for (path, entry) in list("spec.valuesFrom") {
+            refs.extend(local_reference(
+                ReferenceKind::ValuesFrom,
+                entry,
                 own_namespace,
-                file,
-            ));
-        }
-        if let Some(chart) = document.path("spec.chartRef") {
-            refs.extend(reference(
-                ReferenceKind::ChartRef,
-                chart,
-                None,
-                own_namespace,
-                file,
+                &at(&path),
             ));
         }
     }
     refs
+}
+
+/// A `{kind, name, optional?}` reference to a ConfigMap or Secret that Flux
+/// always looks up in the referring object's own namespace.
+fn local_reference(
+    kind: ReferenceKind,
+    entry: &Yaml,
+    own_namespace: Option<&str>,
+    file: &str,
+) -> Option<Reference> {
+    let name = entry.get("name")?;
+    let name_text = name.scalar_text().filter(|n| !n.is_empty())?;
+    let target_kind = entry
+        .get("kind")
+        .and_then(Yaml::as_str)
+        .filter(|k| !k.is_empty())?;
+    let namespace = own_namespace.unwrap_or("default");
+    Some(Reference {
+        kind,
+        target: NodeId::object(target_kind, Some(namespace), &name_text),
+        location: Location::new(file, name.span),
+        optional: entry.get("optional").and_then(Yaml::as_bool) == Some(true),
+    })
 }
 
 /// One `{kind?, name, namespace?}` reference; `kind` comes from the entry
@@ -555,6 +1147,7 @@ fn reference(
         kind,
         target: NodeId::object(&target_kind, Some(&namespace), &name_text),
         location: Location::new(file, name.span),
+        optional: false,
     })
 }
 

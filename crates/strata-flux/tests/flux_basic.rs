@@ -200,6 +200,11 @@ fn references_default_to_the_referring_objects_namespace() {
                 s("HelmRepository/media/jellyfin"),
                 s("apps/base/jellyfin/helmrelease.yaml:17:15")
             ),
+            (
+                ValuesFrom,
+                s("Secret/media/jellyfin-secrets"),
+                s("apps/base/jellyfin/helmrelease.yaml:20:13")
+            ),
         ]
     );
     assert_eq!(

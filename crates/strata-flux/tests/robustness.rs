@@ -224,3 +224,79 @@ spec: {path: ./appz, sourceRef: {kind: OCIRepository, name: flux-system}}
         flux.diagnostics[0].message
     );
 }
+
+/// Fragments of kustomization files, Flux Kustomizations and manifests that
+/// exercise patches, components, generators, images and substitution.
+const KUSTOMIZE_BITS: &[&str] = &[
+    "resources:\n  - a.yaml\n  - ../app\n",
+    "components:\n  - ../app\n  - .\n",
+    "namespace: ns\n",
+    "namePrefix: p-\nnameSuffix: -s\n",
+    "images:\n  - name: nginx\n    newTag: \"1.2\"\n  - name: x\n    digest: sha256:00\n",
+    "patches:\n  - target: {kind: Deployment, name: \"(a*)*b\"}\n    patch: |-\n      - op: add\n        path: /spec/template/spec/containers/-\n        value: {name: c}\n",
+    "patches:\n  - patch: |-\n      kind: Deployment\n      metadata: {name: a}\n      spec: {replicas: null, $patch: replace}\n",
+    "patches:\n  - path: a.yaml\n  - path: ../nowhere.yaml\n",
+    "patchesStrategicMerge:\n  - a.yaml\n  - |-\n    kind: ConfigMap\n    metadata: {name: a}\n    data: {b: c}\n",
+    "patchesJson6902:\n  - target: {kind: ConfigMap, name: a}\n    patch: '[{op: remove, path: /data/9}]'\n",
+    "configMapGenerator:\n  - name: g\n    literals: [a=b, 'c']\n    envs: [a.yaml, missing.env]\n    files: [k=a.yaml, /etc/passwd]\n",
+    "secretGenerator:\n  - name: s\n    literals: [p=q]\n    behavior: merge\n",
+    "generatorOptions: {disableNameSuffixHash: true, labels: {a: b}}\n",
+    "kind: Component\n",
+    "\t",
+    ": [",
+];
+const FLUX_BITS: &[&str] = &[
+    "  postBuild:\n    substitute: {A: \"${B}\", B: x}\n    substituteFrom:\n      - {kind: ConfigMap, name: g}\n      - {kind: Secret, name: s, optional: true}\n",
+    "  patches:\n    - target: {kind: Kustomization}\n      patch: |\n        spec: {path: ./app, postBuild: {substitute: {X: y}}}\n",
+    "  patches:\n    - patch: \"kind: HelmRelease\\nmetadata: {name: a}\\n\"\n",
+    "  components: [../app, ../../x]\n",
+    "  targetNamespace: ${NS}\n",
+    "  decryption: {provider: sops}\n",
+];
+const MANIFEST_BITS: &[&str] = &[
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: \"nginx:${TAG:=1}\"}]\n",
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: \"${NS}\"}\ndata: {b: \"$${c} ${d:-e} ${é} ${\"}\n",
+    "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: ${APP}}\nspec: {valuesFrom: [{kind: Secret, name: x}], chartRef: {kind: OCIRepository, name: y}}\n",
+    "---\nsops: {mac: x}\n",
+    "---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: e}\nspec: {target: {name: [x]}}\n",
+    "- [\n",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+    #[test]
+    fn random_kustomize_and_flux_features_load(
+        kustomization in proptest::collection::vec(0usize..64, 0..8),
+        flux in proptest::collection::vec(0usize..64, 0..4),
+        manifest in proptest::collection::vec(0usize..64, 0..5),
+    ) {
+        let pick = |bits: &[&str], picks: &[usize]| -> String {
+            picks.iter().map(|i| bits[i % bits.len()]).collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "clusters/x/flux-system/gotk-sync.yaml", GOTK_SYNC.as_bytes());
+        let applied = format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: app, namespace: flux-system}}\nspec:\n  path: ./app\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n{}",
+            pick(FLUX_BITS, &flux)
+        );
+        write(root, "clusters/x/app.yaml", applied.as_bytes());
+        write(root, "app/kustomization.yaml", pick(KUSTOMIZE_BITS, &kustomization).as_bytes());
+        write(root, "app/a.yaml", pick(MANIFEST_BITS, &manifest).as_bytes());
+        let tree = RepoTree::scan(root).unwrap();
+        let flux = strata_flux::load(&tree);
+        for object in &flux.objects {
+            for location in object
+                .refs
+                .iter()
+                .map(|r| &r.location)
+                .chain(object.unset_variables.iter().map(|u| &u.location))
+            {
+                let file = flux.sources.get(&location.file);
+                proptest::prop_assert!(file.is_some(), "{location:?}");
+                let text = file.map(|f| f.text().len()).unwrap_or(0);
+                proptest::prop_assert!(location.span.end <= text, "{location:?}");
+            }
+        }
+    }
+}

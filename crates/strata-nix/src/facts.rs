@@ -82,7 +82,9 @@ pub enum HostSource {
     Colmena,
     /// `outputs.deploy.nodes.<name>` (deploy-rs).
     DeployRs,
-    /// A per-host package set (reserved; not read yet).
+    /// A per-host package set, `outputs.packages.<system>.<host>`, for hosts
+    /// that are not NixOS (a package closure installed into a profile); the
+    /// name must match an entry of a `hosts/` directory.
     Packages,
 }
 
@@ -147,6 +149,9 @@ pub struct K3sFacts {
     pub server_addr: Fact<String>,
     /// Where the token comes from.
     pub token: TokenSource,
+    /// `environmentFile`: a file of `K3S_*` variables (often holding
+    /// `K3S_TOKEN`) on the host.
+    pub environment_file: Fact<String>,
     /// `extraFlags`, normalised to one entry per flag with its value
     /// (`"--disable servicelb"`, `"--flannel-backend=none"`), whether written
     /// as one string or a list; values of secret flags (`--token`) redacted.
@@ -155,6 +160,129 @@ pub struct K3sFacts {
     pub extra_flags_unknown: Vec<String>,
     /// Where `extraFlags` is first defined.
     pub extra_flags_location: Option<Location>,
+}
+
+/// An inclusive port range (`{ from = 2379; to = 2380; }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct PortRange {
+    /// First port.
+    pub from: i64,
+    /// Last port.
+    pub to: i64,
+}
+
+/// `networking.firewall`: what the host lets in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FirewallFacts {
+    /// `enable` (NixOS default: `true`, reported as unset).
+    pub enable: Fact<bool>,
+    /// `allowedTCPPorts`, merged over every module.
+    pub allowed_tcp_ports: Fact<Vec<i64>>,
+    /// `allowedUDPPorts`.
+    pub allowed_udp_ports: Fact<Vec<i64>>,
+    /// `allowedTCPPortRanges`.
+    pub allowed_tcp_port_ranges: Fact<Vec<PortRange>>,
+    /// `allowedUDPPortRanges`.
+    pub allowed_udp_port_ranges: Fact<Vec<PortRange>>,
+}
+
+impl FirewallFacts {
+    /// Nothing set.
+    pub(crate) fn default_unset() -> Self {
+        Self::unset()
+    }
+
+    /// Nothing known: no module strata read sets the firewall.
+    pub fn unset() -> Self {
+        FirewallFacts {
+            enable: Fact::Unset,
+            allowed_tcp_ports: Fact::Unset,
+            allowed_udp_ports: Fact::Unset,
+            allowed_tcp_port_ranges: Fact::Unset,
+            allowed_udp_port_ranges: Fact::Unset,
+        }
+    }
+
+    /// Whether the firewall is on (NixOS enables it unless told otherwise);
+    /// `None` when `enable` is not known statically.
+    pub fn enabled(&self) -> Option<bool> {
+        match &self.enable {
+            Fact::Known { value, .. } => Some(*value),
+            Fact::Unset => Some(true),
+            Fact::Unknown { .. } => None,
+        }
+    }
+
+    /// Whether `port` is open for `udp` (else TCP): `Some(true)` when a port
+    /// or a range lets it in, `Some(false)` when every list is known and none
+    /// does, `None` when some list is not known statically.
+    pub fn allows(&self, port: i64, udp: bool) -> Option<bool> {
+        let (ports, ranges) = if udp {
+            (&self.allowed_udp_ports, &self.allowed_udp_port_ranges)
+        } else {
+            (&self.allowed_tcp_ports, &self.allowed_tcp_port_ranges)
+        };
+        let mut unknown = false;
+        match ports {
+            Fact::Known { value, .. } if value.contains(&port) => return Some(true),
+            Fact::Unknown { .. } => unknown = true,
+            _ => {}
+        }
+        match ranges {
+            Fact::Known { value, .. } if value.iter().any(|r| r.from <= port && port <= r.to) => {
+                return Some(true);
+            }
+            Fact::Unknown { .. } => unknown = true,
+            _ => {}
+        }
+        if unknown { None } else { Some(false) }
+    }
+}
+
+/// One sops-nix secret (`sops.secrets.<name>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SopsSecret {
+    /// The secret's name.
+    pub name: String,
+    /// Where the name is written.
+    pub location: Option<Location>,
+    /// `sopsFile` (repository-relative when it is a repository path), else
+    /// the host's `sops.defaultSopsFile`.
+    pub sops_file: Fact<String>,
+}
+
+/// sops-nix: the secrets a host declares (values are never read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SopsFacts {
+    /// `sops.defaultSopsFile`.
+    pub default_sops_file: Fact<String>,
+    /// `sops.secrets`, sorted by name.
+    pub secrets: Vec<SopsSecret>,
+    /// Why the set of secrets is not fully known (empty when it is).
+    pub secrets_unknown: Vec<String>,
+}
+
+/// One deploy-rs profile (`deploy.nodes.<host>.profiles.<name>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeployProfile {
+    /// The profile's name (`system`, …).
+    pub name: String,
+    /// Where the name is written.
+    pub location: Option<Location>,
+    /// The `nixosConfigurations` entry its `path` activates
+    /// (`activate.nixos self.nixosConfigurations.<name>`), or why not known.
+    pub configuration: Fact<String>,
+    /// `user` (the profile's owner), when set at profile level.
+    pub user: Fact<String>,
+}
+
+/// A deploy-rs node (`deploy.nodes.<host>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeployRsFacts {
+    /// `profiles`, sorted by name.
+    pub profiles: Vec<DeployProfile>,
+    /// `profilesOrder`.
+    pub profiles_order: Fact<Vec<String>>,
 }
 
 /// Everything strata knows about one host.
@@ -179,12 +307,25 @@ pub struct HostFacts {
     pub target_host: Fact<String>,
     /// Colmena's `deployment.targetUser` (default `root`), deploy-rs's `sshUser`.
     pub target_user: Fact<String>,
+    /// Colmena's `deployment.targetPort`, deploy-rs's `-p`/`Port=` in `sshOpts`
+    /// (SSH's default 22 is reported as unset).
+    pub target_port: Fact<i64>,
     /// Colmena's `deployment.tags`.
     pub tags: Fact<Vec<String>>,
     /// `networking.interfaces.*.ipv4.addresses`, by interface name.
     pub addresses: Vec<InterfaceAddress>,
+    /// `networking.firewall`.
+    pub firewall: FirewallFacts,
     /// `services.k3s`, when any module defines it.
     pub k3s: Option<K3sFacts>,
+    /// `services.openiscsi.enable` (Longhorn needs it on storage nodes).
+    pub openiscsi: Fact<bool>,
+    /// sops-nix, when any module sets `sops.*`.
+    pub sops: Option<SopsFacts>,
+    /// `system.stateVersion`.
+    pub state_version: Fact<String>,
+    /// deploy-rs's node, when `deploy.nodes` declares this host.
+    pub deploy_rs: Option<DeployRsFacts>,
     /// Repository files read as this host's modules (transitively), sorted.
     pub imported_files: Vec<String>,
     /// Modules that could not be read (flake inputs' modules, nixpkgs paths):
@@ -192,17 +333,70 @@ pub struct HostFacts {
     pub opaque_modules: Vec<OpaqueModule>,
 }
 
+impl K3sFacts {
+    /// Nothing known yet (filled in by the evaluation tier).
+    pub fn unset() -> Self {
+        K3sFacts {
+            enable: Fact::Unset,
+            role: Fact::Unset,
+            cluster_init: Fact::Unset,
+            server_addr: Fact::Unset,
+            token: TokenSource::None,
+            environment_file: Fact::Unset,
+            extra_flags: Vec::new(),
+            extra_flags_unknown: Vec::new(),
+            extra_flags_location: None,
+        }
+    }
+}
+
 impl HostFacts {
+    /// A host declared by `sources` about which nothing else is known yet
+    /// (one only the evaluation tier found, say).
+    pub fn new(name: &str, sources: Vec<HostSource>) -> Self {
+        HostFacts {
+            name: name.to_string(),
+            sources,
+            location: None,
+            system: Fact::Unset,
+            hostname: Fact::Unset,
+            target_host: Fact::Unset,
+            target_user: Fact::Unset,
+            target_port: Fact::Unset,
+            tags: Fact::Unset,
+            addresses: Vec::new(),
+            firewall: FirewallFacts::unset(),
+            k3s: None,
+            openiscsi: Fact::Unset,
+            sops: None,
+            state_version: Fact::Unset,
+            deploy_rs: None,
+            imported_files: Vec::new(),
+            opaque_modules: Vec::new(),
+        }
+    }
+
     /// The tool that deploys this host, as its command is named: `colmena`
-    /// when the hive declares it, else `deploy-rs`, else `nixos-rebuild`.
+    /// when the hive declares it, else `deploy-rs`, else `nixos-rebuild` for
+    /// a NixOS configuration, else `packages` (a package set copied with
+    /// `nix copy` and activated by hand).
     pub fn deploy_tool(&self) -> &'static str {
         if self.sources.contains(&HostSource::Colmena) {
             "colmena"
         } else if self.sources.contains(&HostSource::DeployRs) {
             "deploy-rs"
-        } else {
+        } else if self.sources.contains(&HostSource::NixosConfigurations) {
             "nixos-rebuild"
+        } else {
+            "packages"
         }
+    }
+
+    /// Whether the host is a NixOS system (declared by `nixosConfigurations`
+    /// or the Colmena hive), not only a package set or a deploy-rs node.
+    pub fn is_nixos(&self) -> bool {
+        self.sources.contains(&HostSource::NixosConfigurations)
+            || self.sources.contains(&HostSource::Colmena)
     }
 
     /// The statically known IPv4 addresses of all interfaces, in interface order.
@@ -223,9 +417,15 @@ impl HostFacts {
             hostname: Fact::Unset,
             target_host: Fact::Unset,
             target_user: Fact::Unset,
+            target_port: Fact::Unset,
             tags: Fact::Unset,
             addresses: Vec::new(),
+            firewall: FirewallFacts::unset(),
             k3s: None,
+            openiscsi: Fact::Unset,
+            sops: None,
+            state_version: Fact::Unset,
+            deploy_rs: None,
             imported_files: Vec::new(),
             opaque_modules: Vec::new(),
         }

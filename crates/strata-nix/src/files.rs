@@ -193,6 +193,31 @@ pub struct NixFile {
     pub parses: bool,
     /// Literal import edges that resolve to an existing file, in source order.
     pub imports: Vec<Import>,
+    /// Every existing repository path (file or directory) a relative path
+    /// literal of this file names, sorted: what `callPackage ./pkgs/x`,
+    /// `readDir ./hosts` or `sopsFile = ../secrets/x.yaml` refer to.
+    pub references: Vec<String>,
+}
+
+/// The existing repository paths the relative path literals of a file name.
+pub fn collect_references(tree: &RepoTree, file: &ParsedFile) -> Vec<String> {
+    let mut out = Vec::new();
+    for node in syn(&file.root()).descendants() {
+        if node.kind() != SyntaxKind::NODE_PATH_REL {
+            continue;
+        }
+        let Some(written) = static_path(&node) else {
+            continue;
+        };
+        if let Some(path) = join_relative(parent_dir(file.path()), &written)
+            && tree.exists(&path)
+        {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Resolves a path as written in `importer` to the repository file Nix would

@@ -7,7 +7,10 @@ use std::rc::Rc;
 use strata_core::{Code, Diagnostic, Location, NodeId};
 
 use crate::eval::{Evaluator, ThunkId, UnknownKind, Value};
-use crate::facts::{Fact, HostFacts, HostSource, InterfaceAddress, K3sFacts, TokenSource};
+use crate::facts::{
+    DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
+    K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
+};
 
 /// One declaration of a host by one output.
 struct HostDecl {
@@ -19,8 +22,10 @@ struct HostDecl {
     system: Option<ThunkId>,
     /// Why this declaration's modules cannot be read, if they cannot.
     problem: Option<(String, Option<Location>)>,
-    /// deploy-rs: (hostname, sshUser).
-    deploy: Option<(Option<ThunkId>, Option<ThunkId>)>,
+    /// deploy-rs: the node's set and the `deploy` set (defaults).
+    deploy: Option<(Rc<crate::eval::Attrs>, Rc<crate::eval::Attrs>)>,
+    /// Whether this declaration has no modules to evaluate (a package set).
+    no_modules: bool,
 }
 
 impl HostDecl {
@@ -34,6 +39,7 @@ impl HostDecl {
             system: None,
             problem: None,
             deploy: None,
+            no_modules: false,
         }
     }
 }
@@ -61,6 +67,9 @@ pub(crate) fn read_hosts(
     }
     if let Some(t) = attr(&out, "deploy") {
         discover_deploy(ev, t, &mut decls);
+    }
+    if let Some(t) = attr(&out, "packages") {
+        discover_packages(ev, t, &mut decls);
     }
 
     let mut by_name: BTreeMap<String, Vec<HostDecl>> = BTreeMap::new();
@@ -102,12 +111,25 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
     host.hostname = std::mem::replace(&mut host.hostname, Fact::Unset).or(f.hostname);
     host.target_host = std::mem::replace(&mut host.target_host, Fact::Unset).or(f.target_host);
     host.target_user = std::mem::replace(&mut host.target_user, Fact::Unset).or(f.target_user);
+    host.target_port = std::mem::replace(&mut host.target_port, Fact::Unset).or(f.target_port);
     host.tags = std::mem::replace(&mut host.tags, Fact::Unset).or(f.tags);
     if host.addresses.is_empty() {
         host.addresses = f.addresses;
     }
+    if host.firewall == FirewallFacts::default_unset() {
+        host.firewall = f.firewall;
+    }
     if host.k3s.is_none() {
         host.k3s = f.k3s;
+    }
+    host.openiscsi = std::mem::replace(&mut host.openiscsi, Fact::Unset).or(f.openiscsi);
+    if host.sops.is_none() {
+        host.sops = f.sops;
+    }
+    host.state_version =
+        std::mem::replace(&mut host.state_version, Fact::Unset).or(f.state_version);
+    if host.deploy_rs.is_none() {
+        host.deploy_rs = f.deploy_rs;
     }
     host.imported_files.extend(f.imported_files);
     host.opaque_modules.extend(f.opaque_modules);
@@ -150,6 +172,10 @@ fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>)
                     ))
                 }
             },
+            // An already evaluated system (`{ config = …; }`, as a
+            // `nixosSystem` result or a hive's `nodes.<n>` is): its `config`
+            // is read like a module's.
+            Value::Attrs(a) if a.entries.contains_key("config") => decl.modules.push(entry.value),
             Value::Unknown(u) => decl.problem = Some((u.reason.clone(), u.location.clone())),
             other => {
                 decl.problem = Some((
@@ -215,7 +241,6 @@ fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>
     let Value::Attrs(deploy) = ev.force(t) else {
         return;
     };
-    let top_user = attr(&deploy, "sshUser");
     let Some(nodes) = attr(&deploy, "nodes") else {
         return;
     };
@@ -224,9 +249,70 @@ fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>
     };
     for (name, entry) in &nodes.entries {
         let mut decl = HostDecl::new(name, HostSource::DeployRs, entry.location.clone());
-        if let Value::Attrs(node) = ev.force(entry.value) {
-            decl.deploy = Some((attr(&node, "hostname"), attr(&node, "sshUser").or(top_user)));
+        match ev.force(entry.value) {
+            Value::Attrs(node) => decl.deploy = Some((node, Rc::clone(&deploy))),
+            Value::Unknown(u) => decl.problem = Some((u.reason.clone(), u.location.clone())),
+            other => {
+                decl.problem = Some((
+                    format!("a deploy-rs node is a set, not a {}", other.type_name()),
+                    entry.location.clone(),
+                ))
+            }
         }
+        decls.push(decl);
+    }
+}
+
+/// A package-set host: where its name is first written, and each system
+/// (with where the system is written) it is built for.
+type PackageHost = (Option<Location>, Vec<(String, Option<Location>)>);
+
+/// `packages.<system>.<name>` where `<name>` is also an entry of the
+/// repository's `hosts/` directory (`hosts/<name>.nix` or `hosts/<name>/`):
+/// a non-NixOS host whose software is a package set (seed 003's layout).
+/// Other packages (`default`, tools) are not hosts.
+fn discover_packages(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+    let Some(host_dir) = ev.list_dir("hosts") else {
+        return;
+    };
+    let host_names: std::collections::BTreeSet<String> = host_dir
+        .keys()
+        .map(|n| n.strip_suffix(".nix").unwrap_or(n).to_string())
+        .collect();
+    let Value::Attrs(systems) = ev.force(t) else {
+        return;
+    };
+    // name -> (location, systems it is built for)
+    let mut found: BTreeMap<String, PackageHost> = BTreeMap::new();
+    for (system, s_entry) in &systems.entries {
+        let Value::Attrs(pkgs) = ev.force(s_entry.value) else {
+            continue;
+        };
+        for (name, entry) in &pkgs.entries {
+            if !host_names.contains(name) {
+                continue;
+            }
+            let slot = found
+                .entry(name.clone())
+                .or_insert_with(|| (entry.location.clone(), Vec::new()));
+            slot.1.push((system.clone(), s_entry.location.clone()));
+        }
+    }
+    for (name, (location, systems)) in found {
+        let mut decl = HostDecl::new(&name, HostSource::Packages, location.clone());
+        decl.no_modules = true;
+        let system = match systems.as_slice() {
+            [(one, loc)] => Value::string(one.clone(), loc.clone()),
+            many => Value::unknown(
+                UnknownKind::Unsupported,
+                format!(
+                    "the package set is built for {} systems; which one the host runs is not declared",
+                    many.len()
+                ),
+                location,
+            ),
+        };
+        decl.system = Some(ev.done(system));
         decls.push(decl);
     }
 }
@@ -244,15 +330,11 @@ fn read_decl(
         let v = ev.force(system);
         host.system = string_fact(&v, None);
     }
-    if let Some((hostname, user)) = decl.deploy {
-        if let Some(h) = hostname {
-            let v = ev.force(h);
-            host.target_host = string_fact(&v, None);
-        }
-        if let Some(u) = user {
-            let v = ev.force(u);
-            host.target_user = string_fact(&v, None);
-        }
+    if let Some((node, top)) = &decl.deploy {
+        read_deploy_rs(ev, &mut host, node, top);
+        return host;
+    }
+    if decl.no_modules {
         return host;
     }
     if let Some((reason, location)) = &decl.problem {
@@ -263,6 +345,7 @@ fn read_decl(
             location: location.clone(),
         };
         host.hostname = unknown();
+        host.state_version = unknown();
         host.system = std::mem::replace(&mut host.system, Fact::Unset).or(unknown());
         host.opaque_modules.push(crate::modules::OpaqueModule {
             reason: reason.clone(),
@@ -322,10 +405,298 @@ fn read_decl(
         };
         let tags = get(ev, &config, &["deployment", "tags"]);
         host.tags = string_list_fact(ev, tags);
+        host.target_port = int_fact(get(ev, &config, &["deployment", "targetPort"]));
     }
     host.addresses = addresses(ev, &config);
+    host.firewall = firewall(ev, &config);
     host.k3s = k3s(ev, &config);
+    host.openiscsi = bool_fact(get(ev, &config, &["services", "openiscsi", "enable"]));
+    host.sops = sops(ev, &config);
+    host.state_version = string_fact_at(ev, &config, &["system", "stateVersion"]);
     host
+}
+
+/// deploy-rs settings are looked up node first, then at the `deploy` level.
+fn deploy_setting(
+    node: &crate::eval::Attrs,
+    top: &crate::eval::Attrs,
+    key: &str,
+) -> Option<ThunkId> {
+    attr(node, key).or_else(|| attr(top, key))
+}
+
+fn read_deploy_rs(
+    ev: &mut Evaluator<'_>,
+    host: &mut HostFacts,
+    node: &crate::eval::Attrs,
+    top: &crate::eval::Attrs,
+) {
+    if let Some(h) = attr(node, "hostname") {
+        let v = ev.force(h);
+        host.target_host = string_fact(&v, None);
+    }
+    if let Some(u) = deploy_setting(node, top, "sshUser") {
+        let v = ev.force(u);
+        host.target_user = string_fact(&v, None);
+    }
+    if let Some(o) = deploy_setting(node, top, "sshOpts") {
+        let def = node
+            .get("sshOpts")
+            .or_else(|| top.get("sshOpts"))
+            .and_then(|e| e.location.clone());
+        let got = Got::Val(ev.force(o), def);
+        host.target_port = match string_list_fact(ev, got) {
+            Fact::Known { value, location } => match ssh_port(&value) {
+                Some(port) => Fact::Known {
+                    value: port,
+                    location,
+                },
+                None => Fact::Unset,
+            },
+            Fact::Unset => Fact::Unset,
+            Fact::Unknown { reason, location } => Fact::Unknown { reason, location },
+        };
+    }
+    let order = match attr(node, "profilesOrder") {
+        Some(t) => {
+            let v = ev.force(t);
+            string_list_fact(
+                ev,
+                Got::Val(
+                    v,
+                    node.get("profilesOrder").and_then(|e| e.location.clone()),
+                ),
+            )
+        }
+        None => Fact::Unset,
+    };
+    let mut profiles = Vec::new();
+    if let Some(t) = attr(node, "profiles")
+        && let Value::Attrs(ps) = ev.force(t)
+    {
+        let configs = configurations_by_identity(ev);
+        for (name, entry) in &ps.entries {
+            let profile = ev.force(entry.value);
+            let configuration = match get(ev, &profile, &["path"]) {
+                Got::Missing => Fact::Unset,
+                Got::Val(Value::Activation(call), def) => match ev.force(call.args) {
+                    Value::NixosSystem(sys) => {
+                        match configs.iter().find(|(_, s)| Rc::ptr_eq(s, &sys)) {
+                            Some((n, _)) => Fact::Known {
+                                value: n.clone(),
+                                location: call.location.clone().or(def),
+                            },
+                            None => Fact::Unknown {
+                                reason: "activates a NixOS system that is not an entry of `nixosConfigurations`".to_string(),
+                                location: call.location.clone().or(def),
+                            },
+                        }
+                    }
+                    // `self.nixosConfigurations.<missing>`: name the missing
+                    // entry, at the place it is written.
+                    Value::Unknown(u)
+                        if u.kind == UnknownKind::Error && u.reason.starts_with("attribute `") =>
+                    {
+                        match u.location.as_ref().and_then(|l| ev.source_text(l)) {
+                            Some(text) => Fact::Known {
+                                value: text.trim_matches('"').to_string(),
+                                location: u.location.clone(),
+                            },
+                            None => unknown_fact(&Value::Unknown(u.clone()), def, "configuration"),
+                        }
+                    }
+                    other => unknown_fact(&other, call.location.clone().or(def), "NixOS system"),
+                },
+                Got::Val(v, def) => unknown_fact(&v, def, "deploy-rs activation"),
+            };
+            let user = string_fact_at(ev, &profile, &["user"]);
+            profiles.push(DeployProfile {
+                name: name.clone(),
+                location: entry.location.clone(),
+                configuration,
+                user,
+            });
+        }
+    }
+    host.deploy_rs = Some(DeployRsFacts {
+        profiles,
+        profiles_order: order,
+    });
+}
+
+/// The flake's `nixosConfigurations` entries that are `nixosSystem` calls,
+/// to recognise which one a deploy-rs profile activates.
+fn configurations_by_identity(
+    ev: &mut Evaluator<'_>,
+) -> Vec<(String, Rc<crate::eval::SystemCall>)> {
+    let mut out = Vec::new();
+    let Some(configs) = ev.outputs_attr("nixosConfigurations") else {
+        return out;
+    };
+    if let Value::Attrs(configs) = ev.force(configs) {
+        for (name, entry) in &configs.entries {
+            if let Value::NixosSystem(sys) = ev.force(entry.value) {
+                out.push((name.clone(), sys));
+            }
+        }
+    }
+    out
+}
+
+/// `-p 2222`, `-p2222`, `-o Port=2222` or `-oPort=2222` in SSH options.
+fn ssh_port(opts: &[String]) -> Option<i64> {
+    let words: Vec<&str> = opts.iter().flat_map(|o| o.split_whitespace()).collect();
+    let mut it = words.iter().peekable();
+    while let Some(w) = it.next() {
+        let value = match *w {
+            "-p" => it.next().map(|v| v.to_string()),
+            "-o" => it
+                .next()
+                .and_then(|v| v.strip_prefix("Port=").map(str::to_string)),
+            w if w.starts_with("-p") => Some(w[2..].to_string()),
+            w if w.starts_with("-oPort=") => Some(w["-oPort=".len()..].to_string()),
+            _ => None,
+        };
+        if let Some(port) = value.and_then(|v| v.parse().ok()) {
+            return Some(port);
+        }
+    }
+    None
+}
+
+fn int_list_fact(ev: &mut Evaluator<'_>, got: Got) -> Fact<Vec<i64>> {
+    match got {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::List(items), def) => {
+            let mut out = Vec::new();
+            for item in items.iter() {
+                match ev.force(*item) {
+                    Value::Int(i) => out.push(i),
+                    other => return unknown_fact(&other, def, "port number"),
+                }
+            }
+            Fact::Known {
+                value: out,
+                location: def,
+            }
+        }
+        Got::Val(v, def) => unknown_fact(&v, def, "list"),
+    }
+}
+
+fn range_list_fact(ev: &mut Evaluator<'_>, got: Got) -> Fact<Vec<PortRange>> {
+    match got {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::List(items), def) => {
+            let mut out = Vec::new();
+            for item in items.iter() {
+                let v = ev.force(*item);
+                let from = int_fact(get(ev, &v, &["from"]));
+                let to = int_fact(get(ev, &v, &["to"]));
+                match (from, to) {
+                    (Fact::Known { value: from, .. }, Fact::Known { value: to, .. }) => {
+                        out.push(PortRange { from, to })
+                    }
+                    (Fact::Unknown { reason, location }, _)
+                    | (_, Fact::Unknown { reason, location }) => {
+                        return Fact::Unknown {
+                            reason,
+                            location: location.or(def),
+                        };
+                    }
+                    _ => {
+                        return Fact::Unknown {
+                            reason: "a port range without `from` or `to`".to_string(),
+                            location: def,
+                        };
+                    }
+                }
+            }
+            Fact::Known {
+                value: out,
+                location: def,
+            }
+        }
+        Got::Val(v, def) => unknown_fact(&v, def, "list"),
+    }
+}
+
+fn firewall(ev: &mut Evaluator<'_>, config: &Value) -> FirewallFacts {
+    let fw = match get(ev, config, &["networking", "firewall"]) {
+        Got::Missing => return FirewallFacts::default_unset(),
+        Got::Val(v, _) => v,
+    };
+    let enable = bool_fact(get(ev, &fw, &["enable"]));
+    let got = get(ev, &fw, &["allowedTCPPorts"]);
+    let allowed_tcp_ports = int_list_fact(ev, got);
+    let got = get(ev, &fw, &["allowedUDPPorts"]);
+    let allowed_udp_ports = int_list_fact(ev, got);
+    let got = get(ev, &fw, &["allowedTCPPortRanges"]);
+    let allowed_tcp_port_ranges = range_list_fact(ev, got);
+    let got = get(ev, &fw, &["allowedUDPPortRanges"]);
+    let allowed_udp_port_ranges = range_list_fact(ev, got);
+    FirewallFacts {
+        enable,
+        allowed_tcp_ports,
+        allowed_udp_ports,
+        allowed_tcp_port_ranges,
+        allowed_udp_port_ranges,
+    }
+}
+
+/// A path option: repository-relative for a repository path, else the text.
+fn path_fact(v: &Value, def: Option<Location>) -> Fact<String> {
+    match v {
+        Value::Path(p) => Fact::Known {
+            value: p.path.clone(),
+            location: p.location.clone().or(def),
+        },
+        other => string_fact(other, def),
+    }
+}
+
+fn sops(ev: &mut Evaluator<'_>, config: &Value) -> Option<SopsFacts> {
+    let sops = match get(ev, config, &["sops"]) {
+        Got::Missing => return None,
+        Got::Val(v, _) => v,
+    };
+    let default_sops_file = match get(ev, &sops, &["defaultSopsFile"]) {
+        Got::Missing => Fact::Unset,
+        Got::Val(v, def) => path_fact(&v, def),
+    };
+    let mut secrets = Vec::new();
+    let mut secrets_unknown = Vec::new();
+    match get(ev, &sops, &["secrets"]) {
+        Got::Missing => {}
+        Got::Val(Value::Attrs(set), _) => {
+            if let Some(f) = &set.fallback
+                && f.kind != UnknownKind::Opaque
+            {
+                secrets_unknown.push(f.reason.clone());
+            }
+            for (name, entry) in &set.entries {
+                let v = ev.force(entry.value);
+                let sops_file = match get(ev, &v, &["sopsFile"]) {
+                    Got::Missing => default_sops_file.clone(),
+                    Got::Val(v, def) => path_fact(&v, def),
+                };
+                secrets.push(SopsSecret {
+                    name: name.clone(),
+                    location: entry.location.clone(),
+                    sops_file,
+                });
+            }
+        }
+        Got::Val(v, _) => secrets_unknown.push(match v {
+            Value::Unknown(u) => u.reason.clone(),
+            other => format!("`sops.secrets` is a {}", other.type_name()),
+        }),
+    }
+    Some(SopsFacts {
+        default_sops_file,
+        secrets,
+        secrets_unknown,
+    })
 }
 
 /// The result of walking a configuration path.
@@ -488,6 +859,7 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
                 token: TokenSource::Unknown {
                     reason: reason.clone(),
                 },
+                environment_file: unknown_fact(&v, def.clone(), "set"),
                 extra_flags: Vec::new(),
                 extra_flags_unknown: vec![reason],
                 extra_flags_location: def,
@@ -498,6 +870,10 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
     let role = string_fact_at(ev, &k3s, &["role"]);
     let cluster_init = bool_fact(get(ev, &k3s, &["clusterInit"]));
     let server_addr = string_fact_at(ev, &k3s, &["serverAddr"]);
+    let environment_file = match get(ev, &k3s, &["environmentFile"]) {
+        Got::Missing => Fact::Unset,
+        Got::Val(v, def) => path_fact(&v, def),
+    };
 
     let mut extra_flags = Vec::new();
     let mut extra_flags_unknown = Vec::new();
@@ -572,6 +948,7 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
         && cluster_init.is_unset()
         && server_addr.is_unset()
         && matches!(token, TokenSource::None)
+        && environment_file.is_unset()
         && extra_flags.is_empty()
         && extra_flags_unknown.is_empty();
     if all_unset {
@@ -583,6 +960,7 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
         cluster_init,
         server_addr,
         token,
+        environment_file,
         extra_flags,
         extra_flags_unknown,
         extra_flags_location,
@@ -601,6 +979,12 @@ struct Flag {
 /// servicelb --flannel-backend=none"` gives `["--disable servicelb",
 /// "--flannel-backend=none"]`. Words not starting with `-` belong to the flag
 /// before them; quoted words stay whole; secret values are redacted.
+/// The flags of a k3s flag string, one entry per flag with its value, secret
+/// values redacted: the form both tiers compare.
+pub(crate) fn flag_texts(s: &str) -> Vec<String> {
+    split_flags(s).into_iter().map(|flag| flag.text).collect()
+}
+
 fn split_flags(s: &str) -> Vec<Flag> {
     let mut words = Vec::new();
     let mut current = String::new();

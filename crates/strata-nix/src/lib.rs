@@ -17,6 +17,7 @@
 //! ```
 
 pub mod eval;
+pub mod evaluate;
 mod facts;
 pub mod files;
 pub mod flake;
@@ -28,9 +29,12 @@ use std::collections::BTreeMap;
 
 use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
 
-pub use facts::{Fact, HostFacts, HostSource, InterfaceAddress, K3sFacts, TokenSource};
+pub use facts::{
+    DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
+    K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
+};
 pub use files::{Import, ImportKind, NixFile};
-pub use flake::FlakeInput;
+pub use flake::{FlakeInput, FlakeLock, LockOrphan};
 pub use modules::OpaqueModule;
 
 /// Everything read from the Nix side of a repository.
@@ -40,8 +44,13 @@ pub struct NixRepo {
     pub files: Vec<NixFile>,
     /// The flake's inputs, sorted by name (empty without `flake.nix`).
     pub inputs: Vec<FlakeInput>,
+    /// `flake.lock`, when it exists and parses.
+    pub lock: Option<FlakeLock>,
     /// The hosts the flake declares, sorted by name.
     pub hosts: Vec<HostFacts>,
+    /// Every repository file the evaluator read while reading the flake and
+    /// its hosts (imported, or read with `readFile`), sorted.
+    pub evaluated_files: Vec<String>,
     /// Every file read: the `.nix` files, `flake.lock`, and anything imported.
     pub sources: SourceDb,
     /// Findings, sorted in the contract's order.
@@ -74,22 +83,27 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             path: path.clone(),
             parses: !file.has_errors(),
             imports,
+            references: files::collect_references(tree, file),
         });
     }
 
     if tree.is_file("flake.nix") {
+        let parsed_for_usage = parsed.clone();
         let mut ev = eval::Evaluator::new(Some(tree), parsed, limits);
         let flake = ev.import_file("flake.nix", None);
         repo.inputs = flake::read_inputs(&mut ev, &flake);
+        flake::mark_used(&parsed_for_usage, &mut repo.inputs);
         if tree.is_file("flake.lock") {
             let (lock, diag) = tree.read("flake.lock");
             repo.diagnostics.extend(diag);
-            flake::apply_lock(&lock, &mut repo.inputs, &mut repo.diagnostics);
+            let formals = flake::output_formals(&mut ev, &flake);
+            repo.lock = flake::apply_lock(&lock, &mut repo.inputs, &formals, &mut repo.diagnostics);
             repo.sources.insert(lock);
         }
         if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs) {
             repo.hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
         }
+        repo.evaluated_files = ev.evaluated_files();
         for source in ev.read_sources() {
             repo.sources
                 .insert(SourceFile::new(source.path(), source.text()));

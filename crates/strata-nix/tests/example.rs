@@ -189,3 +189,91 @@ fn loading_is_deterministic() {
     assert_eq!(a.diagnostics, b.diagnostics);
     assert_eq!(a.files, b.files);
 }
+
+/// Replaces every `{ file, span }` location by `"file:line:col"`, so the
+/// snapshot reads like the findings do.
+fn readable(repo: &NixRepo, v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Object(map) => {
+            if let (Some(J::String(file)), Some(span)) = (map.get("file"), map.get("span"))
+                && map.len() == 2
+            {
+                let start = span["start"].as_u64().unwrap_or(0) as usize;
+                let loc = strata_core::Location::new(file.clone(), strata_core::Span::at(start));
+                if let Some(lc) = repo.sources.start_of(&loc) {
+                    return J::String(format!("{file}:{}:{}", lc.line, lc.column));
+                }
+            }
+            J::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, readable(repo, v)))
+                    .collect(),
+            )
+        }
+        J::Array(items) => J::Array(items.into_iter().map(|v| readable(repo, v)).collect()),
+        other => other,
+    }
+}
+
+/// Paths (`a.b[0].c`) of every `Unknown` fact.
+fn unknown_facts(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.get("state").and_then(|s| s.as_str()) == Some("unknown") {
+                out.push(path.to_string());
+            }
+            for (k, v) in map {
+                unknown_facts(v, &format!("{path}.{k}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                unknown_facts(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 4's bar: every fact of every example host is known, except the
+/// path sops-nix gives the k3s token at activation. The snapshot prints them.
+#[test]
+fn example_host_facts_are_fully_known() {
+    let Some(repo) = example() else { return };
+    let json = serde_json::to_value(&repo.hosts).expect("facts serialise");
+    for host in json.as_array().expect("hosts") {
+        let name = host["name"].as_str().unwrap_or_default();
+        let mut unknown = Vec::new();
+        unknown_facts(host, "", &mut unknown);
+        assert_eq!(unknown, [".k3s.token.path"], "{name}");
+        for fact in [
+            "system",
+            "hostname",
+            "target_host",
+            "target_user",
+            "tags",
+            "openiscsi",
+            "state_version",
+        ] {
+            assert_eq!(host[fact]["state"], "known", "{name}: {fact}");
+        }
+        for fact in ["enable", "role", "cluster_init", "server_addr"] {
+            assert_eq!(host["k3s"][fact]["state"], "known", "{name}: k3s.{fact}");
+        }
+        for fact in [
+            "enable",
+            "allowed_tcp_ports",
+            "allowed_udp_ports",
+            "allowed_tcp_port_ranges",
+            "allowed_udp_port_ranges",
+        ] {
+            assert_eq!(
+                host["firewall"][fact]["state"], "known",
+                "{name}: firewall.{fact}"
+            );
+        }
+        assert_eq!(host["sops"]["secrets_unknown"], serde_json::json!([]));
+    }
+    insta::assert_json_snapshot!("example_host_facts", readable(&repo, json));
+}

@@ -78,6 +78,32 @@ const TOKENS: &[&str] = &[
     "a.b.c",
     "${a}",
     "|>",
+    "builtins.readDir ./.",
+    "builtins.readDir",
+    "builtins.readFile",
+    "builtins.fromJSON",
+    "\"{\\\"a\\\": [1, {\\\"b\\\": null}]}\"",
+    "lib.filterAttrs",
+    "lib.mapAttrsToList",
+    "lib.mapAttrs'",
+    "lib.recursiveUpdate",
+    "lib.hasPrefix",
+    "lib.strings.removeSuffix",
+    "lib.attrsets.genAttrs",
+    "lib.lists.flatten",
+    "lib.unique",
+    "lib.range",
+    "lib.foldr",
+    "lib.splitString",
+    "lib.concatMapStringsSep",
+    "lib.attrByPath",
+    "lib.nameValuePair",
+    "lib.optionals",
+    "lib.mkDefault",
+    "lib.mkForce",
+    "flake-utils.lib.eachDefaultSystem",
+    "deploy-rs.lib.x86_64-linux.activate.nixos",
+    "self.nixosConfigurations.h",
 ];
 
 fn nixish() -> impl Strategy<Value = String> {
@@ -121,6 +147,30 @@ proptest! {
         let tree = RepoTree::scan(dir.path()).unwrap();
         let repo = strata_nix::load_with(&tree, small_limits());
         prop_assert_eq!(repo.files.len(), 3);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Random expressions where every host shape reads them: as a host's
+    /// facts (with `lib` in scope), deploy-rs nodes, package sets, the hive.
+    #[test]
+    fn host_readers_never_panic(a in nixish(), b in nixish(), c in nixish()) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("hosts")).unwrap();
+        std::fs::write(dir.path().join("hosts/h.nix"), &c).unwrap();
+        let flake = format!(
+            "{{ inputs.nixpkgs.url = \"x\"; outputs = {{ self, nixpkgs, deploy-rs, flake-utils, ... }}: let lib = nixpkgs.lib; in {{ \
+               nixosConfigurations.h = lib.nixosSystem {{ modules = [ ({{ lib, config, ... }}: {{ networking.hostName = ({a}); services.k3s = ({b}); networking.firewall.allowedTCPPortRanges = ({c}); sops.secrets = ({a}); }}) ]; }}; \
+               deploy.nodes.h = ({b}); deploy.nodes.g.profiles.system.path = ({c}); \
+               packages = ({a}); colmenaHive = (lib.makeHive ({b})); }}; }}"
+        );
+        std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+        let tree = RepoTree::scan(dir.path()).unwrap();
+        let repo = strata_nix::load_with(&tree, small_limits());
+        // Serialising the facts forces nothing and never fails either.
+        prop_assert!(serde_json::to_string(&repo.hosts).is_ok());
     }
 }
 

@@ -131,6 +131,9 @@ fn host_reasons(host: &Node, constraints: &[Constraint]) -> Vec<String> {
     if reasons.is_empty() {
         reasons.push("no other host must be deployed first".to_string());
     }
+    if attr_str(host, "deploy_tool") == Some("packages") {
+        reasons.push("a package set, not NixOS: after the copy, activate it on the host with `nix-env --set`".to_string());
+    }
     reasons
 }
 
@@ -244,6 +247,19 @@ pub(crate) fn host_command(host: &Node) -> Vec<String> {
             "switch".into(),
         ],
         Some("deploy-rs") => vec!["deploy".into(), format!(".#{name}")],
+        // A package set on a non-NixOS host: copy its closure there; the
+        // reasons say how it is activated (`nix-env --set` on the host).
+        Some("packages") => {
+            let target = attr_str(host, "deploy_target").unwrap_or(name);
+            let system = attr_str(host, "system").unwrap_or("x86_64-linux");
+            vec![
+                "nix".into(),
+                "copy".into(),
+                "--to".into(),
+                format!("ssh-ng://{target}"),
+                format!(".#packages.{system}.{name}"),
+            ]
+        }
         _ => {
             let target = attr_str(host, "deploy_target").unwrap_or(name);
             vec![

@@ -35,6 +35,7 @@ pub fn render(analysis: &Analysis, color: bool) -> String {
 
 /// The given findings as miette reports.
 pub fn render_diagnostics(analysis: &Analysis, diagnostics: &[Diagnostic], color: bool) -> String {
+    let masked = MaskedSources::new(analysis);
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -45,7 +46,7 @@ pub fn render_diagnostics(analysis: &Analysis, diagnostics: &[Diagnostic], color
         .with_context_lines(1);
     let mut out = String::new();
     for d in diagnostics {
-        let report = Report::new(analysis, d);
+        let report = Report::new(&masked, d);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!(
                 "{} {}: {}\n",
@@ -70,13 +71,55 @@ struct Report {
     related: Vec<Report>,
 }
 
+/// The analysed files as snippets may show them: every secret value the
+/// analysis knows of replaced by `*`, byte for byte, so spans stay valid.
+struct MaskedSources<'a> {
+    analysis: &'a Analysis,
+    masked: std::collections::BTreeMap<&'a str, Arc<SourceFile>>,
+}
+
+impl<'a> MaskedSources<'a> {
+    fn new(analysis: &'a Analysis) -> Self {
+        let mut masked: std::collections::BTreeMap<&'a str, Arc<SourceFile>> =
+            std::collections::BTreeMap::new();
+        for location in &analysis.secrets {
+            let Some(file) = analysis.sources.get(&location.file) else {
+                continue;
+            };
+            let current = masked.get(location.file.as_str()).unwrap_or(file);
+            let mut bytes = current.text().as_bytes().to_vec();
+            let end = location.span.end.min(bytes.len());
+            for byte in bytes.iter_mut().take(end).skip(location.span.start) {
+                if !byte.is_ascii_whitespace() {
+                    *byte = b'*';
+                }
+            }
+            // Spans sit on character boundaries, so whole characters are
+            // masked and the text stays UTF-8; lossy only as a guard.
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            masked.insert(
+                location.file.as_str(),
+                Arc::new(SourceFile::new(file.path(), text)),
+            );
+        }
+        MaskedSources { analysis, masked }
+    }
+
+    fn get(&self, path: &str) -> Option<Arc<SourceFile>> {
+        self.masked
+            .get(path)
+            .cloned()
+            .or_else(|| self.analysis.sources.get(path).cloned())
+    }
+}
+
 impl Report {
-    fn new(analysis: &Analysis, d: &Diagnostic) -> Report {
+    fn new(analysis: &MaskedSources<'_>, d: &Diagnostic) -> Report {
         let source = d
             .location
             .as_ref()
-            .and_then(|l| analysis.sources.get(&l.file))
-            .map(|f| FileSource(Arc::clone(f)));
+            .and_then(|l| analysis.get(&l.file))
+            .map(FileSource);
         let mut labels = Vec::new();
         if let Some(location) = &d.location {
             labels.push(LabeledSpan::new_primary_with_span(
@@ -97,10 +140,7 @@ impl Report {
                     severity: Severity::Info,
                     message: r.message.clone(),
                     help: None,
-                    source: analysis
-                        .sources
-                        .get(&r.location.file)
-                        .map(|f| FileSource(Arc::clone(f))),
+                    source: analysis.get(&r.location.file).map(FileSource),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         None,
                         to_source_span(r.location.span),
@@ -197,5 +237,31 @@ impl SourceCode for FileSource {
             inner.column(),
             inner.line_count(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_core::{Code, Diagnostic, Location, RepoTree, Span};
+
+    #[test]
+    fn snippets_never_show_a_secret_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = dir.path().join("clusters/home");
+        std::fs::create_dir_all(&cluster).unwrap();
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\nstringData:\n  password: hunter2-plaintext\n";
+        std::fs::write(cluster.join("secret.yaml"), secret).unwrap();
+        let analysis = strata_check::analyze_tree(&RepoTree::scan(dir.path()).unwrap(), Vec::new());
+        let start = secret.find("hunter2").unwrap();
+        let pointed = Diagnostic::new(Code::SecretPlaintext, "pointing right at the value").at(
+            Location::new("clusters/home/secret.yaml", Span::new(start, start + 17)),
+        );
+        let text = super::render_diagnostics(&analysis, &[pointed], false);
+        assert!(text.contains("password: *****************"), "{text}");
+        let everything = super::render(&analysis, false);
+        assert!(
+            !text.contains("hunter2") && !everything.contains("hunter2"),
+            "{text}{everything}"
+        );
     }
 }

@@ -175,7 +175,83 @@ prims! {
     NixosSystem = ("nixosSystem", 1),
     /// `<colmena>.lib.makeHive hive`: kept as [`Value::Hive`].
     MakeHive = ("makeHive", 1),
+    /// `builtins.readDir path`: over the repository listing.
+    ReadDir = ("readDir", 1),
+    /// `builtins.readFile path` of a repository file.
+    ReadFile = ("readFile", 1),
+    /// `builtins.fromJSON s`.
+    FromJson = ("fromJSON", 1),
+    /// `lib.hasPrefix prefix s`.
+    HasPrefix = ("hasPrefix", 2),
+    /// `lib.hasSuffix suffix s`.
+    HasSuffix = ("hasSuffix", 2),
+    /// `lib.removePrefix prefix s`.
+    RemovePrefix = ("removePrefix", 2),
+    /// `lib.removeSuffix suffix s`.
+    RemoveSuffix = ("removeSuffix", 2),
+    /// `lib.filterAttrs pred set`.
+    FilterAttrs = ("filterAttrs", 2),
+    /// `lib.mapAttrsToList f set`.
+    MapAttrsToList = ("mapAttrsToList", 2),
+    /// `lib.mapAttrs' f set` (`f` returns a `nameValuePair`).
+    MapAttrsPrime = ("mapAttrs'", 2),
+    /// `lib.recursiveUpdate a b`.
+    RecursiveUpdate = ("recursiveUpdate", 2),
+    /// `lib.flatten x`.
+    Flatten = ("flatten", 1),
+    /// `lib.unique list`.
+    Unique = ("unique", 1),
+    /// `lib.concatStrings list`.
+    ConcatStrings = ("concatStrings", 1),
+    /// `lib.concatMapStringsSep sep f list`.
+    ConcatMapStringsSep = ("concatMapStringsSep", 3),
+    /// `lib.concatMapStrings f list`.
+    ConcatMapStrings = ("concatMapStrings", 2),
+    /// `lib.attrByPath path default set`.
+    AttrByPath = ("attrByPath", 3),
+    /// `lib.getAttrFromPath path set`.
+    GetAttrFromPath = ("getAttrFromPath", 2),
+    /// `lib.last list`.
+    Last = ("last", 1),
+    /// `lib.range first last`.
+    Range = ("range", 2),
+    /// `lib.toLower s`.
+    ToLower = ("toLower", 1),
+    /// `lib.toUpper s`.
+    ToUpper = ("toUpper", 1),
+    /// `lib.splitString sep s`.
+    SplitString = ("splitString", 2),
+    /// `lib.foldl op nul list` (same result as `foldl'` here).
+    FoldlLazy = ("foldl", 3),
+    /// `lib.foldr op nul list`.
+    Foldr = ("foldr", 3),
+    /// `lib.mkEnableOption`-free `lib.const x y` (returns `x`).
+    Const = ("const", 2),
+    /// flake-utils' `lib.eachSystem systems f`.
+    EachSystem = ("eachSystem", 2),
+    /// flake-utils' `lib.eachDefaultSystem f`.
+    EachDefaultSystem = ("eachDefaultSystem", 1),
 }
+
+/// flake-utils' `defaultSystems`.
+const DEFAULT_SYSTEMS: &[&str] = &[
+    "aarch64-darwin",
+    "aarch64-linux",
+    "x86_64-darwin",
+    "x86_64-linux",
+];
+
+/// `lib` sub-namespaces that nixpkgs also exposes flat: each is the whole
+/// `lib` here, a superset of the real namespace.
+const LIB_NAMESPACES: &[&str] = &[
+    "attrsets",
+    "strings",
+    "lists",
+    "trivial",
+    "modules",
+    "options",
+    "fixedPoints",
+];
 
 /// Built-ins reachable as `builtins.<name>`.
 const BUILTINS: &[Prim] = &[
@@ -230,6 +306,9 @@ const BUILTINS: &[Prim] = &[
     Prim::Trace,
     Prim::Seq,
     Prim::DeepSeq,
+    Prim::ReadDir,
+    Prim::ReadFile,
+    Prim::FromJson,
 ];
 
 /// Built-ins visible without `builtins.` (Nix's global scope).
@@ -304,6 +383,37 @@ const LIB_OWN: &[Prim] = &[
     Prim::Id,
     Prim::NixosSystem,
     Prim::MakeHive,
+    Prim::ReadDir,
+    Prim::ReadFile,
+    Prim::FromJson,
+    Prim::HasPrefix,
+    Prim::HasSuffix,
+    Prim::RemovePrefix,
+    Prim::RemoveSuffix,
+    Prim::FilterAttrs,
+    Prim::MapAttrsToList,
+    Prim::MapAttrsPrime,
+    Prim::RecursiveUpdate,
+    Prim::Flatten,
+    Prim::Unique,
+    Prim::ConcatStrings,
+    Prim::ConcatMapStringsSep,
+    Prim::ConcatMapStrings,
+    Prim::AttrByPath,
+    Prim::GetAttrFromPath,
+    Prim::Last,
+    Prim::Range,
+    Prim::ToLower,
+    Prim::ToUpper,
+    Prim::SplitString,
+    Prim::FoldlLazy,
+    Prim::Foldr,
+    Prim::Const,
+    Prim::EachSystem,
+    Prim::EachDefaultSystem,
+    Prim::Map,
+    Prim::IsNull,
+    Prim::Throw,
 ];
 
 /// Module-system priorities, as nixpkgs defines them.
@@ -415,13 +525,34 @@ impl Evaluator<'_> {
         if let Some(t) = self.lib_attrs {
             return self.force(t);
         }
+        // The namespaces point back at `lib` itself: allocate its thunk
+        // first so they can refer to it.
+        let t = self.alloc(super::Deferred::NotReady(
+            "`lib` is being built".to_string(),
+        ));
+        self.lib_attrs = Some(t);
         let v = self.attrs_of_prims(
             &[LIB_FROM_BUILTINS, LIB_OWN],
             Vec::new(),
             "this `lib` function is not implemented by the static evaluator",
         );
-        let t = self.done(v.clone());
-        self.lib_attrs = Some(t);
+        let v = match v {
+            Value::Attrs(a) => {
+                let mut a = (*a).clone();
+                for ns in LIB_NAMESPACES {
+                    a.entries.insert(
+                        ns.to_string(),
+                        AttrEntry {
+                            value: t,
+                            location: None,
+                        },
+                    );
+                }
+                Value::Attrs(Rc::new(a))
+            }
+            other => other,
+        };
+        self.set_done(t, v.clone());
         v
     }
 
@@ -840,7 +971,10 @@ impl Evaluator<'_> {
             Prim::IsPath => self.is(arg(0), |v| matches!(v, Value::Path(_))),
             Prim::TypeOf => match self.force(arg(0)) {
                 Value::Unknown(u) => Value::Unknown(u),
-                v @ (Value::Input(_) | Value::NixosSystem(_) | Value::Hive(_)) => Value::unknown(
+                v @ (Value::Input(_)
+                | Value::NixosSystem(_)
+                | Value::Hive(_)
+                | Value::Activation(_)) => Value::unknown(
                     UnknownKind::Opaque,
                     format!("the type of a {} is not known statically", v.type_name()),
                     loc.clone(),
@@ -1046,18 +1180,475 @@ impl Evaluator<'_> {
                 args: arg(0),
                 location: loc.clone(),
             })),
+            Prim::ReadDir => self.prim_read_dir(arg(0), loc),
+            Prim::ReadFile => self.prim_read_file(arg(0), loc),
+            Prim::FromJson => {
+                let s = self.string_arg(name, arg(0), loc)?;
+                match serde_json::from_str::<serde_json::Value>(&s.text) {
+                    Ok(j) => self.json_value(&j, &s.location.clone().or(loc.clone()), 0),
+                    Err(_) => Value::unknown(
+                        UnknownKind::Error,
+                        "fromJSON: the text is not valid JSON",
+                        loc.clone(),
+                    ),
+                }
+            }
+            Prim::HasPrefix | Prim::HasSuffix => {
+                let affix = self.string_arg(name, arg(0), loc)?;
+                let s = self.string_arg(name, arg(1), loc)?;
+                Value::Bool(if prim == Prim::HasPrefix {
+                    s.text.starts_with(&affix.text)
+                } else {
+                    s.text.ends_with(&affix.text)
+                })
+            }
+            Prim::RemovePrefix | Prim::RemoveSuffix => {
+                let affix = self.string_arg(name, arg(0), loc)?;
+                let s = self.string_arg(name, arg(1), loc)?;
+                let text = if prim == Prim::RemovePrefix {
+                    s.text.strip_prefix(affix.text.as_str())
+                } else {
+                    s.text.strip_suffix(affix.text.as_str())
+                };
+                Value::string(text.unwrap_or(&s.text), s.location.clone())
+            }
+            Prim::FilterAttrs => {
+                let f = self.force(arg(0));
+                let set = self.attrs_arg(name, arg(1), loc)?;
+                Self::complete(&set)?;
+                let mut entries = BTreeMap::new();
+                for (k, e) in &set.entries {
+                    let key = self.done(Value::string(k.clone(), e.location.clone()));
+                    match self.apply_all(f.clone(), &[key, e.value], loc.clone()) {
+                        Value::Bool(true) => {
+                            entries.insert(k.clone(), e.clone());
+                        }
+                        Value::Bool(false) => {}
+                        Value::Unknown(u) => return Err(Value::Unknown(u)),
+                        other => {
+                            return Err(self.type_error(
+                                name,
+                                "bool-returning function",
+                                &other,
+                                loc.clone(),
+                            ));
+                        }
+                    }
+                }
+                Value::Attrs(Rc::new(Attrs {
+                    entries,
+                    fallback: None,
+                }))
+            }
+            Prim::MapAttrsToList => {
+                let f = self.force(arg(0));
+                let set = self.attrs_arg(name, arg(1), loc)?;
+                Self::complete(&set)?;
+                let mut items = Vec::new();
+                for (k, e) in &set.entries {
+                    self.tick();
+                    let key = self.done(Value::string(k.clone(), e.location.clone()));
+                    items.push(self.alloc(super::Deferred::Apply(
+                        f.clone(),
+                        vec![key, e.value],
+                        loc.clone(),
+                    )));
+                }
+                Value::List(Rc::new(items))
+            }
+            Prim::MapAttrsPrime => {
+                let f = self.force(arg(0));
+                let set = self.attrs_arg(name, arg(1), loc)?;
+                Self::complete(&set)?;
+                let mut pairs = Vec::new();
+                for (k, e) in &set.entries {
+                    self.tick();
+                    let key = self.done(Value::string(k.clone(), e.location.clone()));
+                    pairs.push(self.alloc(super::Deferred::Apply(
+                        f.clone(),
+                        vec![key, e.value],
+                        loc.clone(),
+                    )));
+                }
+                let list = self.done(Value::List(Rc::new(pairs)));
+                return self.call_prim_inner(Prim::ListToAttrs, &[list], loc);
+            }
+            Prim::RecursiveUpdate => {
+                let a = self.force(arg(0));
+                let b = self.force(arg(1));
+                self.recursive_update(a, b, loc, 0)
+            }
+            Prim::Flatten => {
+                let mut items = Vec::new();
+                self.flatten_into(arg(0), &mut items, 0);
+                Value::List(Rc::new(items))
+            }
+            Prim::Unique => {
+                let list = self.list_arg(name, arg(0), loc)?;
+                let mut kept: Vec<(ThunkId, Value)> = Vec::new();
+                for t in list.iter() {
+                    let v = self.force(*t);
+                    let mut seen = false;
+                    for (_, k) in &kept {
+                        match self.equal(k, &v) {
+                            Some(true) => seen = true,
+                            Some(false) => {}
+                            None => {
+                                return Err(Value::unknown(
+                                    UnknownKind::Unsupported,
+                                    "unique: comparison of unknown values",
+                                    loc.clone(),
+                                ));
+                            }
+                        }
+                    }
+                    if !seen {
+                        kept.push((*t, v));
+                    }
+                }
+                Value::List(Rc::new(kept.into_iter().map(|(t, _)| t).collect()))
+            }
+            Prim::ConcatStrings => {
+                let empty = self.done(Value::string("", None));
+                return self.call_prim_inner(Prim::ConcatStringsSep, &[empty, arg(0)], loc);
+            }
+            Prim::ConcatMapStringsSep | Prim::ConcatMapStrings => {
+                let (sep, f, list) = if prim == Prim::ConcatMapStrings {
+                    (self.done(Value::string("", None)), arg(0), arg(1))
+                } else {
+                    (arg(0), arg(1), arg(2))
+                };
+                let mapped = self.call_prim_inner(Prim::Map, &[f, list], loc)?;
+                let mapped = self.done(mapped);
+                return self.call_prim_inner(Prim::ConcatStringsSep, &[sep, mapped], loc);
+            }
+            Prim::AttrByPath | Prim::GetAttrFromPath => {
+                let path = self.list_arg(name, arg(0), loc)?;
+                let set_arg = if prim == Prim::AttrByPath {
+                    arg(2)
+                } else {
+                    arg(1)
+                };
+                let mut current = self.force(set_arg);
+                for key in path.iter() {
+                    let key = self.string_arg(name, *key, loc)?;
+                    let has = match &current {
+                        Value::Attrs(a) => {
+                            a.entries.contains_key(&key.text) || a.fallback.is_some()
+                        }
+                        Value::Unknown(u) => return Ok(Value::Unknown(Rc::clone(u))),
+                        _ => false,
+                    };
+                    if !has {
+                        if prim == Prim::AttrByPath {
+                            return Ok(self.force(arg(1)));
+                        }
+                        return Err(Value::unknown(
+                            UnknownKind::Error,
+                            format!("getAttrFromPath: attribute `{}` missing", key.text),
+                            loc.clone(),
+                        ));
+                    }
+                    current = self.select(current, &key.text, loc.clone());
+                }
+                current
+            }
+            Prim::Last => match self.list_arg(name, arg(0), loc)?.last() {
+                Some(t) => self.force(*t),
+                None => Value::unknown(UnknownKind::Error, "last of an empty list", loc.clone()),
+            },
+            Prim::Range => {
+                let first = self.int_arg(name, arg(0), loc)?;
+                let last = self.int_arg(name, arg(1), loc)?;
+                if last.saturating_sub(first) > 100_000 {
+                    return Err(Value::unknown(
+                        UnknownKind::Limit,
+                        "range: list length out of range",
+                        loc.clone(),
+                    ));
+                }
+                let items = (first..=last).map(|i| self.done(Value::Int(i))).collect();
+                Value::List(Rc::new(items))
+            }
+            Prim::ToLower | Prim::ToUpper => {
+                let s = self.string_arg(name, arg(0), loc)?;
+                let text = if prim == Prim::ToLower {
+                    s.text.to_ascii_lowercase()
+                } else {
+                    s.text.to_ascii_uppercase()
+                };
+                Value::string(text, s.location.clone())
+            }
+            Prim::SplitString => {
+                let sep = self.string_arg(name, arg(0), loc)?;
+                let s = self.string_arg(name, arg(1), loc)?;
+                let parts: Vec<String> = if sep.text.is_empty() {
+                    s.text.chars().map(|c| c.to_string()).collect()
+                } else {
+                    s.text
+                        .split(sep.text.as_str())
+                        .map(str::to_string)
+                        .collect()
+                };
+                let items = parts
+                    .into_iter()
+                    .map(|p| self.done(Value::string(p, s.location.clone())))
+                    .collect();
+                Value::List(Rc::new(items))
+            }
+            Prim::FoldlLazy => return self.call_prim_inner(Prim::Foldl, args, loc),
+            Prim::Foldr => {
+                let op = self.force(arg(0));
+                let list = self.list_arg(name, arg(2), loc)?;
+                let mut acc = arg(1);
+                for x in list.iter().rev() {
+                    let step = self.apply_all(op.clone(), &[*x, acc], loc.clone());
+                    if let Value::Unknown(u) = &step
+                        && u.kind == UnknownKind::Limit
+                    {
+                        return Ok(step);
+                    }
+                    acc = self.done(step);
+                }
+                self.force(acc)
+            }
+            Prim::Const => self.force(arg(0)),
+            Prim::EachSystem | Prim::EachDefaultSystem => {
+                let (systems, f) = if prim == Prim::EachDefaultSystem {
+                    let items = DEFAULT_SYSTEMS
+                        .iter()
+                        .map(|s| self.done(Value::string(*s, None)))
+                        .collect();
+                    (Rc::new(items), arg(0))
+                } else {
+                    (self.list_arg(name, arg(0), loc)?, arg(1))
+                };
+                let f = self.force(f);
+                self.each_system(&systems, f, loc)?
+            }
         })
     }
 
     fn is(&mut self, t: ThunkId, test: impl Fn(&Value) -> bool) -> Value {
         match self.force(t) {
             Value::Unknown(u) => Value::Unknown(u),
-            v @ (Value::Input(_) | Value::NixosSystem(_) | Value::Hive(_)) => Value::unknown(
+            v @ (Value::Input(_)
+            | Value::NixosSystem(_)
+            | Value::Hive(_)
+            | Value::Activation(_)) => Value::unknown(
                 UnknownKind::Opaque,
                 format!("the type of a {} is not known statically", v.type_name()),
                 None,
             ),
             v => Value::Bool(test(&v)),
+        }
+    }
+
+    /// flake-utils' `eachSystem`: `{ <attr>.<system> = (f system).<attr>; }`.
+    fn each_system(
+        &mut self,
+        systems: &[ThunkId],
+        f: Value,
+        loc: &Option<Location>,
+    ) -> Result<Value, Value> {
+        let mut out: BTreeMap<String, BTreeMap<String, AttrEntry>> = BTreeMap::new();
+        let mut locations: BTreeMap<String, Option<Location>> = BTreeMap::new();
+        for system in systems {
+            let sys = self.string_arg("eachSystem", *system, loc)?;
+            let result = self.apply(f.clone(), *system, loc.clone());
+            let result = match result {
+                Value::Attrs(a) => a,
+                Value::Unknown(u) => return Err(Value::Unknown(u)),
+                other => return Err(self.type_error("eachSystem", "set", &other, loc.clone())),
+            };
+            for (attr, e) in &result.entries {
+                locations.entry(attr.clone()).or_insert(e.location.clone());
+                out.entry(attr.clone()).or_default().insert(
+                    sys.text.clone(),
+                    AttrEntry {
+                        value: e.value,
+                        location: sys.location.clone().or(e.location.clone()),
+                    },
+                );
+            }
+        }
+        let mut entries = BTreeMap::new();
+        for (attr, per_system) in out {
+            let value = self.done(Value::Attrs(Rc::new(Attrs {
+                entries: per_system,
+                fallback: None,
+            })));
+            let location = locations.remove(&attr).flatten();
+            entries.insert(attr, AttrEntry { value, location });
+        }
+        Ok(Value::Attrs(Rc::new(Attrs {
+            entries,
+            fallback: None,
+        })))
+    }
+
+    fn recursive_update(
+        &mut self,
+        a: Value,
+        b: Value,
+        loc: &Option<Location>,
+        depth: u32,
+    ) -> Value {
+        let (Value::Attrs(a), Value::Attrs(b)) = (&a, &b) else {
+            return b;
+        };
+        if depth > 64 {
+            return self.limit("recursiveUpdate nesting", loc.clone());
+        }
+        let mut entries = a.entries.clone();
+        for (k, e) in &b.entries {
+            let merged = match entries.get(k) {
+                Some(old) => {
+                    let (ov, nv) = (self.force(old.value), self.force(e.value));
+                    if matches!((&ov, &nv), (Value::Attrs(_), Value::Attrs(_))) {
+                        let m = self.recursive_update(ov, nv, loc, depth + 1);
+                        AttrEntry {
+                            value: self.done(m),
+                            location: e.location.clone(),
+                        }
+                    } else {
+                        e.clone()
+                    }
+                }
+                None => e.clone(),
+            };
+            entries.insert(k.clone(), merged);
+        }
+        let fallback = b.fallback.clone().or(a.fallback.clone());
+        Value::Attrs(Rc::new(Attrs { entries, fallback }))
+    }
+
+    fn flatten_into(&mut self, t: ThunkId, out: &mut Vec<ThunkId>, depth: u32) {
+        if depth > 64 || !self.tick() {
+            return;
+        }
+        match self.force(t) {
+            Value::List(items) => {
+                for item in items.iter() {
+                    self.flatten_into(*item, out, depth + 1);
+                }
+            }
+            _ => out.push(t),
+        }
+    }
+
+    /// `builtins.readDir`: the entries of a repository directory, `regular`
+    /// or `directory` (the listing has no symlinks: it follows them).
+    fn prim_read_dir(&mut self, arg: ThunkId, loc: &Option<Location>) -> Value {
+        let path = match self.force(arg) {
+            Value::Path(p) if p.in_repo => p,
+            Value::Unknown(u) => return Value::Unknown(u),
+            Value::Path(_) | Value::String(_) => {
+                return Value::unknown(
+                    UnknownKind::Opaque,
+                    "readDir outside the repository is not done statically",
+                    loc.clone(),
+                );
+            }
+            other => return self.type_error("readDir", "path", &other, loc.clone()),
+        };
+        let Some(listing) = self.list_dir(&path.path) else {
+            return Value::unknown(
+                UnknownKind::Error,
+                format!("readDir: `{}` is not a directory", path.path),
+                path.location.clone(),
+            );
+        };
+        let mut entries = BTreeMap::new();
+        for (name, is_dir) in listing {
+            let kind = if is_dir { "directory" } else { "regular" };
+            // The name keeps the location of the `readDir` argument, so a
+            // host discovered this way points at where its directory is named.
+            let value = self.done(Value::string(kind, None));
+            entries.insert(
+                name,
+                AttrEntry {
+                    value,
+                    location: path.location.clone(),
+                },
+            );
+        }
+        Value::Attrs(Rc::new(Attrs {
+            entries,
+            fallback: None,
+        }))
+    }
+
+    /// `builtins.readFile` of a repository file.
+    fn prim_read_file(&mut self, arg: ThunkId, loc: &Option<Location>) -> Value {
+        match self.force(arg) {
+            Value::Path(p) if p.in_repo => match self.read_repo_file(&p.path) {
+                Some(text) => Value::string(
+                    text,
+                    Some(Location::new(p.path.clone(), strata_core::Span::at(0))),
+                ),
+                None => Value::unknown(
+                    UnknownKind::Error,
+                    format!("readFile: `{}` does not exist", p.path),
+                    p.location.clone(),
+                ),
+            },
+            Value::Unknown(u) => Value::Unknown(u),
+            Value::Path(_) | Value::String(_) => Value::unknown(
+                UnknownKind::Opaque,
+                "readFile outside the repository is not done statically",
+                loc.clone(),
+            ),
+            other => self.type_error("readFile", "path", &other, loc.clone()),
+        }
+    }
+
+    /// A JSON value as a Nix value; strings keep `location` (the file).
+    fn json_value(
+        &mut self,
+        j: &serde_json::Value,
+        location: &Option<Location>,
+        depth: u32,
+    ) -> Value {
+        if depth > 128 {
+            return self.limit("fromJSON nesting", location.clone());
+        }
+        match j {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            serde_json::Value::String(s) => Value::string(s.clone(), location.clone()),
+            serde_json::Value::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|i| {
+                        let v = self.json_value(i, location, depth + 1);
+                        self.done(v)
+                    })
+                    .collect();
+                Value::List(Rc::new(items))
+            }
+            serde_json::Value::Object(map) => {
+                let mut entries = BTreeMap::new();
+                for (k, v) in map {
+                    let v = self.json_value(v, location, depth + 1);
+                    let value = self.done(v);
+                    entries.insert(
+                        k.clone(),
+                        AttrEntry {
+                            value,
+                            location: location.clone(),
+                        },
+                    );
+                }
+                Value::Attrs(Rc::new(Attrs {
+                    entries,
+                    fallback: None,
+                }))
+            }
         }
     }
 

@@ -420,3 +420,124 @@ fn self_referencing_structures_terminate() {
     let (v, _) = eval_source("let x = { a = x; }; in x");
     assert!(v.is_object(), "rendering stops at its depth bound");
 }
+
+/// Evaluates `src`, a function of `lib`, applied to the evaluator's `lib`.
+fn ev_lib(src: &str) -> serde_json::Value {
+    let src = src.to_string();
+    super::with_big_stack(move || {
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", src)));
+        let mut files = BTreeMap::new();
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        let f = ev.import_file("expr.nix", None);
+        let lib = ev.lib();
+        let lib = ev.done(lib);
+        let v = ev.apply(f, lib, None);
+        ev.to_json(v, 64)
+    })
+}
+
+#[test]
+fn lib_strings() {
+    assert_eq!(
+        ev_lib(
+            r#"lib: [ (lib.hasPrefix "k3s" "k3s-0") (lib.hasSuffix ".nix" "a.nix") (lib.strings.hasPrefix "x" "k3s") ]"#
+        ),
+        json!([true, true, false])
+    );
+    assert_eq!(
+        ev_lib(
+            r#"lib: [ (lib.removeSuffix ".nix" "node-a.nix") (lib.removePrefix "node-" "node-a") (lib.removeSuffix "x" "ab") ]"#
+        ),
+        json!(["node-a", "a", "ab"])
+    );
+    assert_eq!(
+        ev_lib(r#"lib: lib.concatMapStringsSep "," (n: "https://${n}:6443") [ "a" "b" ]"#),
+        json!("https://a:6443,https://b:6443")
+    );
+    assert_eq!(
+        ev_lib(
+            r#"lib: [ (lib.splitString "," "a,b,,c") (lib.toUpper "ab") (lib.concatStrings [ "a" "b" ]) ]"#
+        ),
+        json!([["a", "b", "", "c"], "AB", "ab"])
+    );
+}
+
+#[test]
+fn lib_attrsets() {
+    assert_eq!(
+        ev_lib(
+            r#"lib: lib.filterAttrs (n: v: v == "directory" && !(lib.hasPrefix "_" n)) { a = "directory"; _t = "directory"; r = "regular"; }"#
+        ),
+        json!({ "a": "directory" })
+    );
+    assert_eq!(
+        ev_lib(r#"lib: lib.mapAttrsToList (name: v: "${name}=${toString v}") { b = 2; a = 1; }"#),
+        json!(["a=1", "b=2"])
+    );
+    assert_eq!(
+        ev_lib(r#"lib: lib.mapAttrs' (n: v: lib.nameValuePair "host-${n}" v) { a = 1; }"#),
+        json!({ "host-a": 1 })
+    );
+    assert_eq!(
+        ev_lib(
+            r#"lib: lib.recursiveUpdate { a = { x = 1; y = 2; }; b = 1; } { a = { y = 3; }; c = 4; }"#
+        ),
+        json!({ "a": { "x": 1, "y": 3 }, "b": 1, "c": 4 })
+    );
+    assert_eq!(
+        ev_lib(
+            r#"lib: [ (lib.attrByPath [ "a" "b" ] 0 { a.b = 5; }) (lib.attrByPath [ "a" "c" ] 0 { a.b = 5; }) (lib.attrsets.getAttrFromPath [ "a" ] { a = 1; }) ]"#
+        ),
+        json!([5, 0, 1])
+    );
+    assert_eq!(
+        ev_lib(r#"lib: lib.genAttrs [ "a" "b" ] (n: n + "!")"#),
+        json!({ "a": "a!", "b": "b!" })
+    );
+}
+
+#[test]
+fn lib_lists() {
+    assert_eq!(
+        ev_lib(
+            "lib: [ (lib.flatten [ 1 [ 2 [ 3 ] ] ]) (lib.unique [ 1 2 1 3 2 ]) (lib.range 2 4) (lib.last [ 1 2 ]) ]"
+        ),
+        json!([[1, 2, 3], [1, 2, 3], [2, 3, 4], 2])
+    );
+    assert_eq!(
+        ev_lib(
+            r#"lib: [ (lib.foldr (x: acc: acc + x) "" [ "a" "b" ]) (lib.foldl (acc: x: acc + x) "" [ "a" "b" ]) (lib.lists.optional true 1) (lib.optionals false [ 1 ]) ]"#
+        ),
+        json!(["ba", "ab", [1], []])
+    );
+    assert_eq!(
+        ev_lib("lib: lib.elem 2 (map (x: x + 1) [ 0 1 ])"),
+        json!(true)
+    );
+}
+
+#[test]
+fn from_json_and_each_system() {
+    assert_eq!(
+        ev(
+            r#"builtins.fromJSON "{\"nodes\": [{\"name\": \"a\", \"ip\": \"10.0.0.1\", \"port\": 22, \"up\": true}]}""#
+        ),
+        json!({ "nodes": [{ "ip": "10.0.0.1", "name": "a", "port": 22, "up": true }] })
+    );
+    assert!(is_unknown(&ev(r#"builtins.fromJSON "{""#)));
+    assert_eq!(
+        ev_lib(
+            r#"lib: lib.eachSystem [ "x86_64-linux" "aarch64-linux" ] (system: { packages.default = system; })"#
+        ),
+        json!({ "packages": { "aarch64-linux": { "default": "aarch64-linux" }, "x86_64-linux": { "default": "x86_64-linux" } } })
+    );
+}
+
+#[test]
+fn unknown_lib_functions_are_unknown_not_errors() {
+    let v = ev_lib("lib: lib.fileset.toSource { }");
+    assert!(is_unknown(&v), "{v}");
+    let v = ev_lib("lib: lib.strings.match \"a\" \"a\"");
+    assert!(is_unknown(&v), "{v}");
+}

@@ -46,6 +46,9 @@ pub enum Value {
     NixosSystem(Rc<SystemCall>),
     /// The result of `<input>.lib.makeHive hive` (Colmena 0.5): the hive is kept.
     Hive(Rc<SystemCall>),
+    /// The result of deploy-rs's `<input>.lib.<system>.activate.<kind> cfg`:
+    /// the activated configuration is kept (a profile's `path`).
+    Activation(Rc<SystemCall>),
     /// A value the static evaluator cannot know, and why.
     Unknown(Rc<Unknown>),
 }
@@ -67,6 +70,7 @@ impl Value {
             Value::Input(_) => "flake input value",
             Value::NixosSystem(_) => "NixOS system",
             Value::Hive(_) => "Colmena hive",
+            Value::Activation(_) => "deploy-rs activation",
             Value::Unknown(_) => "unknown value",
         }
     }

@@ -1,10 +1,31 @@
 //! Rules over the Flux and kustomize tree.
 
+pub mod api_version_deprecated;
+pub mod api_version_removed;
+pub mod chart_version_unpinned;
+pub mod container_resources_missing;
+pub mod crd_ordering;
 pub mod depends_on_cycle;
 pub mod depends_on_unresolved;
+pub mod image_tag_unpinned;
+pub mod ingress_conflict;
 pub mod kustomization_path_missing;
 pub mod kustomize_resource_missing;
+pub mod manifest_not_applied;
+pub mod namespace_missing;
+pub mod object_duplicate;
+pub mod oci_tag_moving;
+pub mod secret_plaintext;
+pub mod sops_without_decryption;
 pub mod source_unresolved;
+pub mod substitute_from_unresolved;
+pub mod substitution_variable_unset;
+pub mod values_from_unresolved;
+
+mod crd_providers;
+mod flux_api;
+mod objects;
+mod workloads;
 
 use strata_core::{Code, Diagnostic, NodeId};
 use strata_flux::{FluxTree, ReferenceKind};
@@ -21,28 +42,39 @@ pub(crate) fn report_unresolved(
 ) {
     for object in &cx.flux.objects {
         for reference in object.refs.iter().filter(|r| kinds.contains(&r.kind)) {
-            if cx.graph.contains(&reference.target) {
+            // Flux tolerates a missing optional source (`optional: true`).
+            if reference.optional || cx.graph.contains(&reference.target) {
                 continue;
             }
             let field = match reference.kind {
                 ReferenceKind::DependsOn => "dependsOn",
                 ReferenceKind::SourceRef => "sourceRef",
                 ReferenceKind::ChartRef => "chartRef",
+                ReferenceKind::ValuesFrom => "valuesFrom",
+                ReferenceKind::SubstituteFrom => "postBuild.substituteFrom",
             };
             let target = &reference.target;
             let elsewhere = same_name_elsewhere(cx.flux, target);
-            let help = match elsewhere.first() {
-                Some(ns) => format!(
-                    "a {} of that name exists in namespace {}: add `namespace: {ns}` to this `{field}`",
-                    target.kind(),
-                    elsewhere.join(", ")
+            let hashed = hashed_generated_name(cx.flux, target);
+            let help = match (hashed, elsewhere.first()) {
+                (Some(generated), _) => format!(
+                    "kustomize generated `{generated}`: its name carries a content hash that Flux \
+                     does not see through; set `options: {{disableNameSuffixHash: true}}` on the \
+                     generator (or `generatorOptions` for the whole kustomization)"
                 ),
-                None => format!(
-                    "no {} named `{}` is applied in namespace `{}`; fix the name, or declare it in a tree Flux applies",
-                    target.kind(),
-                    target.name(),
-                    target.namespace().unwrap_or("default")
-                ),
+                (None, elsewhere_first) => match elsewhere_first {
+                    Some(ns) => format!(
+                        "a {} of that name exists in namespace {}: add `namespace: {ns}` to this `{field}`",
+                        target.kind(),
+                        elsewhere.join(", ")
+                    ),
+                    None => format!(
+                        "no {} named `{}` is applied in namespace `{}`; fix the name, or declare it in a tree Flux applies",
+                        target.kind(),
+                        target.name(),
+                        target.namespace().unwrap_or("default")
+                    ),
+                },
             };
             out.push(
                 Diagnostic::new(
@@ -55,6 +87,24 @@ pub(crate) fn report_unresolved(
             );
         }
     }
+}
+
+/// The name kustomize gave a generated object that `target` means: same
+/// kind and namespace, `target`'s name plus a content-hash suffix.
+fn hashed_generated_name<'a>(flux: &'a FluxTree, target: &NodeId) -> Option<&'a str> {
+    flux.objects
+        .iter()
+        .filter(|o| o.generated && o.kind == target.kind())
+        .filter(|o| o.namespace.as_deref() == target.namespace())
+        .find(|o| {
+            o.name
+                .strip_prefix(target.name())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|hash| {
+                    hash.len() == 10 && hash.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+        })
+        .map(|o| o.name.as_str())
 }
 
 /// Ids of objects with the same kind and name as `target` in other namespaces:

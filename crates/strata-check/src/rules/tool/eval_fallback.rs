@@ -29,11 +29,12 @@ mod tests {
 
     #[test]
     fn auto_reports_the_fallback_once_and_static_does_not() {
-        let root = crate::testing::fixture_path("k3s-join-unresolved-clean");
+        let root = crate::testing::fixture_path("eval-unfetchable");
         let auto = analyze(
             &root,
             &Options {
                 eval: EvalMode::Auto,
+                ..Options::default()
             },
         )
         .unwrap();
@@ -42,6 +43,7 @@ mod tests {
             &root,
             &Options {
                 eval: EvalMode::Static,
+                ..Options::default()
             },
         )
         .unwrap();
@@ -56,6 +58,7 @@ mod tests {
             &no_flake,
             &Options {
                 eval: EvalMode::Auto,
+                ..Options::default()
             },
         )
         .unwrap();

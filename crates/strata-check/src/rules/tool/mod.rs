@@ -1,4 +1,6 @@
 //! Findings about how strata itself ran.
 
 pub mod config_invalid;
+pub mod eval_fact_mismatch;
 pub mod eval_fallback;
+pub mod eval_host_failed;
