@@ -112,6 +112,24 @@ pub(crate) fn evaluate(
             }
         }
     }
+    // Package sets are only known by name from the static reader.
+    for host in nix
+        .hosts
+        .iter()
+        .filter(|h| h.sources.contains(&strata_nix::HostSource::Packages))
+    {
+        if !hosts.iter().any(|h| h.name == host.name) {
+            let system = host
+                .system
+                .value()
+                .cloned()
+                .unwrap_or_else(|| "x86_64-linux".to_string());
+            hosts.push(HostAttr {
+                name: host.name.clone(),
+                output: HostOutput::Packages { system },
+            });
+        }
+    }
     if hosts.is_empty() {
         return Ok((
             Some(Evaluation {

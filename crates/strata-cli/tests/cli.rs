@@ -484,3 +484,44 @@ fn package_set_hosts_are_copied_not_rebuilt() {
         );
     }
 }
+
+#[test]
+fn eval_nix_evaluates_package_set_hosts() {
+    let out = strata(&[
+        "graph",
+        fixture("eval-packages").to_str().unwrap(),
+        "--eval",
+        "nix",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let graph = json(&out);
+    let drv = |id: &str| {
+        let node = graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        node["attrs"]["toplevel_drv"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(drv("host/vps-a").ends_with("-vps-a-env.drv"));
+    assert!(drv("host/vps-b").ends_with("-vps-b-env.drv"));
+    assert!(
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["id"] != "host/default"),
+        "`default` is not a host"
+    );
+}

@@ -65,6 +65,13 @@ pub enum HostOutput {
     ColmenaHive,
     /// `deploy.nodes.<name>`.
     DeployRs,
+    /// `packages.<system>.<name>`: a package set for a non-NixOS host. Never
+    /// listed (that output holds other packages too): the static reader
+    /// names these hosts.
+    Packages {
+        /// The system the package set is built for.
+        system: String,
+    },
 }
 
 impl HostOutput {
@@ -74,15 +81,19 @@ impl HostOutput {
             HostOutput::NixosConfigurations => crate::HostSource::NixosConfigurations,
             HostOutput::ColmenaHive => crate::HostSource::Colmena,
             HostOutput::DeployRs => crate::HostSource::DeployRs,
+            HostOutput::Packages { .. } => crate::HostSource::Packages,
         }
     }
 
     /// The attribute path of the attrset holding the hosts.
-    pub fn attr_path(&self) -> &'static str {
+    pub fn attr_path(&self) -> String {
         match self {
-            HostOutput::NixosConfigurations => "nixosConfigurations",
-            HostOutput::ColmenaHive => "colmenaHive.nodes",
-            HostOutput::DeployRs => "deploy.nodes",
+            HostOutput::NixosConfigurations => "nixosConfigurations".to_string(),
+            HostOutput::ColmenaHive => "colmenaHive.nodes".to_string(),
+            HostOutput::DeployRs => "deploy.nodes".to_string(),
+            HostOutput::Packages { system } => {
+                format!("packages.\"{}\"", system.replace('"', "\\\""))
+            }
         }
     }
 
@@ -382,10 +393,8 @@ impl NixEvaluator for NixCli {
     }
 
     fn list_hosts(&self, flake: &FlakeRef, output: HostOutput) -> Result<Vec<String>, EvalFailure> {
-        let (outer, inner) = output
-            .attr_path()
-            .split_once('.')
-            .unwrap_or((output.attr_path(), ""));
+        let path = output.attr_path();
+        let (outer, inner) = path.split_once('.').unwrap_or((path.as_str(), ""));
         // Ask for the parent output so an absent inner attribute is not an error.
         let apply = if inner.is_empty() {
             "o: builtins.attrNames o".to_string()

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use strata_core::{Code, Diagnostic, Location};
 use strata_flux::K8sObject;
-use strata_flux::flux_kinds::{HELM_GROUP, KUSTOMIZATION_FILE_NAMES};
-use strata_flux::yaml::{Yaml, parse_documents};
+use strata_flux::flux_kinds::HELM_GROUP;
+use strata_flux::yaml::Yaml;
 
 use super::objects::{at, is, is_substituted, unique_documents};
 use super::workloads::{ImageRef, containers, pod_spec};
@@ -28,8 +28,10 @@ declare_rule! {
     /// missing tag falls back to the chart's default, which strata cannot see
     /// and which changes with the chart. A `digest` pins the image whatever the tag.
     ///
-    /// An image whose name a kustomize `images:` entry anywhere in the tree
-    /// retags (`newTag`, `digest`) is not reported, and neither is a `${VAR}`
+    /// Workloads are judged as Flux applies them, so a kustomize `images:`
+    /// override (`newTag`, `digest`) counts. A chart's images are only
+    /// retagged by the release's own `spec.postRenderers[].kustomize.images`,
+    /// so an image those pin is not reported; neither is a `${VAR}`
     /// substituted at apply time.
     ///
     /// ## Example
@@ -43,8 +45,11 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let retagged = kustomize_image_overrides(cx);
     for object in unique_documents(cx) {
+        // Workloads are read as Flux applies them (kustomize `images:`
+        // already applied); a chart's images can only be retagged by the
+        // release's own post-renderers.
+        let retagged = post_renderer_overrides(object);
         let mut found = Vec::new();
         if let Some(spec) = pod_spec(object) {
             for container in containers(spec, true) {
@@ -167,25 +172,26 @@ fn image_map<'a>(map: &'a Yaml, found: &mut Vec<Found<'a>>) {
     });
 }
 
-/// Image names that a kustomize `images:` entry retags somewhere in the tree.
-/// Which build an entry applies to is not tracked, so any entry counts:
-/// a missed finding is better than a false one.
-fn kustomize_image_overrides(cx: &Context<'_>) -> BTreeSet<String> {
+/// Image names a HelmRelease's `spec.postRenderers[].kustomize.images`
+/// retags (`newTag` or `digest`) in the rendered chart.
+fn post_renderer_overrides(object: &K8sObject) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for file in cx.flux.sources.iter() {
-        let base = file.path().rsplit('/').next().unwrap_or_default();
-        if !KUSTOMIZATION_FILE_NAMES.contains(&base) {
-            continue;
-        }
-        let (documents, _) = parse_documents(file);
-        for document in &documents {
-            for entry in document.get("images").map(Yaml::as_seq).unwrap_or_default() {
-                let pins = ["newTag", "digest"]
-                    .iter()
-                    .any(|k| entry.get(k).is_some_and(|v| !v.is_null()));
-                if let (true, Some(name)) = (pins, entry.get("name").and_then(Yaml::as_str)) {
-                    names.insert(name.to_string());
-                }
+    for renderer in object
+        .doc
+        .path("spec.postRenderers")
+        .map(Yaml::as_seq)
+        .unwrap_or_default()
+    {
+        for entry in renderer
+            .path("kustomize.images")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+        {
+            let pins = ["newTag", "digest"]
+                .iter()
+                .any(|k| entry.get(k).is_some_and(|v| !v.is_null()));
+            if let (true, Some(name)) = (pins, entry.get("name").and_then(Yaml::as_str)) {
+                names.insert(name.to_string());
             }
         }
     }
