@@ -406,28 +406,4 @@ impl HostFacts {
             .filter_map(|a| a.address.known().cloned())
             .collect()
     }
-
-    /// A host with nothing known yet.
-    pub(crate) fn empty(name: &str) -> Self {
-        HostFacts {
-            name: name.to_string(),
-            sources: Vec::new(),
-            location: None,
-            system: Fact::Unset,
-            hostname: Fact::Unset,
-            target_host: Fact::Unset,
-            target_user: Fact::Unset,
-            target_port: Fact::Unset,
-            tags: Fact::Unset,
-            addresses: Vec::new(),
-            firewall: FirewallFacts::unset(),
-            k3s: None,
-            openiscsi: Fact::Unset,
-            sops: None,
-            state_version: Fact::Unset,
-            deploy_rs: None,
-            imported_files: Vec::new(),
-            opaque_modules: Vec::new(),
-        }
-    }
 }

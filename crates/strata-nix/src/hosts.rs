@@ -85,7 +85,7 @@ pub(crate) fn read_hosts(
             HostSource::NixosConfigurations => 1,
             _ => 2,
         });
-        let mut host = HostFacts::empty(&name);
+        let mut host = HostFacts::new(&name, Vec::new());
         for decl in &decls {
             ev.reset_budget();
             let facts = read_decl(ev, decl, diagnostics);
@@ -323,7 +323,7 @@ fn read_decl(
     decl: &HostDecl,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> HostFacts {
-    let mut host = HostFacts::empty(&decl.name);
+    let mut host = HostFacts::new(&decl.name, Vec::new());
     host.sources.push(decl.source);
     host.location = decl.location.clone();
     if let Some(system) = decl.system {

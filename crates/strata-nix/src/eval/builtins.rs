@@ -1257,20 +1257,9 @@ impl Evaluator<'_> {
                 Value::List(Rc::new(items))
             }
             Prim::MapAttrsPrime => {
-                let f = self.force(arg(0));
-                let set = self.attrs_arg(name, arg(1), loc)?;
-                Self::complete(&set)?;
-                let mut pairs = Vec::new();
-                for (k, e) in &set.entries {
-                    self.tick();
-                    let key = self.done(Value::string(k.clone(), e.location.clone()));
-                    pairs.push(self.alloc(super::Deferred::Apply(
-                        f.clone(),
-                        vec![key, e.value],
-                        loc.clone(),
-                    )));
-                }
-                let list = self.done(Value::List(Rc::new(pairs)));
+                // mapAttrs' f set = listToAttrs (mapAttrsToList f set)
+                let pairs = self.call_prim_inner(Prim::MapAttrsToList, &[arg(0), arg(1)], loc)?;
+                let list = self.done(pairs);
                 return self.call_prim_inner(Prim::ListToAttrs, &[list], loc);
             }
             Prim::RecursiveUpdate => {
