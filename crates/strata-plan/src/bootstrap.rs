@@ -184,7 +184,13 @@ fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint
         }
     }
     let mut implicit = Vec::new();
-    for (object, k) in &owner {
+    // Each applied object needs what it references; so does each
+    // Kustomization itself (its source, its `substituteFrom` ConfigMaps).
+    let needers = owner
+        .iter()
+        .map(|(object, k)| (*object, *k))
+        .chain(targets.iter().map(|k| (k, k)));
+    for (object, k) in needers {
         for (needed, kind) in graph.outgoing(object) {
             if !matches!(kind, EdgeKind::DependsOn | EdgeKind::Source) {
                 continue;
@@ -196,10 +202,10 @@ fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint
             else {
                 continue;
             };
-            if j != *k {
+            if j != k {
                 implicit.push(Constraint {
                     before: j.clone(),
-                    after: (*k).clone(),
+                    after: k.clone(),
                     reason: format!("{} needs {}, applied by {}", object, needed, j.name()),
                 });
             }
@@ -207,7 +213,12 @@ fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint
     }
     implicit.sort();
     for c in implicit {
-        if !reaches(&constraints, &c.after, &c.before) {
+        // One reason per ordered pair: an explicit `dependsOn` or parent
+        // already says why, and the first object-level reason is enough.
+        let known = constraints
+            .iter()
+            .any(|k| k.before == c.before && k.after == c.after);
+        if !known && !reaches(&constraints, &c.after, &c.before) {
             constraints.push(c);
         }
     }
