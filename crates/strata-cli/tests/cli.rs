@@ -525,3 +525,51 @@ fn eval_nix_evaluates_package_set_hosts() {
         "`default` is not a host"
     );
 }
+
+#[test]
+fn output_is_the_same_whatever_the_thread_count() {
+    let run = |threads: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .env("RAYON_NUM_THREADS", threads)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("strata runs")
+            .stdout
+    };
+    let root = root_arg();
+    // Every fixture at once, as one tree: the largest input at hand.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+    for args in [
+        [
+            "lint",
+            root.as_str(),
+            "--format",
+            "json",
+            "--eval",
+            "static",
+        ],
+        [
+            "graph",
+            root.as_str(),
+            "--format",
+            "json",
+            "--eval",
+            "static",
+        ],
+        [
+            "plan",
+            root.as_str(),
+            "--format",
+            "json",
+            "--eval",
+            "static",
+        ],
+        ["lint", fixtures, "--format", "json", "--eval", "static"],
+        ["graph", fixtures, "--format", "json", "--eval", "static"],
+    ] {
+        let one = run("1", &args);
+        assert!(one.len() > 100, "{args:?} printed almost nothing");
+        assert_eq!(one, run("4", &args), "{args:?}");
+    }
+}
