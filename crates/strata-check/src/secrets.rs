@@ -6,12 +6,21 @@ use strata_flux::FluxTree;
 use strata_flux::yaml::YamlValue;
 use strata_nix::{NixRepo, TokenSource};
 
-/// Every span that holds a secret's value: literal k3s tokens (and flag
-/// lists carrying `--token`), and the values of plaintext Kubernetes
-/// Secrets' `data` / `stringData` (wherever a patch put them). SOPS
-/// ciphertext is not secret.
+/// Every span that holds a secret's value: Nix string literals bound to
+/// secret-looking options (passwords, tokens, keys, colmena key texts),
+/// literal k3s tokens (and flag lists carrying `--token`), and the values of
+/// plaintext Kubernetes Secrets' `data` / `stringData` (wherever a patch put
+/// them). SOPS ciphertext is not secret.
 pub(crate) fn secret_locations(nix: &NixRepo, flux: &FluxTree) -> Vec<Location> {
-    let mut found = Vec::new();
+    let mut found: Vec<Location> = nix
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.secret_values
+                .iter()
+                .map(|span| Location::new(file.path.clone(), *span))
+        })
+        .collect();
     for host in &nix.hosts {
         if let Some(TokenSource::Literal {
             location: Some(location),

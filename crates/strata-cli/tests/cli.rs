@@ -321,9 +321,10 @@ fn eval_nix_without_nix_exits_2_with_an_install_hint() {
 
 #[test]
 fn eval_auto_falls_back_with_one_info() {
+    // Its input is a path that exists on no machine: the fallback is certain.
     let out = strata(&[
         "lint",
-        fixture("k3s-join-unresolved-clean").to_str().unwrap(),
+        fixture("eval-unfetchable").to_str().unwrap(),
         "--format",
         "json",
     ]);
@@ -572,4 +573,23 @@ fn output_is_the_same_whatever_the_thread_count() {
         assert!(one.len() > 100, "{args:?} printed almost nothing");
         assert_eq!(one, run("4", &args), "{args:?}");
     }
+}
+
+#[test]
+fn snippets_mask_nix_strings_bound_to_secret_options() {
+    let dir = tempfile::tempdir().unwrap();
+    // A syntax error on the line after a password: the snippet shows its neighbour.
+    std::fs::write(
+        dir.path().join("default.nix"),
+        "{\n  users.users.root.password = \"correct-horse-battery\"\n  networking.hostName = \"nas\";\n}\n",
+    )
+    .unwrap();
+    let out = strata(&["lint", dir.path().to_str().unwrap(), "--eval", "static"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("NIX001") && text.contains("password = ******"),
+        "{text}"
+    );
+    assert!(!text.contains("correct-horse"), "{text}");
 }

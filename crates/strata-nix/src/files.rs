@@ -197,6 +197,86 @@ pub struct NixFile {
     /// literal of this file names, sorted: what `callPackage ./pkgs/x`,
     /// `readDir ./hosts` or `sopsFile = ../secrets/x.yaml` refer to.
     pub references: Vec<String>,
+    /// Where a string literal is bound to a secret-looking option (a
+    /// password, token, secret, key, or colmena `deployment.keys.*.text`):
+    /// output that quotes this file must mask these spans.
+    pub secret_values: Vec<Span>,
+}
+
+/// Whether an attribute path names secret material: its last segment
+/// mentions a password, secret, token or (private/API) key, or it is the
+/// `text` of a colmena `deployment.keys.<name>`. Paths to secrets
+/// (`…File`, `…Path`, `…Command`, `…Dir`) and public keys are not secret.
+fn is_secret_option(path: &[String]) -> bool {
+    let Some(last) = path.last().map(|l| l.to_ascii_lowercase()) else {
+        return false;
+    };
+    if path.len() >= 2 && path.iter().any(|p| p == "keys") && last == "text" {
+        return true;
+    }
+    let names_a_location = ["file", "files", "path", "paths", "command", "dir", "url"]
+        .iter()
+        .any(|s| last.ends_with(s));
+    let public = last.contains("public") || last.contains("authorized");
+    let secret = ["password", "secret", "token", "psk", "passphrase"]
+        .iter()
+        .any(|w| last.contains(w))
+        || last == "key"
+        || last.ends_with("key");
+    secret && !names_a_location && !public
+}
+
+/// The spans of string literals bound to secret-looking options
+/// (`password = "…"`, `services.k3s.token = "…"`, `keys.wg.text = ''…''`),
+/// whether written as one attribute path or nested sets.
+pub fn collect_secret_values(file: &ParsedFile) -> Vec<Span> {
+    let mut found = Vec::new();
+    for node in syn(&file.root()).descendants() {
+        let Some(binding) = cast::<ast::AttrpathValue>(node) else {
+            continue;
+        };
+        let Some(value) = binding.value() else {
+            continue;
+        };
+        if matches!(value, ast::Expr::AttrSet(_)) {
+            continue;
+        }
+        // The full path: this binding's own attrpath under its enclosing ones.
+        let mut path: Vec<String> = Vec::new();
+        let mut enclosing = syn(&binding).parent();
+        while let Some(parent) = enclosing {
+            if let Some(outer) = cast::<ast::AttrpathValue>(parent.clone()) {
+                path.splice(0..0, attr_names(&outer));
+            }
+            enclosing = parent.parent();
+        }
+        path.extend(attr_names(&binding));
+        if is_secret_option(&path) {
+            let strings = syn(&value)
+                .descendants_with_tokens()
+                .filter_map(|n| n.into_node())
+                .filter_map(cast::<ast::Str>);
+            found.extend(strings.map(|s| span_of(&s)));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The identifier segments of a binding's attribute path.
+fn attr_names(binding: &ast::AttrpathValue) -> Vec<String> {
+    binding
+        .attrpath()
+        .map(|p| {
+            p.attrs()
+                .filter_map(|a| match a {
+                    ast::Attr::Ident(i) => ident_name(&i),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The existing repository paths the relative path literals of a file name.
@@ -361,6 +441,50 @@ pub fn collect_imports(
     imports.sort_by_key(|i| i.location.span);
     imports.dedup();
     imports
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    fn secrets(text: &str) -> Vec<String> {
+        let file = ParsedFile::parse(std::sync::Arc::new(strata_core::SourceFile::new(
+            "x.nix", text,
+        )));
+        collect_secret_values(&file)
+            .into_iter()
+            .map(|s| text[s.start..s.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn finds_literals_bound_to_secret_looking_options() {
+        let text = r#"{
+  users.users.root.password = "hunter2";
+  services.k3s = { token = "K10abc"; tokenFile = "/run/secrets/k3s"; };
+  services.wireguard.privateKey = "cGxhaW4=";
+  deployment.keys.wg.text = ''
+    sekrit
+  '';
+  users.users.me.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAA" ];
+  networking.wireless.networks.home.psk = "wifi-pass";
+  services.db.password = lib.mkForce (if prod then "p1" else "p2");
+  services.foo.publicKey = "not-secret";
+  networking.hostName = "nas";
+}"#;
+        assert_eq!(
+            secrets(text),
+            [
+                "\"hunter2\"",
+                "\"K10abc\"",
+                "\"cGxhaW4=\"",
+                "''\n    sekrit\n  ''",
+                "\"wifi-pass\"",
+                "\"p1\"",
+                "\"p2\""
+            ]
+        );
+    }
 }
 
 #[cfg(test)]

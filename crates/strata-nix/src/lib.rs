@@ -84,6 +84,7 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             parses: !file.has_errors(),
             imports,
             references: files::collect_references(tree, file),
+            secret_values: files::collect_secret_values(file),
         });
     }
 
