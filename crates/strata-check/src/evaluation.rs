@@ -260,9 +260,18 @@ fn host_failure(
             Some(Location::new(file.clone(), Span::new(offset, offset + 1)))
         })
         .unwrap_or_else(|| fallback.clone());
+    // In a git checkout a flake sees tracked files only: a new file that
+    // was never `git add`ed "does not exist" for Nix.
+    let missing_path =
+        failure.message.contains("does not exist") || failure.message.contains("No such file");
+    let help = if missing_path {
+        "if the file exists, `git add` it: a flake in a git checkout sees only tracked files"
+    } else {
+        "run `nix eval --show-trace .#nixosConfigurations.<host>.config.system.build.toplevel` for the whole trace"
+    };
     let mut diagnostic = Diagnostic::new(Code::EvalHostFailed, message)
         .at(location)
-        .help("run `nix eval --show-trace .#nixosConfigurations.<host>.config.system.build.toplevel` for the whole trace");
+        .help(help);
     if let Some(host) = host {
         diagnostic = diagnostic.on(NodeId::host(host));
     }

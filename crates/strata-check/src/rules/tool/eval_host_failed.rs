@@ -64,6 +64,50 @@ mod tests {
     }
 
     #[test]
+    fn an_untracked_file_in_a_git_checkout_gets_the_git_add_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("hosts")).unwrap();
+        std::fs::write(root.join("flake.nix"), "{\n  outputs = { self }: {\n    nixosConfigurations.edge = import ./hosts/edge.nix;\n  };\n}\n").unwrap();
+        std::fs::write(
+            root.join("hosts/edge.nix"),
+            "{ config = { networking.hostName = \"edge\"; system.stateVersion = \"25.11\"; }; }\n",
+        )
+        .unwrap();
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(["-c", "user.email=ci@example.org", "-c", "user.name=ci"])
+                .args(args)
+                .current_dir(root)
+                .status()
+                .unwrap();
+            assert!(status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        git(&["add", "flake.nix"]);
+        git(&["commit", "-q", "-m", "flake only"]);
+        let analysis = analyze(
+            root,
+            &Options {
+                eval: EvalMode::Nix,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let failed: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::EvalHostFailed)
+            .collect();
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        assert_fires_at(&analysis, Code::EvalHostFailed, &["flake.nix:3:32"]);
+        assert!(
+            failed[0].help.as_deref().unwrap().contains("`git add` it"),
+            "{failed:#?}"
+        );
+    }
+
+    #[test]
     fn silent_when_every_host_evaluates() {
         let options = Options {
             eval: EvalMode::Nix,
