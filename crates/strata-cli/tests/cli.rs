@@ -22,6 +22,18 @@ fn strata(args: &[&str]) -> Output {
         .expect("strata runs")
 }
 
+/// `strata COMMAND PATH --eval static --format FORMAT`.
+fn static_run(command: &str, path: &std::path::Path, format: &str) -> Output {
+    strata(&[
+        command,
+        path.to_str().expect("UTF-8 path"),
+        "--eval",
+        "static",
+        "--format",
+        format,
+    ])
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
@@ -37,7 +49,7 @@ fn root_arg() -> String {
 
 #[test]
 fn example_homelab_lints_clean() {
-    let out = strata(&["lint", &root_arg(), "--format", "json", "--eval", "static"]);
+    let out = static_run("lint", &repo_root(), "json");
     let report = json(&out);
     assert_eq!(report["version"], 1);
     assert_eq!(report["summary"]["errors"], 0, "{report:#}");
@@ -46,14 +58,7 @@ fn example_homelab_lints_clean() {
 
 #[test]
 fn lint_json_matches_the_contract_shape() {
-    let out = strata(&[
-        "lint",
-        fixture("flux-depends-on-unresolved").to_str().unwrap(),
-        "--format",
-        "json",
-        "--eval",
-        "static",
-    ]);
+    let out = static_run("lint", &fixture("flux-depends-on-unresolved"), "json");
     assert_eq!(out.status.code(), Some(1), "an error finding exits 1");
     let report = json(&out);
     let first = &report["diagnostics"][0];
@@ -90,14 +95,7 @@ fn lint_human_shows_snippets_and_a_summary() {
 #[test]
 fn lint_sarif_and_github_formats() {
     let path = fixture("flux-source-unresolved");
-    let sarif = json(&strata(&[
-        "lint",
-        path.to_str().unwrap(),
-        "--format",
-        "sarif",
-        "--eval",
-        "static",
-    ]));
+    let sarif = json(&static_run("lint", &path, "sarif"));
     assert_eq!(sarif["version"], "2.1.0");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
@@ -106,14 +104,7 @@ fn lint_sarif_and_github_formats() {
         results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         26
     );
-    let github = stdout(&strata(&[
-        "lint",
-        path.to_str().unwrap(),
-        "--format",
-        "github",
-        "--eval",
-        "static",
-    ]));
+    let github = stdout(&static_run("lint", &path, "github"));
     insta::assert_snapshot!("lint_github_source_unresolved", github);
 }
 
@@ -127,7 +118,7 @@ fn output_is_deterministic() {
 
 #[test]
 fn graph_json_of_the_example() {
-    let out = strata(&["graph", &root_arg(), "--format", "json", "--eval", "static"]);
+    let out = static_run("graph", &repo_root(), "json");
     assert_eq!(out.status.code(), Some(0));
     let graph = json(&out);
     assert_eq!(graph["version"], 1);
@@ -190,32 +181,18 @@ fn graph_json_of_the_example() {
 
 #[test]
 fn graph_dot_and_mermaid() {
-    let dot = stdout(&strata(&[
-        "graph",
-        &root_arg(),
-        "--format",
-        "dot",
-        "--eval",
-        "static",
-    ]));
+    let dot = stdout(&static_run("graph", &repo_root(), "dot"));
     assert!(
         dot.starts_with("digraph strata {")
             && dot.contains("\"host/homelab-1\" -> \"host/homelab-0\" [label=\"joins\"]")
     );
-    let mermaid = stdout(&strata(&[
-        "graph",
-        &root_arg(),
-        "--format",
-        "mermaid",
-        "--eval",
-        "static",
-    ]));
+    let mermaid = stdout(&static_run("graph", &repo_root(), "mermaid"));
     assert!(mermaid.starts_with("flowchart LR\n") && mermaid.contains("-->|joins|"));
 }
 
 #[test]
 fn plan_of_the_example_orders_hosts_then_flux() {
-    let out = strata(&["plan", &root_arg(), "--format", "json", "--eval", "static"]);
+    let out = static_run("plan", &repo_root(), "json");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -425,14 +402,7 @@ fn eval_nix_reports_failing_hosts_and_exits_1() {
 fn no_output_format_shows_a_literal_token() {
     let path = fixture("k3s-token-literal");
     for format in ["human", "json", "sarif", "github"] {
-        let out = strata(&[
-            "lint",
-            path.to_str().unwrap(),
-            "--eval",
-            "static",
-            "--format",
-            format,
-        ]);
+        let out = static_run("lint", &path, format);
         assert_eq!(out.status.code(), Some(1));
         let text = stdout(&out);
         assert!(text.contains("K3S005"), "{format}: {text}");
@@ -452,14 +422,7 @@ fn no_output_format_shows_a_literal_token() {
 
 #[test]
 fn package_set_hosts_are_copied_not_rebuilt() {
-    let out = strata(&[
-        "plan",
-        fixture("nix-shape-packages").to_str().unwrap(),
-        "--eval",
-        "static",
-        "--format",
-        "json",
-    ]);
+    let out = static_run("plan", &fixture("nix-shape-packages"), "json");
     assert_eq!(
         out.status.code(),
         Some(0),
