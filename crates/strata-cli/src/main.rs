@@ -225,7 +225,9 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
         } => {
             if code.eq_ignore_ascii_case("all") {
                 let mut text = String::new();
-                for rule in strata_check::RULES {
+                let mut rules: Vec<&Rule> = strata_check::RULES.iter().collect();
+                rules.sort_by_key(|rule| rule.code.as_str());
+                for rule in rules {
                     text.push_str(&format!(
                         "{:<8} {:<28} {}\n",
                         rule.code.as_str(),
