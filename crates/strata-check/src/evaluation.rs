@@ -9,8 +9,8 @@ use serde::Serialize;
 use strata_core::{Code, Diagnostic, Location, NodeId, SourceDb, Span};
 use strata_nix::NixRepo;
 use strata_nix::evaluate::{
-    EvalFailure, EvaluatedHost, FactComparison, FlakeRef, HostAttr, HostOutput, NixCli,
-    NixEvaluator, NixVersion, default_jobs, evaluate_hosts,
+    EvalFailure, EvaluatedHost, FactComparison, FactDifference, FlakeRef, HostAttr, HostOutput,
+    NixCli, NixEvaluator, NixVersion, default_jobs, evaluate_hosts,
 };
 
 use crate::{AnalyzeError, EvalMode, Options};
@@ -176,21 +176,7 @@ pub(crate) fn evaluate(
                 }
                 if let Some(facts) = nix.hosts.iter_mut().find(|h| h.name == host.name) {
                     let comparison = evaluated.facts.merge_into(facts);
-                    for difference in &comparison.differences {
-                        let mut d = Diagnostic::new(
-                            Code::EvalFactMismatch,
-                            format!(
-                                "`{}` of {}: the static reader found {}, Nix evaluates {}; strata uses Nix's value",
-                                difference.fact, difference.host, difference.static_value, difference.evaluated_value
-                            ),
-                        )
-                        .on(NodeId::host(&difference.host))
-                        .help("the static tier misread this expression; please report it with the snippet");
-                        if let Some(location) = &difference.location {
-                            d = d.at(location.clone());
-                        }
-                        diagnostics.push(d);
-                    }
+                    diagnostics.extend(comparison.differences.iter().map(mismatch));
                     evaluation.comparisons.push(comparison);
                 }
                 if let Some(failure) = &evaluated.toplevel_failure {
@@ -232,6 +218,23 @@ pub(crate) fn evaluate(
         }
     }
     Ok((Some(evaluation), diagnostics))
+}
+
+/// EVAL002 for one fact the tiers disagree on, at the static reader's location.
+pub(crate) fn mismatch(difference: &FactDifference) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::EvalFactMismatch,
+        format!(
+            "`{}` of {}: the static reader found {}, Nix evaluates {}; strata uses Nix's value",
+            difference.fact, difference.host, difference.static_value, difference.evaluated_value
+        ),
+    )
+    .on(NodeId::host(&difference.host))
+    .help("the static tier misread this expression; please report it with the snippet");
+    if let Some(location) = &difference.location {
+        d = d.at(location.clone());
+    }
+    d
 }
 
 /// Where the static reader found a host declared.

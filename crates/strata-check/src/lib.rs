@@ -169,11 +169,6 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     Ok(analysis)
 }
 
-/// Whether a `nix` binary that strata can use is on PATH.
-pub fn nix_on_path() -> bool {
-    strata_nix::evaluate::NixCli::detect().is_ok()
-}
-
 /// The analysis of an already listed tree (used for snapshots that are not a checkout).
 pub fn analyze_tree(tree: &RepoTree, diagnostics: Vec<Diagnostic>) -> Analysis {
     let (nix, flux) = load_layers(tree);

@@ -22,16 +22,43 @@ fn strata(args: &[&str]) -> Output {
         .expect("strata runs")
 }
 
-/// `strata COMMAND PATH --eval static --format FORMAT`.
-fn static_run(command: &str, path: &std::path::Path, format: &str) -> Output {
+/// `strata COMMAND PATH --eval EVAL --format FORMAT`.
+fn run(command: &str, path: &std::path::Path, eval: &str, format: &str) -> Output {
     strata(&[
         command,
         path.to_str().expect("UTF-8 path"),
         "--eval",
-        "static",
+        eval,
         "--format",
         format,
     ])
+}
+
+/// `strata COMMAND PATH --eval static --format FORMAT`.
+fn static_run(command: &str, path: &std::path::Path, format: &str) -> Output {
+    run(command, path, "static", format)
+}
+
+/// Asserts a zero exit, showing stderr otherwise.
+#[track_caller]
+fn assert_success(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The node of `graph --format json` output with this id.
+#[track_caller]
+fn graph_node<'a>(graph: &'a Value, id: &str) -> &'a Value {
+    graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["id"] == id)
+        .unwrap_or_else(|| panic!("no node {id}"))
 }
 
 fn stdout(output: &Output) -> String {
@@ -139,7 +166,7 @@ fn graph_json_of_the_example() {
     ] {
         assert!(ids.contains(&id), "missing node {id}");
     }
-    let host = nodes.iter().find(|n| n["id"] == "host/homelab-0").unwrap();
+    let host = graph_node(&graph, "host/homelab-0");
     assert_eq!(
         (host["kind"].as_str(), host["name"].as_str()),
         (Some("host"), Some("homelab-0"))
@@ -193,12 +220,7 @@ fn graph_dot_and_mermaid() {
 #[test]
 fn plan_of_the_example_orders_hosts_then_flux() {
     let out = static_run("plan", &repo_root(), "json");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let plan = json(&out);
     assert_eq!(plan["version"], 1);
     let waves = plan["waves"].as_array().unwrap();
@@ -319,27 +341,10 @@ fn eval_auto_falls_back_with_one_info() {
 
 #[test]
 fn eval_nix_on_the_example_twin() {
-    let out = strata(&[
-        "graph",
-        fixture("eval-homelab").to_str().unwrap(),
-        "--eval",
-        "nix",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run("graph", &fixture("eval-homelab"), "nix", "json");
+    assert_success(&out);
     let graph = json(&out);
-    let host = graph["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["id"] == "host/homelab-1")
-        .unwrap();
+    let host = graph_node(&graph, "host/homelab-1");
     assert!(
         host["attrs"]["toplevel_drv"]
             .as_str()
@@ -423,12 +428,7 @@ fn no_output_format_shows_a_literal_token() {
 #[test]
 fn package_set_hosts_are_copied_not_rebuilt() {
     let out = static_run("plan", &fixture("nix-shape-packages"), "json");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let plan = json(&out);
     let steps: Vec<&Value> = plan["waves"]
         .as_array()
@@ -451,29 +451,11 @@ fn package_set_hosts_are_copied_not_rebuilt() {
 
 #[test]
 fn eval_nix_evaluates_package_set_hosts() {
-    let out = strata(&[
-        "graph",
-        fixture("eval-packages").to_str().unwrap(),
-        "--eval",
-        "nix",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run("graph", &fixture("eval-packages"), "nix", "json");
+    assert_success(&out);
     let graph = json(&out);
     let drv = |id: &str| {
-        let node = graph["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["id"] == id)
-            .unwrap_or_else(|| panic!("{id}"));
-        node["attrs"]["toplevel_drv"]
+        graph_node(&graph, id)["attrs"]["toplevel_drv"]
             .as_str()
             .unwrap_or_default()
             .to_string()

@@ -27,6 +27,25 @@ mod tests {
     use strata_core::Code;
 
     #[test]
+    fn fires_on_runaway_recursion_and_keeps_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("flake.nix"),
+            "{\n  outputs = { self }: {\n    colmena.edge = { networking.hostName = let f = n: f (n + 1); in f 0; };\n  };\n}\n",
+        )
+        .unwrap();
+        let analysis = crate::analyze_tree(
+            &strata_core::RepoTree::scan(dir.path()).unwrap(),
+            Vec::new(),
+        );
+        assert!(!findings(&analysis, Code::NixEvalLimit).is_empty());
+        assert!(
+            analysis.graph.contains(&strata_core::NodeId::host("edge")),
+            "the rest is still read"
+        );
+    }
+
+    #[test]
     fn silent_on_the_example_homelab() {
         assert!(findings(&analyze_fixture("../.."), Code::NixEvalLimit).is_empty());
     }
