@@ -4,6 +4,10 @@
 //! [paths]
 //! # Test fixtures, vendored charts: not part of what this repository deploys.
 //! exclude = ["tests/fixtures"]
+//!
+//! [flux]
+//! # The directory Flux syncs, when strata does not find it by itself.
+//! entry = "kubernetes/flux/cluster"
 //! ```
 
 use serde::Deserialize;
@@ -19,6 +23,19 @@ pub struct Config {
     /// Which parts of the tree to read.
     #[serde(default)]
     pub paths: PathsConfig,
+    /// Where the Flux tree starts.
+    #[serde(default)]
+    pub flux: FluxConfig,
+}
+
+/// `[flux]`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FluxConfig {
+    /// The directory Flux syncs (repository-relative), for a repository
+    /// whose sync root strata does not find by itself.
+    #[serde(default)]
+    pub entry: Option<String>,
 }
 
 /// `[paths]`.
@@ -58,6 +75,14 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_flux_entry() {
+        let file = SourceFile::new(CONFIG_FILE, "[flux]\nentry = \"k8s/root\"\n");
+        let (config, problem) = Config::parse(&file);
+        assert!(problem.is_none());
+        assert_eq!(config.flux.entry.as_deref(), Some("k8s/root"));
+    }
 
     #[test]
     fn reads_excluded_paths() {

@@ -52,6 +52,10 @@ pub struct Options {
     pub progress: Option<Progress>,
     /// The limit for one host's evaluation (default: 300 s).
     pub eval_timeout: Option<std::time::Duration>,
+    /// The Flux sync root directory (`--entry`), beside `[flux] entry`.
+    pub entry: Option<String>,
+    /// Only this Flux cluster (`--cluster`).
+    pub cluster: Option<String>,
 }
 
 /// Why an analysis could not run at all (exit code 2 territory).
@@ -146,7 +150,16 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     }
     let tree = RepoTree::scan_excluding(root, &config.paths.exclude)
         .map_err(|e| unreadable(e.to_string()))?;
-    let (mut nix, flux) = load_layers(&tree);
+    let flux_options = strata_flux::FluxOptions {
+        entries: options
+            .entry
+            .iter()
+            .chain(&config.flux.entry)
+            .cloned()
+            .collect(),
+        cluster: options.cluster.clone(),
+    };
+    let (mut nix, flux) = load_layers(&tree, &flux_options);
     let (evaluation, evaluation_diagnostics) = evaluation::evaluate(root, options, &mut nix)?;
     diagnostics.extend(evaluation_diagnostics);
     let mut analysis = finish(&tree, nix, flux, diagnostics);
@@ -171,13 +184,16 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
 
 /// The analysis of an already listed tree (used for snapshots that are not a checkout).
 pub fn analyze_tree(tree: &RepoTree, diagnostics: Vec<Diagnostic>) -> Analysis {
-    let (nix, flux) = load_layers(tree);
+    let (nix, flux) = load_layers(tree, &strata_flux::FluxOptions::default());
     finish(tree, nix, flux, diagnostics)
 }
 
 /// Reads both layers, in parallel.
-fn load_layers(tree: &RepoTree) -> (NixRepo, FluxTree) {
-    rayon::join(|| strata_nix::load(tree), || strata_flux::load(tree))
+fn load_layers(tree: &RepoTree, flux: &strata_flux::FluxOptions) -> (NixRepo, FluxTree) {
+    rayon::join(
+        || strata_nix::load(tree),
+        || strata_flux::load_with(tree, flux),
+    )
 }
 
 /// Assembles the graph from the layers as read (and evaluated) and runs every rule.

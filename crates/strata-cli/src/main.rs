@@ -97,6 +97,13 @@ struct RepoArgs {
     /// Seconds one host's evaluation may take before it is stopped.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     eval_timeout: u64,
+    /// The directory Flux syncs (repository-relative), when strata does not
+    /// find the sync root by itself (also `[flux] entry` in strata.toml).
+    #[arg(long, value_name = "PATH")]
+    entry: Option<String>,
+    /// Only analyse this Flux cluster of a repository holding several.
+    #[arg(long, value_name = "NAME")]
+    cluster: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -276,6 +283,8 @@ fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
         jobs: repo.jobs.filter(|j| *j > 0),
         progress,
         eval_timeout: Some(std::time::Duration::from_secs(repo.eval_timeout.max(1))),
+        entry: repo.entry.clone(),
+        cluster: repo.cluster.clone(),
     };
     analyze(&repo.path, &options).map_err(|e| ToolError(e.to_string()))
 }

@@ -121,6 +121,10 @@ codes! {
     NamespaceMissing = ("FLUX020", "namespace-missing", Flux, Warning),
     /// A custom resource is applied by a Kustomization that does not wait for its CRD.
     CrdOrdering = ("FLUX021", "crd-ordering", Flux, Error),
+    /// A Flux sync (FluxInstance, flux-instance values) names a path that is not in the repository.
+    SyncRootUnresolved = ("FLUX022", "sync-root-unresolved", Flux, Warning),
+    /// The repository has Flux objects but no sync root strata recognises.
+    SyncRootMissing = ("FLUX023", "sync-root-missing", Flux, Warning),
     /// A k3s node's `serverAddr` names no known k3s server.
     K3sJoinUnresolved = ("K3S001", "k3s-join-unresolved", Nix, Error),
     /// A `.nix` module file under the flake that no host imports and no Nix code references.

@@ -34,6 +34,7 @@ pub mod patch;
 pub mod substitute;
 pub mod yaml;
 
+mod bootstrap;
 mod files;
 mod generator;
 mod model;
@@ -47,63 +48,100 @@ mod walk;
 pub use crate::model::{
     FluxTree, K8sObject, ProvidedObject, Reference, ReferenceKind, Substitution, UnappliedFile,
 };
+pub use crate::sync_roots::{RootOrigin, SyncRoot, cluster_name};
 
-use strata_core::{Diagnostic, RepoTree};
+use std::collections::BTreeSet;
+
+use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree};
 
 use crate::files::YamlFiles;
-use crate::kustomize::{Builder, BuiltObject};
+use crate::kustomize::Builder;
 use crate::provided::provided_objects;
 pub use crate::substitute::{UnsetVariable, Variables};
-use crate::sync_roots::{find_entries, find_entry_appliers};
-use crate::unapplied::unapplied_files;
+use crate::sync_roots::{find_cluster_directories, find_sync_roots};
+use crate::unapplied::{tree_scopes, unapplied_files};
 use crate::variables::{VarIndex, var_index};
-use crate::walk::{Reader, walk};
+use crate::walk::{Reader, Walked, walk};
+use crate::yaml::Yaml;
 
 /// Everything strata knows about a repository's Flux tree.
+
+/// What the caller knows that the repository does not say.
+#[derive(Clone, Debug, Default)]
+pub struct FluxOptions {
+    /// Sync root directories named by the user (`--entry`, `[flux] entry`),
+    /// repository-relative; they are walked before any root strata finds.
+    pub entries: Vec<String>,
+    /// Only the roots of this cluster are walked (`--cluster`).
+    pub cluster: Option<String>,
+}
+
 /// Reads the Flux tree of a repository. Never fails: every problem is a
 /// diagnostic.
+pub fn load(tree: &RepoTree) -> FluxTree {
+    load_with(tree, &FluxOptions::default())
+}
+
+/// [`load`] with options.
 ///
 /// `substituteFrom` sources may be anywhere in the tree, so the tree is
 /// walked twice when a Kustomization uses one: first to find every
 /// ConfigMap and Secret, then with their variables known.
-pub fn load(tree: &RepoTree) -> FluxTree {
-    let mut files = YamlFiles::parse_all(tree);
-    let mut builder = Builder::new();
-    let entries = find_entries(tree);
-
-    // Build the entries first, then find who applies them: the bootstrap
-    // Kustomization (`flux-system`) usually sits inside the entry it applies.
-    let entry_builds: Vec<(String, Vec<BuiltObject>)> = entries
-        .iter()
-        .map(|entry| {
-            (
-                entry.clone(),
-                builder.build_dir(&mut files, entry).as_ref().clone(),
-            )
-        })
-        .collect();
-    let (entry_appliers, repository_sources) = find_entry_appliers(&entries, &entry_builds);
+pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
+    let files = YamlFiles::parse_all(tree);
+    let (mut roots, mut root_diagnostics) = find_sync_roots(&files, tree, &options.entries);
+    let mut cluster_dirs = find_cluster_directories(tree);
+    if let Some(cluster) = &options.cluster {
+        roots.retain(|r| r.root.cluster == *cluster);
+        cluster_dirs.retain(|dir| cluster_name(dir) == *cluster);
+    }
+    let mut repository_sources: BTreeSet<NodeId> =
+        roots.iter().filter_map(|r| r.root.source.clone()).collect();
+    let urls: BTreeSet<&str> = roots.iter().filter_map(|r| r.root.url.as_deref()).collect();
+    repository_sources.extend(sources_with_url(&files, &urls));
     let mut reader = Reader {
         tree,
         files,
-        builder,
-        entry_builds,
-        entry_appliers,
+        builder: Builder::new(),
+        roots,
+        cluster_dirs,
         repository_sources,
     };
-    let (mut objects, mut diagnostics) = walk(&mut reader, &VarIndex::new());
-    let uses_substitute_from = objects.iter().any(|o| {
+    let mut walked = walk(&mut reader, &VarIndex::new());
+    let uses_substitute_from = walked.objects.iter().any(|o| {
         o.refs
             .iter()
             .any(|r| r.kind == ReferenceKind::SubstituteFrom)
     });
     if uses_substitute_from {
-        let index = var_index(&objects, &provided_objects(&objects));
-        (objects, diagnostics) = walk(&mut reader, &index);
+        let index = var_index(&walked.objects, &provided_objects(&walked.objects));
+        walked = walk(&mut reader, &index);
     }
+    let Walked {
+        mut objects,
+        mut diagnostics,
+        roots,
+        built_dirs,
+    } = walked;
     let provided = provided_objects(&objects);
-    let unapplied = unapplied_files(&reader, &entries, &objects);
+    let entries: Vec<String> = roots
+        .iter()
+        .map(|r| r.dir.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let scopes = tree_scopes(&built_dirs);
+    let unapplied = unapplied_files(
+        &reader,
+        &scopes,
+        &bootstrap::bootstrap_reads(tree),
+        &objects,
+    );
+    if roots.is_empty() && root_diagnostics.is_empty() {
+        diagnostics.extend(no_root_found(&reader, options));
+    }
 
+    diagnostics.append(&mut root_diagnostics);
     diagnostics.append(&mut reader.builder.diagnostics);
     diagnostics.append(&mut reader.files.diagnostics);
     Diagnostic::sort(&mut diagnostics);
@@ -112,19 +150,95 @@ pub fn load(tree: &RepoTree) -> FluxTree {
     diagnostics.dedup();
     // The applier breaks the tie when two Kustomizations apply the same file.
     objects.sort_by(|a, b| {
-        (&a.id, &a.location.file, a.location.span, &a.applied_by).cmp(&(
-            &b.id,
-            &b.location.file,
-            b.location.span,
-            &b.applied_by,
-        ))
+        (
+            &a.id,
+            &a.cluster,
+            &a.location.file,
+            a.location.span,
+            &a.applied_by,
+        )
+            .cmp(&(
+                &b.id,
+                &b.cluster,
+                &b.location.file,
+                b.location.span,
+                &b.applied_by,
+            ))
     });
+    let clusters: Vec<String> = roots
+        .iter()
+        .map(|r| r.cluster.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     FluxTree {
         objects,
         entries,
+        roots,
+        clusters,
         sources: reader.files.into_source_db(),
         diagnostics,
         provided,
         unapplied,
     }
+}
+
+/// The sources whose `spec.url` is the URL a sync root reads: this
+/// repository under another name.
+fn sources_with_url(files: &YamlFiles<'_>, urls: &BTreeSet<&str>) -> Vec<NodeId> {
+    if urls.is_empty() {
+        return Vec::new();
+    }
+    let normal = |url: &str| {
+        url.trim_end_matches('/')
+            .trim_end_matches(".git")
+            .to_string()
+    };
+    let urls: BTreeSet<String> = urls.iter().map(|u| normal(u)).collect();
+    let mut found = Vec::new();
+    for (_, parsed) in files.iter() {
+        for document in &parsed.documents {
+            let text = |path: &str| document.path(path).and_then(Yaml::as_str);
+            let (Some(kind), Some(name), Some(url)) =
+                (text("kind"), text("metadata.name"), text("spec.url"))
+            else {
+                continue;
+            };
+            if ["GitRepository", "OCIRepository", "Bucket"].contains(&kind)
+                && urls.contains(&normal(url))
+            {
+                let namespace = text("metadata.namespace").unwrap_or("flux-system");
+                found.push(NodeId::object(kind, Some(namespace), name));
+            }
+        }
+    }
+    found
+}
+
+/// The one finding for a repository with Flux objects but no sync root:
+/// what was looked for, and how to name the root.
+fn no_root_found(reader: &Reader<'_>, options: &FluxOptions) -> Option<Diagnostic> {
+    let first_flux = reader.files.iter().find_map(|(path, parsed)| {
+        parsed.documents.iter().find_map(|d| {
+            let api = d.get("apiVersion").and_then(Yaml::as_str)?;
+            (api.contains(".toolkit.fluxcd.io/") || api.starts_with("fluxcd.controlplane.io/"))
+                .then(|| Location::new(path, d.get("kind").map_or(d.span, |k| k.span)))
+        })
+    })?;
+    let looked_for = "a FluxInstance `spec.sync` or flux-instance `instance.sync` values, a \
+                      `flux bootstrap` Kustomization (gotk-sync.yaml) inside the directory it \
+                      applies, or a `clusters/<name>` directory";
+    let message = match &options.cluster {
+        Some(cluster) => {
+            format!("no Flux sync root of cluster `{cluster}` found: looked for {looked_for}")
+        }
+        None => format!(
+            "Flux objects found but no sync root: looked for {looked_for}; nothing is analysed as applied"
+        ),
+    };
+    Some(
+        Diagnostic::new(Code::SyncRootMissing, message)
+            .at(first_flux)
+            .help("name the directory Flux syncs with `--entry PATH` or `[flux] entry = \"PATH\"` in strata.toml"),
+    )
 }

@@ -7,6 +7,7 @@ use strata_core::{Diagnostic, Location, NodeId, SourceDb};
 use crate::kustomize::{self};
 use crate::patch::PatchedValue;
 use crate::substitute::UnsetVariable;
+use crate::sync_roots::SyncRoot;
 use crate::yaml::{self, Yaml};
 
 /// Everything strata knows about a repository's Flux tree.
@@ -15,8 +16,13 @@ pub struct FluxTree {
     /// Every object of every applied build, sorted by id, then file, then span.
     /// The same object appears once per Kustomization that applies it.
     pub objects: Vec<K8sObject>,
-    /// The cluster entry directories found (`flux/clusters/production`), sorted.
+    /// The directories the sync roots build (`flux/clusters/production`), sorted.
     pub entries: Vec<String>,
+    /// The sync roots walked, in walk order: where each cluster's tree starts.
+    pub roots: Vec<SyncRoot>,
+    /// The clusters' names, sorted; more than one when the repository holds
+    /// several clusters (`clusters/production`, `clusters/staging`).
+    pub clusters: Vec<String>,
     /// Every YAML file read, so diagnostics and nodes can be rendered.
     pub sources: SourceDb,
     /// Findings, in the contract's order (file, position, code).
@@ -121,6 +127,14 @@ pub struct K8sObject {
     pub substitution: Option<Substitution>,
     /// `${VAR}`s left without a value by the substitution, in document order.
     pub unset_variables: Vec<UnsetVariable>,
+    /// The cluster whose sync root leads to the object (see
+    /// [`SyncRoot::cluster`]); the same file applied in two clusters is two
+    /// objects.
+    pub cluster: Option<String>,
+    /// Whether the object has no file of its own: the source and
+    /// Kustomization the Flux Operator creates from a FluxInstance's
+    /// `spec.sync` (located at the sync block).
+    pub synthesised: bool,
 }
 
 impl K8sObject {

@@ -9,21 +9,54 @@ use crate::model::*;
 use crate::walk::*;
 use crate::yaml::Yaml;
 
-/// The YAML files below each entry's Flux tree that hold objects no build
-/// applied and that no build read otherwise (patches, generator inputs).
+/// The directories that hold a Flux tree: the deepest directory holding
+/// every directory the walk built, or, when that is the repository root,
+/// each top-level directory that holds a built one (a repository whose
+/// trees sit in `kubernetes/` and `flux/` keeps `docs/` out of scope).
+pub(crate) fn tree_scopes(built_dirs: &BTreeSet<String>) -> Vec<String> {
+    let mut common: Option<Vec<&str>> = None;
+    for dir in built_dirs {
+        let segments: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+        common = Some(match common {
+            None => segments,
+            Some(prefix) => prefix
+                .iter()
+                .zip(&segments)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    match common {
+        None => Vec::new(),
+        Some(prefix) if !prefix.is_empty() => vec![prefix.join("/")],
+        Some(_) => built_dirs
+            .iter()
+            .map(|d| d.split('/').next().unwrap_or_default().to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// The YAML files below a Flux tree's scope (see [`tree_scopes`]) that hold
+/// objects no build applied, that no build read otherwise (patches,
+/// generator inputs) and that no bootstrap step reads.
 pub(crate) fn unapplied_files(
     reader: &Reader<'_>,
-    entries: &[String],
+    scopes: &[String],
+    bootstrap_reads: &BTreeSet<String>,
     objects: &[K8sObject],
 ) -> Vec<UnappliedFile> {
-    let roots: BTreeSet<String> = entries
-        .iter()
-        .map(|entry| parent_dir(parent_dir(entry)).to_string())
-        .collect();
     let under_root = |file: &str| {
-        roots
+        scopes
             .iter()
             .any(|root| root.is_empty() || file.starts_with(&format!("{root}/")))
+    };
+    let read_by_bootstrap = |file: &str| {
+        bootstrap_reads
+            .iter()
+            .any(|read| file == read || file.starts_with(&format!("{read}/")))
     };
     let mut used: BTreeSet<&str> = objects.iter().map(|o| o.location.file.as_str()).collect();
     used.extend(
@@ -43,6 +76,7 @@ pub(crate) fn unapplied_files(
         let base = path.rsplit('/').next().unwrap_or(path);
         if !under_root(path)
             || used.contains(path)
+            || read_by_bootstrap(path)
             || base.starts_with(".sops.")
             || KUSTOMIZATION_FILE_NAMES.contains(&base)
             || charts

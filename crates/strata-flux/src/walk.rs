@@ -1,13 +1,12 @@
 //! The walk: from each sync root, every Flux Kustomization followed through
 //! `spec.path`, each build transformed as the applying Kustomization does.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
-use std::ops::Range;
+use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, join_relative};
+use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative};
 
 use crate::files::YamlFiles;
-use crate::flux_kinds::{is_cluster_scoped, is_flux_kustomization};
+use crate::flux_kinds::{GIT_REPOSITORY, is_cluster_scoped, is_flux_kustomization};
 use crate::kustomize::{self, Builder, BuiltObject};
 use crate::model::*;
 use crate::patch::{Patch, Selector};
@@ -15,53 +14,344 @@ use crate::references::*;
 use crate::substitute::{self, Variables};
 use crate::sync_roots::*;
 use crate::variables::*;
-use crate::yaml::Yaml;
+use crate::yaml::{Yaml, YamlValue};
 
 /// What reading needs across both passes.
 pub(crate) struct Reader<'t> {
     pub(crate) tree: &'t RepoTree,
     pub(crate) files: YamlFiles<'t>,
     pub(crate) builder: Builder,
-    pub(crate) entry_builds: Vec<(String, Vec<BuiltObject>)>,
-    pub(crate) entry_appliers: BTreeMap<String, (NodeId, String)>,
+    /// The declared sync roots, in the order they are walked.
+    pub(crate) roots: Vec<DeclaredRoot>,
+    /// `clusters/<name>` directories, walked when no root reaches them.
+    pub(crate) cluster_dirs: Vec<String>,
+    /// The sources that are this repository: the roots' sources, and the
+    /// sources whose URL is a root's URL.
     pub(crate) repository_sources: BTreeSet<NodeId>,
 }
 
-/// One pass over the tree: the entries, then every Kustomization they lead
-/// to, breadth first.
-pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> (Vec<K8sObject>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut objects: Vec<K8sObject> = Vec::new();
-    let mut queue: VecDeque<(usize, String)> = VecDeque::new();
-    // Entry objects are pushed first, so each entry's objects are one range.
-    let mut entry_ranges: BTreeMap<String, Range<usize>> = BTreeMap::new();
-    let entry_builds = std::mem::take(&mut reader.entry_builds);
-    for (entry, built) in &entry_builds {
-        let (applied_by, root) = match reader.entry_appliers.get(entry) {
-            Some((id, root)) => (Some(id.clone()), root.clone()),
-            None => (None, String::new()),
-        };
-        // The applier's own patches and postBuild apply to the entry too.
-        let apply = match &applied_by {
-            Some(id) => entry_applier(reader, &entry_builds, id, index),
-            None => Apply::default(),
-        };
-        let start = objects.len();
-        for object in built {
-            let follow = Follow {
-                applied_by: applied_by.clone(),
-                root: &root,
-                apply: &apply,
-            };
-            push_object(&reader.files, object, &follow, &mut objects, &mut queue);
-        }
-        entry_ranges.insert(entry.clone(), start..objects.len());
-    }
-    reader.entry_builds = entry_builds;
+/// One Kustomization waiting to be followed.
+struct Queued {
+    kustomization: QueuedKustomization,
+    /// The source root its `spec.path` resolves against.
+    root: String,
+    /// The cluster it belongs to.
+    cluster: String,
+}
 
-    let mut visited: HashSet<(NodeId, String)> = HashSet::new();
-    while let Some((index_of, root)) = queue.pop_front() {
-        let Some(step) = FollowStep::of(&objects[index_of]) else {
+enum QueuedKustomization {
+    /// An object already among the results.
+    Object(usize),
+    /// A bootstrap Kustomization, which its own build will add.
+    Root(Box<K8sObject>),
+}
+
+/// What one pass produces.
+pub(crate) struct Walked {
+    pub(crate) objects: Vec<K8sObject>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The roots actually walked (a cluster directory another root reached
+    /// is not one).
+    pub(crate) roots: Vec<SyncRoot>,
+    /// Every directory built.
+    pub(crate) built_dirs: BTreeSet<String>,
+}
+
+/// The walk's working state.
+struct Walk {
+    objects: Vec<K8sObject>,
+    diagnostics: Vec<Diagnostic>,
+    queue: VecDeque<Queued>,
+    /// (cluster, Kustomization, directory) already built.
+    visited: HashSet<(String, NodeId, String)>,
+    /// Every directory built, in any cluster.
+    built_dirs: BTreeSet<String>,
+}
+
+/// One pass over the tree: every sync root, then every Kustomization it
+/// leads to, breadth first; then the `clusters/<name>` directories that no
+/// root reached.
+pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
+    let mut state = Walk {
+        objects: Vec::new(),
+        diagnostics: Vec::new(),
+        queue: VecDeque::new(),
+        visited: HashSet::new(),
+        built_dirs: BTreeSet::new(),
+    };
+    let mut walked = Vec::new();
+    let roots = std::mem::take(&mut reader.roots);
+    for declared in &roots {
+        let root = &declared.root;
+        match (&declared.instance, root.origin) {
+            (Some(instance), _) => synthesise_instance(reader, &mut state, root, instance),
+            (None, RootOrigin::Bootstrap) => {
+                if !queue_bootstrap(reader, &mut state, root) {
+                    build_directory_root(reader, &mut state, root);
+                }
+            }
+            (None, _) => build_directory_root(reader, &mut state, root),
+        }
+        drain(reader, &mut state, index);
+        walked.push(root.clone());
+    }
+    reader.roots = roots;
+    // A `clusters/<name>` directory whose bootstrap Kustomization lives only
+    // in the cluster: built on its own unless a root already reached it.
+    for dir in reader.cluster_dirs.clone() {
+        let prefix = format!("{dir}/");
+        let reached = state.built_dirs.contains(&dir)
+            || state
+                .objects
+                .iter()
+                .any(|o| o.location.file.starts_with(&prefix));
+        if reached {
+            continue;
+        }
+        let root = directory_root(reader.tree, &dir);
+        build_directory_root(reader, &mut state, &root);
+        drain(reader, &mut state, index);
+        walked.push(root);
+    }
+    Walked {
+        objects: state.objects,
+        diagnostics: state.diagnostics,
+        roots: walked,
+        built_dirs: state.built_dirs,
+    }
+}
+
+/// The source and Kustomization the Flux Operator creates from a
+/// FluxInstance's `spec.sync`: objects of the cluster with no file of their
+/// own, located at the sync block. The instance's `kustomize.patches` apply
+/// to them as they apply to everything the operator generates.
+fn synthesise_instance(
+    reader: &mut Reader<'_>,
+    state: &mut Walk,
+    root: &SyncRoot,
+    instance: &InstanceSync,
+) {
+    let synth = Synthesiser {
+        file: &instance.file,
+        span: instance.span,
+        name: &instance.name,
+        namespace: &instance.namespace,
+    };
+    let source = synth.source(&instance.kind, root.url.as_deref());
+    let kustomization = synth.object(
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        vec![
+            ("path", synth.string(&instance.path, instance.path_span)),
+            (
+                "sourceRef",
+                synth.map(vec![
+                    ("kind", synth.string(&instance.kind, instance.span)),
+                    ("name", synth.string(&instance.name, instance.span)),
+                ]),
+            ),
+            (
+                "prune",
+                Yaml {
+                    value: YamlValue::Bool(true),
+                    span: instance.span,
+                },
+            ),
+        ],
+    );
+    let apply = Apply {
+        patches: instance
+            .patches
+            .as_ref()
+            .map(|list| inline_patch_list(&mut reader.files, list, |_| instance.file.clone()))
+            .unwrap_or_default(),
+        ..Apply::default()
+    };
+    let follow = Follow {
+        applied_by: None,
+        root: &root.source_root,
+        cluster: &root.cluster,
+        apply: &apply,
+        synthesised: true,
+    };
+    for object in [source, kustomization] {
+        push_object(
+            &reader.files,
+            &object,
+            &follow,
+            &mut state.objects,
+            &mut state.queue,
+        );
+    }
+}
+
+/// Builds the documents of objects that have no file of their own, every
+/// value located at the declaration that makes them exist.
+struct Synthesiser<'a> {
+    file: &'a str,
+    span: Span,
+    name: &'a str,
+    namespace: &'a str,
+}
+
+impl Synthesiser<'_> {
+    fn string(&self, text: &str, span: Span) -> Yaml {
+        Yaml {
+            value: YamlValue::String(text.to_string()),
+            span,
+        }
+    }
+
+    fn map(&self, entries: Vec<(&str, Yaml)>) -> Yaml {
+        Yaml {
+            value: YamlValue::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (self.string(k, self.span), v))
+                    .collect(),
+            ),
+            span: self.span,
+        }
+    }
+
+    /// A namespaced object named `name` with the given `spec` entries.
+    fn object(&self, api_version: &str, kind: &str, spec: Vec<(&str, Yaml)>) -> BuiltObject {
+        let doc = self.map(vec![
+            ("apiVersion", self.string(api_version, self.span)),
+            ("kind", self.string(kind, self.span)),
+            (
+                "metadata",
+                self.map(vec![
+                    ("name", self.string(self.name, self.span)),
+                    ("namespace", self.string(self.namespace, self.span)),
+                ]),
+            ),
+            ("spec", self.map(spec)),
+        ]);
+        BuiltObject {
+            file: self.file.to_string(),
+            document: 0,
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            name: self.name.to_string(),
+            namespace: Some(self.namespace.to_string()),
+            name_span: self.span,
+            doc,
+            patched: Vec::new(),
+            generated: false,
+            written_id: (self.name.to_string(), Some(self.namespace.to_string())),
+            name_hash: None,
+        }
+    }
+
+    /// The source a sync reads (`GitRepository`, `OCIRepository`, `Bucket`).
+    fn source(&self, kind: &str, url: Option<&str>) -> BuiltObject {
+        let spec = url
+            .map(|url| ("url", self.string(url, self.span)))
+            .into_iter()
+            .collect();
+        self.object("source.toolkit.fluxcd.io/v1", kind, spec)
+    }
+}
+
+/// Queues a bootstrap Kustomization, found in the build of the directory it
+/// applies; `false` when that build does not hold it.
+fn queue_bootstrap(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) -> bool {
+    let Some(id) = &root.kustomization else {
+        return false;
+    };
+    let built = reader.builder.build_dir(&mut reader.files, &root.dir);
+    let Some(object) = built.iter().find(|o| {
+        is_flux_kustomization(&o.api_version, &o.kind)
+            && NodeId::object(&o.kind, resolve_namespace(o, None).as_deref(), &o.name) == *id
+    }) else {
+        return false;
+    };
+    let mut scratch = Vec::new();
+    let follow = Follow {
+        applied_by: None,
+        root: &root.source_root,
+        cluster: &root.cluster,
+        apply: &Apply::default(),
+        synthesised: false,
+    };
+    push_object(
+        &reader.files,
+        object,
+        &follow,
+        &mut scratch,
+        &mut VecDeque::new(),
+    );
+    let Some(object) = scratch.pop() else {
+        return false;
+    };
+    state.queue.push_back(Queued {
+        kustomization: QueuedKustomization::Root(Box::new(object)),
+        root: root.source_root.clone(),
+        cluster: root.cluster.clone(),
+    });
+    true
+}
+
+/// Builds a root directory that no Kustomization of the repository applies
+/// (its bootstrap Kustomization lives only in the cluster).
+fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) {
+    if !reader.tree.is_dir(&root.dir) {
+        return;
+    }
+    state.built_dirs.insert(root.dir.clone());
+    // `flux bootstrap` left its source in the cluster: `flux-system`, read
+    // by the Kustomizations of this tree.
+    let bootstrap_source = NodeId::object(GIT_REPOSITORY, Some("flux-system"), "flux-system");
+    if !state.objects.iter().any(|o| o.id == bootstrap_source) {
+        let synth = Synthesiser {
+            file: &root.location.file,
+            span: root.location.span,
+            name: "flux-system",
+            namespace: "flux-system",
+        };
+        let follow = Follow {
+            applied_by: None,
+            root: &root.source_root,
+            cluster: &root.cluster,
+            apply: &Apply::default(),
+            synthesised: true,
+        };
+        push_object(
+            &reader.files,
+            &synth.source(GIT_REPOSITORY, None),
+            &follow,
+            &mut state.objects,
+            &mut state.queue,
+        );
+    }
+    let built = reader.builder.build_dir(&mut reader.files, &root.dir);
+    let follow = Follow {
+        applied_by: None,
+        root: &root.source_root,
+        cluster: &root.cluster,
+        apply: &Apply::default(),
+        synthesised: false,
+    };
+    for object in built.iter() {
+        push_object(
+            &reader.files,
+            object,
+            &follow,
+            &mut state.objects,
+            &mut state.queue,
+        );
+    }
+}
+
+/// Follows every queued Kustomization, and those their builds add.
+fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
+    while let Some(queued) = state.queue.pop_front() {
+        let kustomization = match &queued.kustomization {
+            QueuedKustomization::Object(i) => &state.objects[*i],
+            QueuedKustomization::Root(object) => object.as_ref(),
+        };
+        let Some(step) = FollowStep::of(kustomization) else {
             continue;
         };
         // A Kustomization reading another repository or an OCI artifact has
@@ -73,73 +363,60 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> (Vec<K8sObject>
         {
             continue;
         }
-        let dir = match join_relative(&root, &step.path) {
+        let dir = match join_relative(&queued.root, &step.path) {
             Some(dir) if reader.tree.is_dir(&dir) => dir,
             other => {
-                diagnostics.push(path_missing(reader.tree, &step, other.as_deref()));
+                state
+                    .diagnostics
+                    .push(path_missing(reader.tree, &step, other.as_deref()));
                 continue;
             }
         };
-        if let Some(range) = entry_ranges.get(&dir) {
-            // The entry was built on its own; record who applies it if the
-            // first pass did not find out.
-            for object in &mut objects[range.clone()] {
-                object.applied_by.get_or_insert_with(|| step.id.clone());
-            }
+        if !state
+            .visited
+            .insert((queued.cluster.clone(), step.id.clone(), dir.clone()))
+        {
             continue;
         }
-        if !visited.insert((step.id.clone(), dir.clone())) {
-            continue;
-        }
-        let apply = Apply::of(&objects[index_of], &mut reader.files, index);
+        state.built_dirs.insert(dir.clone());
+        let apply = Apply::of(kustomization, &mut reader.files, index);
         let built =
             reader
                 .builder
                 .build_dir_with_components(&mut reader.files, &dir, &step.components);
+        let follow = Follow {
+            applied_by: Some(step.id.clone()),
+            root: &queued.root,
+            cluster: &queued.cluster,
+            apply: &apply,
+            synthesised: false,
+        };
         for object in built.iter() {
-            let follow = Follow {
-                applied_by: Some(step.id.clone()),
-                root: &root,
-                apply: &apply,
-            };
-            push_object(&reader.files, object, &follow, &mut objects, &mut queue);
+            push_object(
+                &reader.files,
+                object,
+                &follow,
+                &mut state.objects,
+                &mut state.queue,
+            );
         }
     }
-    (objects, diagnostics)
 }
 
-/// What an entry's applier (a Kustomization found in an entry build) does
-/// to the objects of the entry it applies.
-pub(crate) fn entry_applier(
-    reader: &mut Reader<'_>,
-    entry_builds: &[(String, Vec<BuiltObject>)],
-    id: &NodeId,
-    index: &VarIndex,
-) -> Apply {
-    let applier = entry_builds
-        .iter()
-        .flat_map(|(_, built)| built)
-        .filter(|o| is_flux_kustomization(&o.api_version, &o.kind))
-        .find(|o| NodeId::object(&o.kind, resolve_namespace(o, None).as_deref(), &o.name) == *id);
-    let Some(applier) = applier else {
-        return Apply::default();
-    };
-    let mut scratch = Vec::new();
-    let follow = Follow {
-        applied_by: None,
-        root: "",
-        apply: &Apply::default(),
-    };
-    push_object(
-        &reader.files,
-        applier,
-        &follow,
-        &mut scratch,
-        &mut VecDeque::new(),
-    );
-    match scratch.first() {
-        Some(object) => Apply::of(object, &mut reader.files, index),
-        None => Apply::default(),
+/// Whether a Kustomization's `sourceRef` is this repository: one of the
+/// sources the sync roots read or, when no root names its source (the
+/// bootstrap Kustomization lives only in the cluster), any GitRepository or
+/// the conventional `flux-system` source. A Kustomization reading another
+/// repository or artifact has a path inside that source, which strata cannot
+/// see.
+pub(crate) fn reads_this_repository(
+    source: &NodeId,
+    repository_sources: &BTreeSet<NodeId>,
+) -> bool {
+    if repository_sources.is_empty() {
+        source.kind() == GIT_REPOSITORY || source.name() == "flux-system"
+    } else {
+        repository_sources.contains(source)
     }
 }
 
@@ -172,23 +449,16 @@ impl Apply {
                     Location::new(kustomization.file_of("spec.targetNamespace"), span),
                 )
             });
-        let mut patches = Vec::new();
-        for (i, entry) in doc
+        let patches = doc
             .path("spec.patches")
-            .map(Yaml::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let Some(patch) = entry.get("patch") else {
-                continue;
-            };
-            let target = entry.get("target").map(Selector::from_yaml);
-            let file = kustomization.file_of(&format!("spec.patches.{i}.patch"));
-            for (parsed, file) in kustomize::inline_patches(files, file, patch) {
-                patches.push((parsed, file, target.clone()));
-            }
-        }
+            .map(|list| {
+                inline_patch_list(files, list, |i| {
+                    kustomization
+                        .file_of(&format!("spec.patches.{i}.patch"))
+                        .to_string()
+                })
+            })
+            .unwrap_or_default();
         Apply {
             id: Some(kustomization.id.clone()),
             target_namespace,
@@ -196,6 +466,28 @@ impl Apply {
             variables: post_build_variables(kustomization, index),
         }
     }
+}
+
+/// The patches of a Flux `patches:` list (a Kustomization's `spec.patches`,
+/// a FluxInstance's `kustomize.patches`), each with the file its text is in
+/// (`file_of(i)` for entry `i`) and its target.
+fn inline_patch_list(
+    files: &mut YamlFiles<'_>,
+    list: &Yaml,
+    file_of: impl Fn(usize) -> String,
+) -> Vec<(Patch, String, Option<Selector>)> {
+    let mut patches = Vec::new();
+    for (i, entry) in list.as_seq().iter().enumerate() {
+        let Some(patch) = entry.get("patch") else {
+            continue;
+        };
+        let target = entry.get("target").map(Selector::from_yaml);
+        let file = file_of(i);
+        for (parsed, file) in kustomize::inline_patches(files, &file, patch) {
+            patches.push((parsed, file, target.clone()));
+        }
+    }
+    patches
 }
 
 /// The FLUX004 for a Kustomization whose path resolved to `resolved`
@@ -309,19 +601,23 @@ pub(crate) struct Follow<'a> {
     applied_by: Option<NodeId>,
     /// The source root the build's own Kustomizations resolve `spec.path` against.
     root: &'a str,
+    /// The cluster the build belongs to.
+    cluster: &'a str,
     /// What the applying Kustomization does to them.
     apply: &'a Apply,
+    /// Whether the objects are synthesised (made by the Flux Operator, not written).
+    synthesised: bool,
 }
 
 /// Turns one built object into a [`K8sObject`] as the applying
 /// Kustomization applies it (its patches, `targetNamespace`, then
 /// substitution), and queues it if it is a Flux Kustomization to follow.
-pub(crate) fn push_object(
+fn push_object(
     files: &YamlFiles<'_>,
     built: &BuiltObject,
     follow: &Follow<'_>,
     objects: &mut Vec<K8sObject>,
-    queue: &mut VecDeque<(usize, String)>,
+    queue: &mut VecDeque<Queued>,
 ) {
     let apply = follow.apply;
     let mut built = built.clone();
@@ -395,8 +691,14 @@ pub(crate) fn push_object(
         generated: built.generated,
         substitution,
         unset_variables,
+        cluster: Some(follow.cluster.to_string()),
+        synthesised: follow.synthesised,
     });
     if is_kustomization {
-        queue.push_back((objects.len() - 1, follow.root.to_string()));
+        queue.push_back(Queued {
+            kustomization: QueuedKustomization::Object(objects.len() - 1),
+            root: follow.root.to_string(),
+            cluster: follow.cluster.to_string(),
+        });
     }
 }

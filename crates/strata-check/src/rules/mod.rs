@@ -96,6 +96,8 @@ pub const RULES: &[Rule] = &[
     flux::values_from_unresolved::RULE,
     flux::substitute_from_unresolved::RULE,
     flux::substitution_variable_unset::RULE,
+    flux::sync_root_missing::RULE,
+    flux::sync_root_unresolved::RULE,
     flux::sops_without_decryption::RULE,
     flux::manifest_not_applied::RULE,
     flux::api_version_removed::RULE,

@@ -20,6 +20,8 @@ pub mod sops_without_decryption;
 pub mod source_unresolved;
 pub mod substitute_from_unresolved;
 pub mod substitution_variable_unset;
+pub mod sync_root_missing;
+pub mod sync_root_unresolved;
 pub mod values_from_unresolved;
 
 mod crd_providers;

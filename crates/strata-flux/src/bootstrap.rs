@@ -1,0 +1,157 @@
+//! What exists before Flux: the files a bootstrap step applies by hand.
+//!
+//! Before Flux runs, a bootstrap (a helmfile, a justfile or Taskfile, a
+//! shell script, or a NixOS module writing manifests) installs the charts
+//! and applies the few manifests Flux itself needs: CRDs, the secrets its
+//! sources decrypt with, a ClusterSecretStore. Those files are applied, just
+//! not by Flux, so they are never "applied by nothing".
+
+use std::collections::BTreeSet;
+
+use strata_core::{RepoTree, join_relative, parent_dir};
+
+use crate::files::is_yaml_path;
+
+/// Whether a file is a bootstrap tool's (a script, justfile, Makefile,
+/// Taskfile, helmfile or Nix module) rather than a manifest.
+fn is_tooling(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let extension = base.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+    matches!(
+        extension,
+        "sh" | "bash" | "just" | "gotmpl" | "mk" | "nix" | "tpl"
+    ) || matches!(base.as_str(), "justfile" | ".justfile" | "makefile")
+        || (is_yaml_path(path)
+            && (base.starts_with("helmfile")
+                || base.starts_with("taskfile")
+                || path.contains("/helmfile")
+                || path.starts_with("helmfile")
+                || path.starts_with(".taskfiles/")
+                || path.contains("/.taskfiles/")))
+}
+
+/// The repository files and directories that bootstrap tooling names: every
+/// path-like word of a tooling file that resolves, from that file's
+/// directory or from the repository root, to a YAML file or a directory.
+/// Template expressions in a path (`{{ .Release.Name }}`) match any one
+/// directory name.
+pub(crate) fn bootstrap_reads(tree: &RepoTree) -> BTreeSet<String> {
+    let mut reads = BTreeSet::new();
+    for file in tree.files().filter(|f| is_tooling(f)) {
+        let (source, _) = tree.read(file);
+        for word in path_words(source.text()) {
+            for base in [parent_dir(file), ""] {
+                for resolved in resolve(tree, base, &word) {
+                    reads.insert(resolved);
+                }
+            }
+        }
+    }
+    reads
+}
+
+/// The words of a text that look like relative paths (contain a `/` and
+/// no URL scheme), with template expressions replaced by `*`.
+fn path_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    // Templates may hold spaces: replace them before splitting.
+    let mut flattened = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        flattened.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => {
+                flattened.push('*');
+                rest = &rest[start + end + 2..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    flattened.push_str(rest);
+    for word in flattened.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | '=' | ',' | '(' | ')' | '[' | ']' | ';' | '`'
+            )
+    }) {
+        let word = word.trim_end_matches(':');
+        if word.contains('/') && !word.contains("://") && !word.contains('$') && word.len() < 512 {
+            words.push(word.trim_start_matches("./").to_string());
+        }
+    }
+    words
+}
+
+/// What `word` names from directory `base`: the file or directory itself,
+/// or every match when it holds `*` segments.
+fn resolve(tree: &RepoTree, base: &str, word: &str) -> Vec<String> {
+    let Some(joined) = join_relative(base, word.trim_end_matches('/')) else {
+        return Vec::new();
+    };
+    if joined.is_empty() {
+        return Vec::new();
+    }
+    if !joined.contains('*') {
+        let keep = (tree.is_file(&joined) && is_yaml_path(&joined)) || tree.is_dir(&joined);
+        return if keep { vec![joined] } else { Vec::new() };
+    }
+    let pattern: Vec<&str> = joined.split('/').collect();
+    let matches_pattern = |path: &str| {
+        let segments: Vec<&str> = path.split('/').collect();
+        segments.len() >= pattern.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| *p == "*" || p == s)
+    };
+    let mut found = BTreeSet::new();
+    for file in tree.files() {
+        if matches_pattern(file) {
+            let matched: Vec<&str> = file.split('/').take(pattern.len()).collect();
+            let matched = matched.join("/");
+            if matched == file && !is_yaml_path(file) {
+                continue;
+            }
+            found.insert(matched);
+        }
+    }
+    found.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templated_paths_match_any_directory() {
+        let words = path_words(
+            "args: [ --filename=../../kubernetes/apps/{{ .Release.Namespace }}/{{ .Release.Name }}/app/net.yaml ]",
+        );
+        assert_eq!(words, ["../../kubernetes/apps/*/*/app/net.yaml"]);
+        let tree = RepoTree::from_files(
+            std::path::Path::new("/nowhere"),
+            [
+                "bootstrap/helmfile/apps.yaml",
+                "kubernetes/apps/kube-system/cilium/app/net.yaml",
+                "kubernetes/apps/kube-system/cilium/app/hr.yaml",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(
+            resolve(&tree, "bootstrap/helmfile", &words[0]),
+            ["kubernetes/apps/kube-system/cilium/app/net.yaml"]
+        );
+    }
+
+    #[test]
+    fn tooling_is_scripts_and_tool_files_not_manifests() {
+        assert!(is_tooling("bootstrap/helmfile.d/00-crds.yaml"));
+        assert!(is_tooling(".justfile"));
+        assert!(is_tooling("scripts/bootstrap.sh"));
+        assert!(is_tooling("modules/k3s/flux.nix"));
+        assert!(!is_tooling("kubernetes/apps/ks.yaml"));
+    }
+}
