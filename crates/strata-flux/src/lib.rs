@@ -64,8 +64,6 @@ use crate::variables::{VarIndex, var_index};
 use crate::walk::{Reader, Walked, walk};
 use crate::yaml::Yaml;
 
-/// Everything strata knows about a repository's Flux tree.
-
 /// What the caller knows that the repository does not say.
 #[derive(Clone, Debug, Default)]
 pub struct FluxOptions {

@@ -153,7 +153,7 @@ pub(crate) fn find_sync_roots(
                     &push_artifact_dirs,
                 ) {
                     Ok(root) => roots.push(root),
-                    Err(Some(diagnostic)) => diagnostics.push(diagnostic),
+                    Err(Some(diagnostic)) => diagnostics.push(*diagnostic),
                     Err(None) => {}
                 }
             }
@@ -321,7 +321,7 @@ fn instance_root(
     namespace: String,
     patches: Option<&Yaml>,
     push_artifact_dirs: &[String],
-) -> Result<DeclaredRoot, Option<Diagnostic>> {
+) -> Result<DeclaredRoot, Option<Box<Diagnostic>>> {
     let field = |key: &str| {
         sync.get(key)
             .and_then(Yaml::scalar_text)
@@ -345,7 +345,7 @@ fn instance_root(
     let path_span = path_node.map_or(sync.span, |p| p.span);
     let location = Location::new(file, path_span);
     let Some(source_root) = resolve_source_root(tree, &path, &kind, push_artifact_dirs) else {
-        return Err(Some(
+        return Err(Some(Box::new(
             Diagnostic::new(
                 Code::SyncRootUnresolved,
                 format!(
@@ -359,7 +359,7 @@ fn instance_root(
                  from the directory CI pushes as the OCI artifact); if this tree lives elsewhere, \
                  name its root with `--entry PATH` or `[flux] entry` in strata.toml",
             ),
-        ));
+        )));
     };
     let name = field("name").unwrap_or_else(|| namespace.clone());
     let dir = join_dir(&source_root, &path);
