@@ -8,9 +8,55 @@
 
 use std::collections::BTreeSet;
 
-use strata_core::{RepoTree, join_relative, parent_dir};
+use strata_core::{Location, RepoTree, join_relative, parent_dir};
 
-use crate::files::is_yaml_path;
+use crate::files::{YamlFiles, is_yaml_path};
+use crate::yaml::Yaml;
+
+/// A Helm release a bootstrap helmfile installs before Flux runs: its CRDs
+/// and objects exist before any Flux Kustomization applies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BootstrapRelease {
+    /// The release name.
+    pub name: String,
+    /// The chart's name: the last segment of `chart:` when it is written
+    /// plainly, else the release name (helmfile templates usually name the
+    /// chart after the release).
+    pub chart: String,
+    /// The release namespace, when written.
+    pub namespace: Option<String>,
+    /// Where the release's name is written.
+    pub location: Location,
+}
+
+/// Every release of every helmfile in the repository (a YAML tooling file
+/// with a top-level `releases:` list).
+pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease> {
+    let mut releases = Vec::new();
+    for (path, parsed) in files.iter().filter(|(path, _)| is_tooling(path)) {
+        for document in &parsed.documents {
+            for release in document.get("releases").map(Yaml::as_seq).unwrap_or_default() {
+                let text = |key: &str| release.get(key).and_then(Yaml::as_str);
+                let Some(name_node) = release.get("name").filter(|n| n.as_str().is_some()) else {
+                    continue;
+                };
+                let name = name_node.as_str().unwrap_or_default().to_string();
+                let chart = text("chart")
+                    .filter(|c| !c.contains("{{"))
+                    .map(|c| c.trim_end_matches('/').rsplit('/').next().unwrap_or(c).to_string())
+                    .unwrap_or_else(|| name.clone());
+                releases.push(BootstrapRelease {
+                    chart,
+                    namespace: text("namespace").map(str::to_string),
+                    location: Location::new(path, name_node.span),
+                    name,
+                });
+            }
+        }
+    }
+    releases.sort();
+    releases
+}
 
 /// Whether a file is a bootstrap tool's (a script, justfile, Makefile,
 /// Taskfile, helmfile or Nix module) rather than a manifest.

@@ -34,7 +34,7 @@ pub mod patch;
 pub mod substitute;
 pub mod yaml;
 
-mod bootstrap;
+pub mod bootstrap;
 mod files;
 mod generator;
 mod model;
@@ -48,6 +48,7 @@ mod walk;
 pub use crate::model::{
     FluxTree, K8sObject, ProvidedObject, Reference, ReferenceKind, Substitution, UnappliedFile,
 };
+pub use crate::bootstrap::BootstrapRelease;
 pub use crate::sync_roots::{RootOrigin, SyncRoot, cluster_name};
 
 use std::collections::BTreeSet;
@@ -170,6 +171,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     FluxTree {
+        bootstrap_releases: bootstrap::bootstrap_releases(&reader.files),
         objects,
         entries,
         roots,

@@ -20,6 +20,8 @@ pub struct FluxTree {
     pub entries: Vec<String>,
     /// The sync roots walked, in walk order: where each cluster's tree starts.
     pub roots: Vec<SyncRoot>,
+    /// The Helm releases bootstrap helmfiles install before Flux runs.
+    pub bootstrap_releases: Vec<crate::bootstrap::BootstrapRelease>,
     /// The clusters' names, sorted; more than one when the repository holds
     /// several clusters (`clusters/production`, `clusters/staging`).
     pub clusters: Vec<String>,

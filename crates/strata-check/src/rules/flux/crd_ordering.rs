@@ -209,6 +209,18 @@ fn providers<'a>(cx: &'a Context<'_>) -> (ByKind<'a>, ByGroup<'a>) {
             }
         }
     }
+    // Charts a bootstrap helmfile installs exist before Flux applies
+    // anything: their CRDs are there, whatever Kustomization uses them.
+    for release in &cx.flux.bootstrap_releases {
+        for group in groups_of_chart(&release.chart) {
+            by_group.entry(group).or_default().push(Provider {
+                applier: None,
+                crd_object: false,
+                what: format!("bootstrap release `{}`, chart `{}`", release.name, release.chart),
+                location: release.location.clone(),
+            });
+        }
+    }
     (by_kind, by_group)
 }
 
