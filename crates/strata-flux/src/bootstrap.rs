@@ -35,7 +35,11 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease>
     let mut releases = Vec::new();
     for (path, parsed) in files.iter().filter(|(path, _)| is_tooling(path)) {
         for document in &parsed.documents {
-            for release in document.get("releases").map(Yaml::as_seq).unwrap_or_default() {
+            for release in document
+                .get("releases")
+                .map(Yaml::as_seq)
+                .unwrap_or_default()
+            {
                 let text = |key: &str| release.get(key).and_then(Yaml::as_str);
                 let Some(name_node) = release.get("name").filter(|n| n.as_str().is_some()) else {
                     continue;
@@ -43,7 +47,13 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease>
                 let name = name_node.as_str().unwrap_or_default().to_string();
                 let chart = text("chart")
                     .filter(|c| !c.contains("{{"))
-                    .map(|c| c.trim_end_matches('/').rsplit('/').next().unwrap_or(c).to_string())
+                    .map(|c| {
+                        c.trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(c)
+                            .to_string()
+                    })
                     .unwrap_or_else(|| name.clone());
                 releases.push(BootstrapRelease {
                     chart,
@@ -86,9 +96,14 @@ pub(crate) fn bootstrap_reads(tree: &RepoTree) -> BTreeSet<String> {
     for file in tree.files().filter(|f| is_tooling(f)) {
         let (source, _) = tree.read(file);
         for word in path_words(source.text()) {
-            for base in [parent_dir(file), ""] {
-                for resolved in resolve(tree, base, &word) {
-                    reads.insert(resolved);
+            // A leading template (`{{ source_directory() }}/kustomize`)
+            // usually stands for the tool file's own directory.
+            let stripped = word.strip_prefix("*/").map(str::to_string);
+            for word in std::iter::once(word).chain(stripped) {
+                for base in [parent_dir(file), ""] {
+                    for resolved in resolve(tree, base, &word) {
+                        reads.insert(resolved);
+                    }
                 }
             }
         }

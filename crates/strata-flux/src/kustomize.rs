@@ -763,6 +763,16 @@ impl Builder {
     /// (`strict`) every non-empty document must be an object; in a directory
     /// Flux generates a kustomization for, documents without `apiVersion` and
     /// `kind` (values files, `.sops.yaml`) are not manifests and are skipped.
+    /// The objects of one manifest file as a bootstrap step applies it
+    /// (`kubectl apply -f FILE`).
+    pub(crate) fn manifest_file_objects(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        path: &str,
+    ) -> Vec<BuiltObject> {
+        self.file_objects(files, path, false)
+    }
+
     fn file_objects(
         &mut self,
         files: &mut YamlFiles<'_>,

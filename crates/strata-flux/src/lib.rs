@@ -45,10 +45,11 @@ mod unapplied;
 mod variables;
 mod walk;
 
-pub use crate::model::{
-    FluxTree, K8sObject, ProvidedObject, Reference, ReferenceKind, Substitution, UnappliedFile,
-};
 pub use crate::bootstrap::BootstrapRelease;
+pub use crate::model::{
+    FluxTree, K8sObject, ObjectOrigin, ProvidedObject, Reference, ReferenceKind, Substitution,
+    UnappliedFile,
+};
 pub use crate::sync_roots::{RootOrigin, SyncRoot, cluster_name};
 
 use std::collections::BTreeSet;
@@ -105,6 +106,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         roots,
         cluster_dirs,
         repository_sources,
+        bootstrap_reads: bootstrap::bootstrap_reads(tree),
     };
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {
@@ -130,12 +132,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     let scopes = tree_scopes(&built_dirs);
-    let unapplied = unapplied_files(
-        &reader,
-        &scopes,
-        &bootstrap::bootstrap_reads(tree),
-        &objects,
-    );
+    let unapplied = unapplied_files(&reader, &scopes, &reader.bootstrap_reads, &objects);
     if roots.is_empty() && root_diagnostics.is_empty() {
         diagnostics.extend(no_root_found(&reader, options));
     }

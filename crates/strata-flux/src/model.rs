@@ -133,10 +133,23 @@ pub struct K8sObject {
     /// [`SyncRoot::cluster`]); the same file applied in two clusters is two
     /// objects.
     pub cluster: Option<String>,
-    /// Whether the object has no file of its own: the source and
-    /// Kustomization the Flux Operator creates from a FluxInstance's
-    /// `spec.sync` (located at the sync block).
-    pub synthesised: bool,
+    /// What makes the object exist in the cluster.
+    pub origin: ObjectOrigin,
+}
+
+/// What makes an object exist in the cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectOrigin {
+    /// Flux applies it: a file of a build a sync root leads to.
+    #[default]
+    Flux,
+    /// A bootstrap step applies it before Flux runs (`kubectl apply -k
+    /// bootstrap/…`, a helmfile hook); Flux may take it over later.
+    Bootstrap,
+    /// It has no file of its own: the source and Kustomization the Flux
+    /// Operator (or `flux bootstrap`) creates for a sync root, located at
+    /// the declaration that makes them exist.
+    Synthesised,
 }
 
 impl K8sObject {

@@ -28,6 +28,9 @@ pub(crate) struct Reader<'t> {
     /// The sources that are this repository: the roots' sources, and the
     /// sources whose URL is a root's URL.
     pub(crate) repository_sources: BTreeSet<NodeId>,
+    /// The files and directories bootstrap tooling applies (see
+    /// [`crate::bootstrap::bootstrap_reads`]).
+    pub(crate) bootstrap_reads: BTreeSet<String>,
 }
 
 /// One Kustomization waiting to be followed.
@@ -113,11 +116,79 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         drain(reader, &mut state, index);
         walked.push(root);
     }
+    add_bootstrap_objects(
+        reader,
+        &mut state,
+        walked.first().map(|r| r.cluster.as_str()),
+    );
     Walked {
         objects: state.objects,
         diagnostics: state.diagnostics,
         roots: walked,
         built_dirs: state.built_dirs,
+    }
+}
+
+/// The objects a bootstrap step applies before Flux runs (`kubectl apply
+/// -k bootstrap/…`, a helmfile hook's `--filename`): present in the
+/// cluster, applied by no Kustomization. Paths the walk already built are
+/// Flux's, not the bootstrap's.
+fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Option<&str>) {
+    let Some(cluster) = cluster else { return };
+    let applied: BTreeSet<String> = state
+        .objects
+        .iter()
+        .map(|o| o.location.file.clone())
+        .collect();
+    let within_built = |path: &str| {
+        state
+            .built_dirs
+            .iter()
+            .any(|dir| path == dir || path.starts_with(&format!("{dir}/")) || dir.is_empty())
+    };
+    let reads: Vec<String> = reader.bootstrap_reads.iter().cloned().collect();
+    let mut built = Vec::new();
+    for path in reads {
+        if within_built(&path) || applied.contains(&path) {
+            continue;
+        }
+        if reader.tree.is_dir(&path) {
+            if kustomize::kustomization_file(reader.tree, &path).is_some() {
+                built.extend(
+                    reader
+                        .builder
+                        .build_dir(&mut reader.files, &path)
+                        .iter()
+                        .cloned(),
+                );
+            }
+        } else {
+            built.extend(
+                reader
+                    .builder
+                    .manifest_file_objects(&mut reader.files, &path),
+            );
+        }
+    }
+    let follow = Follow {
+        applied_by: None,
+        root: "",
+        cluster,
+        apply: &Apply::default(),
+        origin: ObjectOrigin::Bootstrap,
+    };
+    let mut queue = VecDeque::new();
+    for object in &built {
+        if applied.contains(&object.file) {
+            continue;
+        }
+        push_object(
+            &reader.files,
+            object,
+            &follow,
+            &mut state.objects,
+            &mut queue,
+        );
     }
 }
 
@@ -172,7 +243,7 @@ fn synthesise_instance(
         root: &root.source_root,
         cluster: &root.cluster,
         apply: &apply,
-        synthesised: true,
+        origin: ObjectOrigin::Synthesised,
     };
     for object in [source, kustomization] {
         push_object(
@@ -273,7 +344,7 @@ fn queue_bootstrap(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) -
         root: &root.source_root,
         cluster: &root.cluster,
         apply: &Apply::default(),
-        synthesised: false,
+        origin: ObjectOrigin::Flux,
     };
     push_object(
         &reader.files,
@@ -315,7 +386,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
             root: &root.source_root,
             cluster: &root.cluster,
             apply: &Apply::default(),
-            synthesised: true,
+            origin: ObjectOrigin::Synthesised,
         };
         push_object(
             &reader.files,
@@ -331,7 +402,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
         root: &root.source_root,
         cluster: &root.cluster,
         apply: &Apply::default(),
-        synthesised: false,
+        origin: ObjectOrigin::Flux,
     };
     for object in built.iter() {
         push_object(
@@ -389,7 +460,7 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             root: &queued.root,
             cluster: &queued.cluster,
             apply: &apply,
-            synthesised: false,
+            origin: ObjectOrigin::Flux,
         };
         for object in built.iter() {
             push_object(
@@ -605,8 +676,8 @@ pub(crate) struct Follow<'a> {
     cluster: &'a str,
     /// What the applying Kustomization does to them.
     apply: &'a Apply,
-    /// Whether the objects are synthesised (made by the Flux Operator, not written).
-    synthesised: bool,
+    /// What makes the objects exist.
+    origin: ObjectOrigin,
 }
 
 /// Turns one built object into a [`K8sObject`] as the applying
@@ -692,7 +763,7 @@ fn push_object(
         substitution,
         unset_variables,
         cluster: Some(follow.cluster.to_string()),
-        synthesised: follow.synthesised,
+        origin: follow.origin,
     });
     if is_kustomization {
         queue.push_back(Queued {

@@ -212,11 +212,30 @@ fn providers<'a>(cx: &'a Context<'_>) -> (ByKind<'a>, ByGroup<'a>) {
     // Charts a bootstrap helmfile installs exist before Flux applies
     // anything: their CRDs are there, whatever Kustomization uses them.
     for release in &cx.flux.bootstrap_releases {
-        for group in groups_of_chart(&release.chart) {
+        // A templated helmfile chart is usually the chart of the Flux
+        // HelmRelease of the same name that takes the release over.
+        let mut charts = vec![release.chart.clone()];
+        charts.extend(
+            cx.flux
+                .objects
+                .iter()
+                .filter(|o| is(o, HELM_GROUP, "HelmRelease") && o.name == release.name)
+                .filter(|o| {
+                    release.namespace.is_none()
+                        || o.namespace.as_deref() == release.namespace.as_deref()
+                })
+                .filter_map(|o| chart_of(cx, o).map(|(chart, _)| chart)),
+        );
+        charts.sort();
+        charts.dedup();
+        for group in charts.iter().flat_map(|chart| groups_of_chart(chart)) {
             by_group.entry(group).or_default().push(Provider {
                 applier: None,
                 crd_object: false,
-                what: format!("bootstrap release `{}`, chart `{}`", release.name, release.chart),
+                what: format!(
+                    "bootstrap release `{}`, chart `{}`",
+                    release.name, release.chart
+                ),
                 location: release.location.clone(),
             });
         }

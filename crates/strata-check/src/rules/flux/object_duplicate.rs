@@ -1,8 +1,8 @@
 //! `FLUX018` object-duplicate: the rule, its documentation and its tests.
 
 use strata_core::{Code, Diagnostic};
-use strata_flux::K8sObject;
 use strata_flux::flux_kinds::api_group;
+use strata_flux::{K8sObject, ObjectOrigin};
 
 use crate::rules::{Context, declare_rule};
 
@@ -38,12 +38,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let objects = &cx.flux.objects;
     let mut start = 0;
     while start < objects.len() {
-        let first = &objects[start];
+        let first_id = &objects[start].id;
         let mut end = start + 1;
-        while end < objects.len() && objects[end].id == first.id {
+        while end < objects.len() && objects[end].id == *first_id {
             end += 1;
         }
-        for later in &objects[start + 1..end] {
+        // Each cluster is judged on its own; what a bootstrap step or the
+        // Flux Operator makes exist before Flux is taken over, not doubled.
+        let group: Vec<&K8sObject> = objects[start..end]
+            .iter()
+            .filter(|o| o.origin == ObjectOrigin::Flux)
+            .collect();
+        for (i, later) in group.iter().enumerate().skip(1) {
+            let Some(first) = group[..i].iter().find(|f| f.cluster == later.cluster) else {
+                continue;
+            };
             if api_group(&later.api_version) != api_group(&first.api_version) {
                 continue;
             }

@@ -38,6 +38,22 @@ declare_rule! {
     check: Some(check),
 }
 
+/// A reference a secret manager resolves before the Secret is applied
+/// (`op inject`'s `op://vault/item/field`, vals' `ref+…`,
+/// argocd-vault-plugin's `<path:…>`), not the secret itself.
+fn is_secret_reference(text: &str) -> bool {
+    [
+        "op://",
+        "ref+",
+        "<path:",
+        "vault:",
+        "awssecretsmanager:",
+        "gcpsecretmanager:",
+    ]
+    .iter()
+    .any(|prefix| text.starts_with(prefix))
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for object in unique_documents(cx) {
         if object.kind != "Secret" || object.api_version != "v1" || object.sops_encrypted {
@@ -55,7 +71,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     // Only whether a value is plaintext is looked at, never what it says.
                     value.scalar_text().is_some_and(|text| {
                         let text = text.trim();
-                        !text.is_empty() && !is_substituted(text) && !text.starts_with("ENC[")
+                        !text.is_empty()
+                            && !is_substituted(text)
+                            && !text.starts_with("ENC[")
+                            && !is_secret_reference(text)
                     })
                 })
                 .filter_map(|(key, _)| key.scalar_text().map(|k| k.into_owned()))
