@@ -34,6 +34,7 @@ pub mod patch;
 pub mod substitute;
 pub mod yaml;
 
+mod artifacts;
 pub mod bootstrap;
 mod files;
 mod generator;
@@ -99,6 +100,12 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         roots.iter().filter_map(|r| r.root.source.clone()).collect();
     let urls: BTreeSet<&str> = roots.iter().filter_map(|r| r.root.url.as_deref()).collect();
     repository_sources.extend(sources_with_url(&files, &urls));
+    let source_roots = roots
+        .iter()
+        .filter_map(|r| Some((r.root.source.clone()?, r.root.source_root.clone())))
+        .collect();
+    let files_for_artifacts = &files;
+    let artifacts = artifacts::generated_artifacts(files_for_artifacts);
     let mut reader = Reader {
         tree,
         files,
@@ -107,6 +114,8 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         cluster_dirs,
         repository_sources,
         bootstrap_reads: bootstrap::bootstrap_reads(tree),
+        artifacts,
+        source_roots,
     };
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {

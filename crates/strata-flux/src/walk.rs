@@ -1,10 +1,11 @@
 //! The walk: from each sync root, every Flux Kustomization followed through
 //! `spec.path`, each build transformed as the applying Kustomization does.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative};
 
+use crate::artifacts::GeneratedArtifact;
 use crate::files::YamlFiles;
 use crate::flux_kinds::{GIT_REPOSITORY, is_cluster_scoped, is_flux_kustomization};
 use crate::kustomize::{self, Builder, BuiltObject};
@@ -31,6 +32,10 @@ pub(crate) struct Reader<'t> {
     /// The files and directories bootstrap tooling applies (see
     /// [`crate::bootstrap::bootstrap_reads`]).
     pub(crate) bootstrap_reads: BTreeSet<String>,
+    /// The ExternalArtifacts ArtifactGenerators declare.
+    pub(crate) artifacts: BTreeMap<NodeId, GeneratedArtifact>,
+    /// Each root source's directory in the repository.
+    pub(crate) source_roots: BTreeMap<NodeId, String>,
 }
 
 /// One Kustomization waiting to be followed.
@@ -116,6 +121,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         drain(reader, &mut state, index);
         walked.push(root);
     }
+    add_generated_artifacts(reader, &mut state);
     add_bootstrap_objects(
         reader,
         &mut state,
@@ -126,6 +132,52 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         diagnostics: state.diagnostics,
         roots: walked,
         built_dirs: state.built_dirs,
+    }
+}
+
+/// The ExternalArtifacts of every applied ArtifactGenerator: objects of the
+/// cluster with no file, located at their `spec.artifacts[].name`.
+fn add_generated_artifacts(reader: &mut Reader<'_>, state: &mut Walk) {
+    let generators: Vec<(String, String, Option<NodeId>)> = state
+        .objects
+        .iter()
+        .filter(|o| o.kind == "ArtifactGenerator")
+        .map(|o| {
+            (
+                o.location.file.clone(),
+                o.cluster.clone().unwrap_or_default(),
+                o.applied_by.clone(),
+            )
+        })
+        .collect();
+    let mut queue = VecDeque::new();
+    for (id, artifact) in &reader.artifacts {
+        let Some((_, cluster, applied_by)) = generators
+            .iter()
+            .find(|(file, _, _)| *file == artifact.location.file)
+        else {
+            continue;
+        };
+        let synth = Synthesiser {
+            file: &artifact.location.file,
+            span: artifact.location.span,
+            name: id.name(),
+            namespace: id.namespace().unwrap_or("flux-system"),
+        };
+        let follow = Follow {
+            applied_by: applied_by.clone(),
+            root: "",
+            cluster,
+            apply: &Apply::default(),
+            origin: ObjectOrigin::Synthesised,
+        };
+        push_object(
+            &reader.files,
+            &synth.source(EXTERNAL_ARTIFACT, None),
+            &follow,
+            &mut state.objects,
+            &mut queue,
+        );
     }
 }
 
@@ -426,15 +478,32 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             continue;
         };
         // A Kustomization reading another repository or an OCI artifact has
-        // a path inside that source, not inside this repository.
-        if step
-            .source
-            .as_ref()
-            .is_some_and(|source| !reads_this_repository(source, &reader.repository_sources))
-        {
-            continue;
+        // a path inside that source, not inside this repository; one reading
+        // an ExternalArtifact reads what its generator copied from here.
+        let mut source_root = queued.root.clone();
+        let mut path = step.path.clone();
+        if let Some(source) = &step.source {
+            if source.kind() == EXTERNAL_ARTIFACT {
+                let located = reader
+                    .artifacts
+                    .get(source)
+                    .and_then(|a| a.locate(&step.path));
+                match located {
+                    Some((origin, dir))
+                        if reads_this_repository(origin, &reader.repository_sources) =>
+                    {
+                        if let Some(root) = reader.source_roots.get(origin) {
+                            source_root = root.clone();
+                        }
+                        path = dir;
+                    }
+                    _ => continue,
+                }
+            } else if !reads_this_repository(source, &reader.repository_sources) {
+                continue;
+            }
         }
-        let dir = match join_relative(&queued.root, &step.path) {
+        let dir = match join_relative(&source_root, &path) {
             Some(dir) if reader.tree.is_dir(&dir) => dir,
             other => {
                 state
@@ -473,6 +542,9 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
         }
     }
 }
+
+/// The kind an ArtifactGenerator produces.
+const EXTERNAL_ARTIFACT: &str = "ExternalArtifact";
 
 /// Whether a Kustomization's `sourceRef` is this repository: one of the
 /// sources the sync roots read or, when no root names its source (the
