@@ -32,7 +32,7 @@ pub(crate) fn generated_artifacts(files: &YamlFiles<'_>) -> BTreeMap<NodeId, Gen
             let text =
                 |node: &Yaml, key: &str| node.path(key).and_then(Yaml::as_str).map(str::to_string);
             if text(document, "kind").as_deref() != Some("ArtifactGenerator")
-                || !text(document, "apiVersion").is_some_and(|v| api_group(&v) == GENERATOR_GROUP)
+                || text(document, "apiVersion").is_none_or(|v| api_group(&v) != GENERATOR_GROUP)
             {
                 continue;
             }
