@@ -5,7 +5,7 @@
 //! `kustomize.toolkit.fluxcd.io/substitute: disabled` is rendered to text and
 //! run through `fluxcd/pkg/envsubst`, whose expressions (`${var}`,
 //! `${var:=default}`, `${A:-${B}}`, `${var^^}`, `${var/a/b}`, `$${var}`, …)
-//! [`envsubst`] reads exactly as Flux does. Variables come from
+//! the private `envsubst` module reads exactly as Flux does. Variables come from
 //! `spec.postBuild.substituteFrom` (ConfigMaps and Secrets, later entries
 //! winning) and `spec.postBuild.substitute` (winning over both), every value
 //! with its newlines removed. A Kustomization without `postBuild`, or whose
