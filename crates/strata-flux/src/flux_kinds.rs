@@ -2,7 +2,12 @@
 //! follows and the Kubernetes kinds that are cluster-scoped.
 //!
 //! Every recognition decision lives here, so supporting a new Flux API version
-//! or flagging a deprecated one is a change to this file alone.
+//! or flagging a deprecated one is a change to this file alone; which kinds
+//! are cluster-scoped is the table of the `scope` module ([`ScopeTable`]).
+
+mod scope;
+
+pub use scope::{KNOWN_SCOPES, Scope, ScopeTable, known_scope};
 
 /// API group of Flux Kustomizations.
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
@@ -44,12 +49,11 @@ pub fn is_flux_source(api_version: &str) -> bool {
 /// source is the repository strata is analysing.
 pub const GIT_REPOSITORY: &str = "GitRepository";
 
-/// Kinds whose objects have no namespace, from Kubernetes itself and from the
-/// CRDs a homelab commonly installs. Anything else is treated as namespaced,
-/// which is also what kustomize assumes for kinds it does not know.
-///
-/// Matching is by kind alone: no namespaced kind in common use shares a name
-/// with one of these.
+/// Kinds whose objects have no namespace whatever their API group, for
+/// callers that know only the kind. Only names no namespaced kind shares:
+/// generic names (`Configuration`, `Tenant`, `Silence`, `Cluster`) need the
+/// group, which [`ScopeTable::is_cluster_scoped`] takes. Each entry is
+/// cluster-scoped in [`KNOWN_SCOPES`] for every group that has it.
 pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     // Kubernetes core and built-in API groups.
     "Namespace",
@@ -63,6 +67,7 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "CSIDriver",
     "CSINode",
     "VolumeAttachment",
+    "VolumeAttributesClass",
     "PriorityClass",
     "RuntimeClass",
     "IngressClass",
@@ -75,8 +80,11 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "FlowSchema",
     "PriorityLevelConfiguration",
     "CertificateSigningRequest",
+    "ClusterTrustBundle",
     "VolumeSnapshotClass",
     "VolumeSnapshotContent",
+    "VolumeGroupSnapshotClass",
+    "VolumeGroupSnapshotContent",
     "DeviceClass",
     // Gateway API.
     "GatewayClass",
@@ -85,26 +93,54 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     // external-secrets.
     "ClusterSecretStore",
     "ClusterExternalSecret",
-    // Kyverno.
+    "ClusterPushSecret",
+    "ClusterGenerator",
+    // Kyverno, policy reports, Gatekeeper, NVIDIA GPU operator.
     "ClusterPolicy",
     "ClusterPolicyReport",
     "ClusterCleanupPolicy",
+    "ClusterEphemeralReport",
+    "ConstraintTemplate",
     // KServe.
     "ClusterServingRuntime",
+    "ClusterStorageContainer",
+    // KEDA.
+    "ClusterTriggerAuthentication",
+    // CloudNativePG.
+    "ClusterImageCatalog",
     // Cilium.
-    "CiliumClusterwideNetworkPolicy",
-    "CiliumLoadBalancerIPPool",
+    "CiliumBGPAdvertisement",
     "CiliumBGPClusterConfig",
-    "CiliumNode",
+    "CiliumBGPNodeConfig",
+    "CiliumBGPNodeConfigOverride",
+    "CiliumBGPPeerConfig",
+    "CiliumBGPPeeringPolicy",
+    "CiliumCIDRGroup",
+    "CiliumClusterwideEnvoyConfig",
+    "CiliumClusterwideNetworkPolicy",
+    "CiliumEgressGatewayPolicy",
+    "CiliumExternalWorkload",
     "CiliumIdentity",
-    // Traefik and other ingress controllers.
-    "ClusterTraefikService",
-    // Longhorn, snapshot and upgrade controllers keep their objects namespaced;
-    // Gatekeeper constraint templates are cluster-scoped.
-    "ConstraintTemplate",
+    "CiliumL2AnnouncementPolicy",
+    "CiliumLoadBalancerIPPool",
+    "CiliumNode",
+    "CiliumPodIPPool",
+    // Calico.
+    "GlobalNetworkPolicy",
+    "GlobalNetworkSet",
+    "FelixConfiguration",
+    "BGPConfiguration",
+    // Crossplane.
+    "CompositeResourceDefinition",
+    "DeploymentRuntimeConfig",
+    // home-operations operators.
+    "TalosUpgrade",
+    "KubernetesUpgrade",
+    "ClusterRepository",
 ];
 
-/// Whether objects of `kind` are cluster-scoped (see [`CLUSTER_SCOPED_KINDS`]).
+/// Whether objects of `kind` are cluster-scoped whatever their group (see
+/// [`CLUSTER_SCOPED_KINDS`]); prefer [`ScopeTable::is_cluster_scoped`].
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED_KINDS.contains(&kind)
 }

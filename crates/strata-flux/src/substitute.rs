@@ -3,20 +3,29 @@
 //! What Flux does (kustomize-controller, `fluxcd/pkg/kustomize`): after the
 //! kustomize build, every object not annotated or labelled
 //! `kustomize.toolkit.fluxcd.io/substitute: disabled` is rendered to text and
-//! run through an envsubst that understands `${var}`, bash-style operators
-//! (`${var:=default}`, `${var:-default}`, `${var=default}`,
-//! `${var-default}`, …) and `$${var}` as an escaped literal `${var}`.
-//! Variables come from `spec.postBuild.substituteFrom` (ConfigMaps and
-//! Secrets, later entries winning) and `spec.postBuild.substitute` (winning
-//! over both). A Kustomization without `postBuild`, or whose variables are
-//! all empty, substitutes nothing.
+//! run through `fluxcd/pkg/envsubst`, whose expressions (`${var}`,
+//! `${var:=default}`, `${A:-${B}}`, `${var^^}`, `${var/a/b}`, `$${var}`, …)
+//! the private `envsubst` module reads exactly as Flux does. Variables come from
+//! `spec.postBuild.substituteFrom` (ConfigMaps and Secrets, later entries
+//! winning) and `spec.postBuild.substitute` (winning over both), every value
+//! with its newlines removed. A Kustomization without `postBuild`, or whose
+//! variables are all empty and whose `substituteStrategy` is not `Always`,
+//! substitutes nothing.
 //!
 //! strata substitutes inside string scalars (mapping keys are left alone),
-//! keeps every value's span, and records each `${var}` that stays without a
-//! value, at its exact position in the file. Variables whose value is not
-//! known (a Secret's, or any variable when a `substituteFrom` source cannot
-//! be read) stay written as `${var}` and are never reported. The `$var` form
-//! without braces is left alone.
+//! keeps every value's span, and records each `${var}` that is read without
+//! a value and without a default, at its exact position in the file — in
+//! strict mode (the default since Flux 2.9) each one fails the build, and
+//! otherwise reads as the empty string. Variables whose value is not known
+//! (a Secret's, or any variable when a `substituteFrom` source cannot be
+//! read) stay written as `${…}` and are never reported; so does every
+//! expression whose result depends on one. Text Flux cannot parse (`${a.b}`,
+//! `${var-default}`, an unclosed `${`) fails the whole object in Flux: the
+//! scalar is left as written and the expression reported. The `$var` form
+//! without braces is left alone; `$$` is a literal `$` everywhere.
+
+mod envsubst;
+mod glob;
 
 use std::collections::BTreeMap;
 
@@ -49,7 +58,20 @@ pub struct Variables {
     pub complete: bool,
 }
 
-/// Whether a variable name is one Flux substitutes (`^[_a-zA-Z][_a-zA-Z0-9]*$`).
+impl Variables {
+    /// The defined names Flux refuses (not `^[_a-zA-Z][_a-zA-Z0-9]*$`, as a
+    /// Secret's `tls.crt`): any one fails the Kustomization's substitution
+    /// (`'tls.crt' var name is invalid`).
+    pub fn invalid_names(&self) -> Vec<&str> {
+        self.values
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !is_variable_name(name))
+            .collect()
+    }
+}
+
+/// Whether a variable name is one Flux can define (`^[_a-zA-Z][_a-zA-Z0-9]*$`).
 pub fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
@@ -70,91 +92,61 @@ pub fn is_disabled(doc: &Yaml) -> bool {
         })
 }
 
-/// One piece of a scalar after substitution.
+/// An expression Flux's envsubst cannot parse: Flux fails the substitution
+/// of the whole object (`variable substitution failed: …`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InvalidExpression {
+    /// Flux's error text (`missing closing brace`, `bad substitution`, …).
+    pub message: String,
+    /// From the `${` to the character Flux stopped at (the whole scalar
+    /// when the exact characters cannot be found).
+    pub location: Location,
+}
+
+/// What substituting one document found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubstitutionFindings {
+    /// Variables read without a value and without a default, in document order.
+    pub unset: Vec<UnsetVariable>,
+    /// Expressions Flux cannot parse, in document order.
+    pub invalid: Vec<InvalidExpression>,
+}
+
+/// One string after substitution.
 #[derive(Debug, PartialEq)]
-enum Piece {
-    Text(String),
-    /// A `${…}` whose value is unknown; kept as written.
-    Kept(String),
-    /// A `${name}` without a value, at `start..end` of the scalar.
-    Unset {
-        name: String,
-        start: usize,
-        end: usize,
-    },
+struct Substituted {
+    text: String,
+    /// Unset variables: name and the `${…}` range in the input.
+    unset: Vec<(String, std::ops::Range<usize>)>,
+    /// The parse error, the input then being left as it is.
+    invalid: Option<(&'static str, std::ops::Range<usize>)>,
 }
 
-/// Substitutes `text`; the pieces say what became of each `${…}`.
-fn substitute_text(text: &str, variables: &Variables) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    let mut plain = String::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < text.len() {
-        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'$') && bytes.get(i + 2) == Some(&b'{') {
-            // `$${x}` is the escape for a literal `${x}`.
-            plain.push('$');
-            i += 2;
-            continue;
+/// Substitutes `text` as Flux does.
+fn substitute_text(text: &str, variables: &Variables) -> Substituted {
+    let nodes = match envsubst::parse(text) {
+        Ok(nodes) => nodes,
+        Err(error) => {
+            return Substituted {
+                text: text.to_string(),
+                unset: Vec::new(),
+                invalid: Some((error.message, error.span)),
+            };
         }
-        if bytes[i] == b'$'
-            && bytes.get(i + 1) == Some(&b'{')
-            && let Some(close) = text[i + 2..].find('}')
-        {
-            let end = i + 2 + close + 1;
-            let inner = &text[i + 2..end - 1];
-            let name_len = inner
-                .char_indices()
-                .find(|(j, c)| {
-                    !(*c == '_' || c.is_ascii_alphabetic() || (*j > 0 && c.is_ascii_digit()))
-                })
-                .map_or(inner.len(), |(j, _)| j);
-            let name = &inner[..name_len];
-            let operator = &inner[name_len..];
-            if !is_variable_name(name) {
-                plain.push_str(&text[i..end]);
-                i = end;
-                continue;
-            }
-            let default = [":=", ":-", "=", "-"]
-                .iter()
-                .find_map(|op| operator.strip_prefix(op));
-            match variables.values.get(name) {
-                Some(Some(value)) => plain.push_str(value),
-                Some(None) => {
-                    flush(&mut pieces, &mut plain);
-                    pieces.push(Piece::Kept(text[i..end].to_string()));
-                }
-                None => match default {
-                    Some(default) => plain.push_str(default),
-                    None if variables.complete => {
-                        flush(&mut pieces, &mut plain);
-                        pieces.push(Piece::Unset {
-                            name: name.to_string(),
-                            start: i,
-                            end,
-                        });
-                    }
-                    None => {
-                        flush(&mut pieces, &mut plain);
-                        pieces.push(Piece::Kept(text[i..end].to_string()));
-                    }
-                },
-            }
-            i = end;
-            continue;
-        }
-        let c = text[i..].chars().next().unwrap_or('\u{fffd}');
-        plain.push(c);
-        i += c.len_utf8().max(1);
-    }
-    flush(&mut pieces, &mut plain);
-    pieces
-}
-
-fn flush(pieces: &mut Vec<Piece>, plain: &mut String) {
-    if !plain.is_empty() {
-        pieces.push(Piece::Text(std::mem::take(plain)));
+    };
+    let lookup = |name: &str| match variables.values.get(name) {
+        // Flux drops the newlines of every value.
+        Some(Some(value)) => envsubst::Value::Known(value.replace('\n', "")),
+        Some(None) => envsubst::Value::Unknown,
+        None if variables.complete => envsubst::Value::Missing,
+        None => envsubst::Value::Unknown,
+    };
+    let mut unset = Vec::new();
+    let evaluated = envsubst::evaluate(&nodes, text, &lookup, &mut unset);
+    Substituted {
+        text: evaluated.text,
+        unset: unset.into_iter().map(|u| (u.name, u.span)).collect(),
+        invalid: None,
     }
 }
 
@@ -168,10 +160,20 @@ pub fn substitute_document<'s>(
     file_of: &dyn Fn(&str) -> String,
     source_of: &dyn Fn(&str) -> Option<&'s str>,
 ) -> Vec<UnsetVariable> {
-    let mut unset = Vec::new();
+    substitute_document_with_findings(doc, variables, file_of, source_of).unset
+}
+
+/// [`substitute_document`], also returning the expressions Flux cannot parse.
+pub fn substitute_document_with_findings<'s>(
+    doc: &mut Yaml,
+    variables: &Variables,
+    file_of: &dyn Fn(&str) -> String,
+    source_of: &dyn Fn(&str) -> Option<&'s str>,
+) -> SubstitutionFindings {
+    let mut findings = SubstitutionFindings::default();
     let mut path = Vec::new();
-    walk(doc, variables, file_of, source_of, &mut path, &mut unset);
-    unset
+    walk(doc, variables, file_of, source_of, &mut path, &mut findings);
+    findings
 }
 
 fn walk<'s>(
@@ -180,7 +182,7 @@ fn walk<'s>(
     file_of: &dyn Fn(&str) -> String,
     source_of: &dyn Fn(&str) -> Option<&'s str>,
     path: &mut Vec<String>,
-    unset: &mut Vec<UnsetVariable>,
+    findings: &mut SubstitutionFindings,
 ) {
     match &mut node.value {
         YamlValue::Map(entries) => {
@@ -190,58 +192,62 @@ fn walk<'s>(
                         .map(|k| k.into_owned())
                         .unwrap_or_default(),
                 );
-                walk(value, variables, file_of, source_of, path, unset);
+                walk(value, variables, file_of, source_of, path, findings);
                 path.pop();
             }
         }
         YamlValue::Seq(items) => {
             for (index, item) in items.iter_mut().enumerate() {
                 path.push(index.to_string());
-                walk(item, variables, file_of, source_of, path, unset);
+                walk(item, variables, file_of, source_of, path, findings);
                 path.pop();
             }
         }
         YamlValue::String(text) => {
-            if !text.contains("${") {
+            if !text.contains("${") && !text.contains("$$") {
                 return;
             }
-            let pieces = substitute_text(text, variables);
+            let substituted = substitute_text(text, variables);
             let file = file_of(&path.join("."));
             let written = source_of(&file)
                 .and_then(|s| s.get(node.span.start..node.span.end))
                 .unwrap_or("");
             let was_plain = written == text.as_str();
-            let mut result = String::new();
-            for piece in &pieces {
-                match piece {
-                    Piece::Text(t) | Piece::Kept(t) => result.push_str(t),
-                    Piece::Unset { name, start, end } => {
-                        let token = &text[*start..*end];
-                        let nth = text[..*start].matches(token).count();
-                        let span =
-                            written
-                                .match_indices(token)
-                                .nth(nth)
-                                .map_or(node.span, |(at, _)| {
-                                    Span::new(
-                                        node.span.start + at,
-                                        node.span.start + at + token.len(),
-                                    )
-                                });
-                        unset.push(UnsetVariable {
-                            name: name.clone(),
-                            location: Location::new(file.clone(), span),
-                        });
-                        result.push_str(token);
-                    }
-                }
+            // Where `text[range]` is written: the same characters, counted
+            // from the scalar's start; the whole scalar when they differ
+            // (a quoted scalar with escapes).
+            let locate = |range: &std::ops::Range<usize>| {
+                let token = &text[range.clone()];
+                let nth = text[..range.start].matches(token).count();
+                let span = written
+                    .match_indices(token)
+                    .nth(nth)
+                    .map_or(node.span, |(at, _)| {
+                        Span::new(node.span.start + at, node.span.start + at + token.len())
+                    });
+                Location::new(file.clone(), span)
+            };
+            for (name, range) in &substituted.unset {
+                findings.unset.push(UnsetVariable {
+                    name: name.clone(),
+                    location: locate(range),
+                });
+            }
+            if let Some((message, range)) = &substituted.invalid {
+                findings.invalid.push(InvalidExpression {
+                    message: (*message).to_string(),
+                    location: locate(range),
+                });
+            }
+            if substituted.text == *text {
+                return;
             }
             // A plain scalar is re-read after substitution, as Flux re-parses
             // the substituted text: `replicas: ${N}` becomes a number.
             node.value = if was_plain {
-                retype(result)
+                retype(substituted.text)
             } else {
-                YamlValue::String(result)
+                YamlValue::String(substituted.text)
             };
         }
         _ => {}
@@ -277,30 +283,138 @@ mod tests {
 
     #[test]
     fn forms_of_variables() {
-        let v = vars(&[("DOMAIN", Some("example.com")), ("TOKEN", None)], true);
+        let v = vars(
+            &[
+                ("DOMAIN", Some("example.com")),
+                ("TOKEN", None),
+                ("MULTI", Some("a\nb\n")),
+            ],
+            true,
+        );
         let render = |t: &str| -> String {
-            substitute_text(t, &v)
-                .iter()
-                .map(|p| match p {
-                    Piece::Text(t) | Piece::Kept(t) => t.clone(),
-                    Piece::Unset { name, .. } => format!("<unset {name}>"),
-                })
-                .collect()
+            let out = substitute_text(t, &v);
+            match out.invalid {
+                Some((message, _)) => format!("<invalid: {message}>"),
+                None => {
+                    let names: Vec<String> = out.unset.into_iter().map(|(n, _)| n).collect();
+                    if names.is_empty() {
+                        out.text
+                    } else {
+                        format!("{} <unset {}>", out.text, names.join(","))
+                    }
+                }
+            }
         };
         assert_eq!(render("app.${DOMAIN}"), "app.example.com");
         assert_eq!(render("$${DOMAIN}"), "${DOMAIN}");
         assert_eq!(render("${MISSING:=fallback}"), "fallback");
         assert_eq!(render("${MISSING:-x}"), "x");
-        assert_eq!(render("${MISSING}"), "<unset MISSING>");
+        assert_eq!(render("${MISSING}"), "${MISSING} <unset MISSING>");
         assert_eq!(render("${TOKEN}"), "${TOKEN}");
-        assert_eq!(render("${9bad}"), "${9bad}");
-        assert_eq!(render("$DOMAIN ${ unclosed"), "$DOMAIN ${ unclosed");
-        assert_eq!(render("é${DOMAIN}ü"), "éexample.comü");
-        let incomplete = vars(&[], false);
+        assert_eq!(render("${TOKEN:-x}"), "${TOKEN:-x}");
+        assert_eq!(render("${MISSING:-${TOKEN}}"), "${TOKEN}");
+        assert_eq!(render("${9bad}"), "${9bad} <unset 9bad>");
+        assert_eq!(render("${MULTI}"), "ab");
+        assert_eq!(render("${DOMAIN%%.*}"), "example");
         assert_eq!(
-            substitute_text("${X}", &incomplete),
-            vec![Piece::Kept("${X}".into())]
+            render("$DOMAIN ${ unclosed"),
+            "<invalid: unable to parse variable name>"
         );
+        assert_eq!(render("${DOMAIN-x}"), "<invalid: missing closing brace>");
+        assert_eq!(render("é${DOMAIN}ü"), "éexample.comü");
+        assert_eq!(render("echo $$ $HOME"), "echo $ $HOME");
+        let incomplete = vars(&[], false);
+        let out = substitute_text("${X} ${Y:-y}", &incomplete);
+        assert_eq!((out.text.as_str(), out.unset.len()), ("${X} ${Y:-y}", 0));
+    }
+
+    #[test]
+    fn names_flux_refuses_to_define() {
+        let v = vars(
+            &[("tls.crt", None), ("DOMAIN", Some("x")), ("9lives", None)],
+            true,
+        );
+        assert_eq!(v.invalid_names(), vec!["9lives", "tls.crt"]);
+    }
+
+    #[test]
+    fn nested_defaults_in_a_document() {
+        // The shape of a component that names a claim after its app unless
+        // told otherwise.
+        let text = "metadata:\n  name: \"${CLAIM:-${APP}}\"\nspec:\n  size: ${SIZE:=5Gi}\n  class: ${CLASS:-${DEFAULT_CLASS:=fast}}\n";
+        let file = SourceFile::new("pvc.yaml", text);
+        let mut doc = parse_documents(&file).0.remove(0);
+        let v = vars(&[("APP", Some("radarr"))], true);
+        let found =
+            substitute_document_with_findings(&mut doc, &v, &|_| "pvc.yaml".to_string(), &|_| {
+                Some(text)
+            });
+        assert_eq!(found, SubstitutionFindings::default());
+        assert_eq!(
+            doc.path("metadata.name").and_then(Yaml::as_str),
+            Some("radarr")
+        );
+        assert_eq!(doc.path("spec.size").and_then(Yaml::as_str), Some("5Gi"));
+        assert_eq!(doc.path("spec.class").and_then(Yaml::as_str), Some("fast"));
+
+        let mut doc = parse_documents(&file).0.remove(0);
+        let found = substitute_document_with_findings(
+            &mut doc,
+            &vars(&[("CLAIM", Some("media"))], true),
+            &|_| "pvc.yaml".to_string(),
+            &|_| Some(text),
+        );
+        assert_eq!(
+            doc.path("metadata.name").and_then(Yaml::as_str),
+            Some("media")
+        );
+        // Strict mode reads the default even when the claim is set.
+        let unset: Vec<_> = found
+            .unset
+            .iter()
+            .map(|u| {
+                let lc = file.line_col(u.location.span.start);
+                (
+                    u.name.as_str(),
+                    lc.line,
+                    lc.column,
+                    &text[u.location.span.start..u.location.span.end],
+                )
+            })
+            .collect();
+        assert_eq!(unset, vec![("APP", 2, 19, "${APP}")]);
+    }
+
+    #[test]
+    fn invalid_expressions_point_at_their_characters() {
+        let text = "a: ok\nb: x-${a.b}-y\nc: \"$${a.b}\"\n";
+        let file = SourceFile::new("f.yaml", text);
+        let mut doc = parse_documents(&file).0.remove(0);
+        let found = substitute_document_with_findings(
+            &mut doc,
+            &vars(&[("a", Some("1"))], true),
+            &|_| "f.yaml".to_string(),
+            &|_| Some(text),
+        );
+        let places: Vec<(String, usize, usize, &str)> = found
+            .invalid
+            .iter()
+            .map(|i| {
+                let lc = file.line_col(i.location.span.start);
+                (
+                    i.message.clone(),
+                    lc.line,
+                    lc.column,
+                    &text[i.location.span.start..i.location.span.end],
+                )
+            })
+            .collect();
+        assert_eq!(
+            places,
+            vec![("missing closing brace".to_string(), 2, 6, "${a.")]
+        );
+        assert_eq!(doc.path("b").and_then(Yaml::as_str), Some("x-${a.b}-y"));
+        assert_eq!(doc.path("c").and_then(Yaml::as_str), Some("${a.b}"));
     }
 
     #[test]
@@ -330,7 +444,10 @@ mod tests {
         #[test]
         fn substitution_never_panics(text in "([a-z$\\{\\}:=\\-_é]|\\$\\{|\\$\\$){0,60}") {
             let v = vars(&[("a", Some("x")), ("b", None)], true);
-            let _ = substitute_text(&text, &v);
+            let out = substitute_text(&text, &v);
+            if out.invalid.is_some() {
+                proptest::prop_assert_eq!(out.text, text);
+            }
         }
     }
 }

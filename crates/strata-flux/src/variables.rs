@@ -21,7 +21,8 @@ pub(crate) enum VarSource {
 }
 
 /// The variables a Kustomization's `postBuild` defines; `None` when it has
-/// no `postBuild` or defines nothing, in which case Flux substitutes nothing.
+/// no `postBuild`, or defines nothing and its `substituteStrategy` is not
+/// `Always`, in which case Flux substitutes nothing.
 pub(crate) fn post_build_variables(
     kustomization: &K8sObject,
     index: &VarIndex,
@@ -71,7 +72,10 @@ pub(crate) fn post_build_variables(
             variables.values.insert(key.into_owned(), Some(value));
         }
     }
-    if variables.values.is_empty() && variables.complete {
+    // `substituteStrategy: Always` substitutes even without variables, so
+    // `${VAR:=default}` takes its default.
+    let always = post_build.get("substituteStrategy").and_then(Yaml::as_str) == Some("Always");
+    if variables.values.is_empty() && variables.complete && !always {
         return None;
     }
     Some(variables)

@@ -258,3 +258,55 @@ fn secret_providers_and_generated_names() {
             && o.generated)
     );
 }
+
+#[test]
+fn substitution_operators_and_nested_defaults() {
+    let flux = load_fixture("flux-shape-substitution-operators");
+    assert!(flux.diagnostics.is_empty(), "{:?}", flux.diagnostics);
+    // `${BACKUP_CLAIM:-${APP}}` names the claim after the app.
+    let pvc = object(&flux, "PersistentVolumeClaim/media/radarr");
+    assert!(pvc.unset_variables.is_empty(), "{:?}", pvc.unset_variables);
+    assert_eq!(
+        text(pvc, "metadata.labels.app.kubernetes.io/name"),
+        None,
+        "dotted keys are not paths"
+    );
+    let labels = pvc.doc.path("metadata.labels").expect("labels");
+    assert_eq!(
+        labels
+            .get("backup/short")
+            .and_then(Yaml::scalar_text)
+            .as_deref(),
+        Some("rad")
+    );
+    assert_eq!(
+        text(pvc, "spec.storageClassName").as_deref(),
+        Some("ceph-block")
+    );
+    assert_eq!(
+        text(pvc, "spec.accessModes.0").as_deref(),
+        Some("ReadWriteOnce")
+    );
+    assert_eq!(
+        text(pvc, "spec.resources.requests.storage").as_deref(),
+        Some("5Gi")
+    );
+    let ingress = object(&flux, "Ingress/media/radarr");
+    assert_eq!(
+        text(ingress, "spec.rules.0.host").as_deref(),
+        Some("radarr.example.org"),
+        "`${{DOMAIN%.org}}` and `${{DOMAIN##*.}}` cut the domain apart"
+    );
+    let path = "spec.rules.0.http.paths.0";
+    assert_eq!(
+        text(ingress, &format!("{path}.path")).as_deref(),
+        Some("/${path}")
+    );
+    assert_eq!(
+        text(ingress, &format!("{path}.backend.service.name")).as_deref(),
+        Some("radarr-app")
+    );
+    // `substituteStrategy: Always` substitutes without any variable.
+    let settings = object(&flux, "ConfigMap/tools/tool-settings");
+    assert_eq!(text(settings, "data.replicas").as_deref(), Some("2"));
+}
