@@ -641,6 +641,16 @@ impl Builder {
                     }
                     set_data(&mut existing.doc, kind, &data, span, replace);
                     merge_generator_metadata(&mut existing.doc, &options, span);
+                    if kind == "Secret" {
+                        // The merged object is the new generator's, with the
+                        // old one's name, metadata and (for merge) data.
+                        let new_type = entry
+                            .get("type")
+                            .and_then(Yaml::as_str)
+                            .filter(|t| !t.is_empty())
+                            .unwrap_or("Opaque");
+                        set_string(&mut existing.doc, &["type"], new_type);
+                    }
                     existing.needs_hash = !no_hash;
                     continue;
                 }
