@@ -196,6 +196,11 @@ pub struct KustomizeBuild {
     /// Findings: missing entries (FLUX005), documents that are not objects
     /// (YAML002), and the read and syntax findings of every file involved.
     pub diagnostics: Vec<Diagnostic>,
+    /// Each `helmCharts` entry of a kustomization the build includes:
+    /// kustomize would render those charts into more objects; strata does
+    /// not, so `objects` is incomplete and anything the charts would create
+    /// is unknown rather than missing.
+    pub helm_charts: Vec<Location>,
 }
 
 /// Builds repository directory `dir` on its own (outside any Flux
@@ -204,7 +209,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     let mut files = YamlFiles::parse_all(tree);
     let mut builder = Builder::new();
     let objects = builder.build_dir(&mut files, dir);
-    let mut diagnostics = builder.diagnostics;
+    let mut diagnostics = std::mem::take(&mut builder.diagnostics);
     // Only the findings of files that took part in this build.
     let involved: BTreeSet<&str> = objects.iter().map(|o| o.file.as_str()).collect();
     diagnostics.extend(
@@ -222,6 +227,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     KustomizeBuild {
         objects: objects.as_ref().clone(),
         diagnostics,
+        helm_charts: builder.helm_charts,
     }
 }
 
@@ -400,6 +406,7 @@ impl Builder {
         else {
             return input;
         };
+        self.check_shape(kustomization, &document);
         let Built {
             mut objects,
             mut config,
@@ -415,6 +422,9 @@ impl Builder {
                 match target {
                     Some(path) if files.tree.is_file(&path) => {
                         objects.extend(self.file_objects(files, &path, true));
+                    }
+                    Some(path) if self.in_progress.contains(&path) => {
+                        self.include_cycle(field, text, &path, location);
                     }
                     Some(path) if files.tree.is_dir(&path) => {
                         if kustomization_file(files.tree, &path).is_some() {
@@ -531,7 +541,10 @@ impl Builder {
                     self.in_progress.pop();
                     built
                 }
-                Some(_) => built,
+                Some(_) => {
+                    self.include_cycle("components", text, &path, location.clone());
+                    built
+                }
                 None => {
                     self.not_a_kustomization("components", text, &path, location.clone());
                     built
@@ -540,6 +553,74 @@ impl Builder {
             _ => {
                 self.missing_entry("components", text, target.as_deref(), location.clone());
                 built
+            }
+        }
+    }
+
+    fn include_cycle(&mut self, field: &str, text: &str, path: &str, location: Location) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::KustomizeResourceMissing,
+                format!("`{field}` entry `{text}` includes `{path}`, which is already being built: the includes form a cycle"),
+            )
+            .at(location)
+            .help("kustomize build fails on include cycles: remove this entry or the one that includes this directory back"),
+        );
+    }
+
+    /// Findings for fields kustomize cannot read: a list field that is not
+    /// a list, a path entry that is not a string, a map field that is not a
+    /// mapping. kustomize refuses the whole kustomization file.
+    fn check_shape(&mut self, kustomization: &str, document: &Yaml) {
+        const PATH_LISTS: &[&str] = &[
+            "resources",
+            "bases",
+            "components",
+            "configurations",
+            "crds",
+            "generators",
+            "transformers",
+            "validators",
+            "patchesStrategicMerge",
+        ];
+        const LISTS: &[&str] = &[
+            "patches",
+            "patchesJson6902",
+            "configMapGenerator",
+            "secretGenerator",
+            "images",
+            "replicas",
+            "replacements",
+            "labels",
+            "helmCharts",
+        ];
+        const MAPS: &[&str] = &["commonLabels", "commonAnnotations", "generatorOptions"];
+        let mut problem = |span: Span, message: String| {
+            self.diagnostics.push(
+                Diagnostic::new(Code::KustomizeResourceMissing, message)
+                    .at(Location::new(kustomization, span))
+                    .help("kustomize refuses this kustomization.yaml: write the field as kustomize's schema says (see kubectl kustomize's error)"),
+            );
+        };
+        for (key, value) in document.entries() {
+            let Some(field) = key.as_str() else { continue };
+            let is_list = PATH_LISTS.contains(&field) || LISTS.contains(&field);
+            if value.is_null() {
+                continue;
+            }
+            if is_list && !matches!(value.value, YamlValue::Seq(_)) {
+                problem(value.span, format!("`{field}` must be a list"));
+            } else if MAPS.contains(&field) && !value.is_map() {
+                problem(value.span, format!("`{field}` must be a mapping"));
+            } else if PATH_LISTS.contains(&field) {
+                for entry in value.as_seq() {
+                    if entry.as_str().is_none() {
+                        problem(
+                            entry.span,
+                            format!("each `{field}` entry must be a path (a string)"),
+                        );
+                    }
+                }
             }
         }
     }
@@ -781,6 +862,7 @@ impl Builder {
             } else {
                 self.file_patches(files, dir, kustomization, entry)
             };
+            self.report_patch_problems(&patches);
             strategic.extend(patches.into_iter().map(|(p, f)| (p, f, None)));
         }
         apply_patches(objects, &strategic);
@@ -981,9 +1063,23 @@ impl Builder {
             } else {
                 Vec::new()
             };
+            self.report_patch_problems(&patches);
             out.extend(patches.into_iter().map(|(p, f)| (p, f, target.clone())));
         }
         out
+    }
+
+    /// Findings for the patches kustomize would reject.
+    fn report_patch_problems(&mut self, patches: &[(Patch, String)]) {
+        for (patch, file) in patches {
+            for (span, problem) in patch.problems() {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::KustomizeResourceMissing, problem)
+                        .at(Location::new(file, span))
+                        .help("kustomize build fails on this patch: fix the operation (RFC 6902 lists the fields each `op` needs)"),
+                );
+            }
+        }
     }
 
     /// The patches written in the file `entry` names (relative to `dir`);

@@ -14,6 +14,8 @@
 //! kustomize does for custom resources such as Flux objects. `$patch: delete`
 //! and `$patch: replace` are honoured; other directives are ignored.
 
+use strata_core::Span;
+
 use crate::yaml::{Yaml, YamlValue};
 
 /// A value of an object's document that a patch (or an `images:` override)
@@ -123,6 +125,62 @@ impl Patch {
             YamlValue::Map(_) => Some(Patch::StrategicMerge(document.clone())),
             _ => None,
         }
+    }
+
+    /// What kustomize rejects in this patch before applying it: a JSON 6902
+    /// operation that is not a mapping, has an unknown `op`, or lacks the
+    /// `path`, `value` or `from` its op needs. Each with the span to point at.
+    pub fn problems(&self) -> Vec<(Span, String)> {
+        let Patch::Json6902(operations) = self else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for operation in operations {
+            if !operation.is_map() {
+                out.push((
+                    operation.span,
+                    "a JSON 6902 operation must be a mapping with `op` and `path`".to_string(),
+                ));
+                continue;
+            }
+            let op_node = operation.get("op");
+            let op = op_node.and_then(Yaml::as_str).unwrap_or("");
+            let at = op_node.map_or(operation.span, |o| o.span);
+            let needs: &[&str] = match op {
+                "add" | "replace" | "test" => &["path", "value"],
+                "remove" => &["path"],
+                "move" | "copy" => &["path", "from"],
+                "" => {
+                    out.push((at, "this JSON 6902 operation has no `op`".to_string()));
+                    continue;
+                }
+                other => {
+                    out.push((
+                        at,
+                        format!(
+                            "`{other}` is not a JSON 6902 operation (add, remove, replace, move, copy, test)"
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            for field in needs {
+                match operation.get(field) {
+                    None => out.push((at, format!("this `{op}` operation has no `{field}`"))),
+                    Some(value)
+                        if *field != "value"
+                            && value.as_str().is_none_or(|p| pointer(p).is_none()) =>
+                    {
+                        out.push((
+                            value.span,
+                            format!("`{field}` must be a JSON pointer such as `/spec/replicas`"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        out
     }
 
     /// The selector a strategic merge patch without `target` implies: its

@@ -193,6 +193,13 @@ impl Replacement {
             }
         };
         let segments = split_field_path(&self.source_path);
+        if source.kind == "Secret"
+            && matches!(segments.first(), Some(Segment::Field(f)) if f == "data" || f == "stringData")
+        {
+            // strata never keeps a Secret's values: the replaced value is
+            // unknown, which is no reason to report anything.
+            return Ok(());
+        }
         let mut value = lookup(&source.doc, &segments)
             .filter(|v| !v.is_null())
             .cloned()
