@@ -16,6 +16,59 @@
 
 use std::collections::BTreeMap;
 
+/// The key-value pairs of an `envs` file as kustomize reads them: leading
+/// whitespace trimmed, blank and `#` lines skipped, split at the first `=`,
+/// the value kept as written (no unquoting, trailing spaces kept). A line
+/// without `=` takes its value from kustomize's own environment, which
+/// Flux's controller does not set: the empty string.
+pub(crate) fn env_file_pairs(text: &str) -> Vec<(String, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line).trim_start())
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| match line.split_once('=') {
+            Some((key, value)) => (key.to_string(), value.to_string()),
+            None => (line.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// One `literals` entry: `key=value`, with one pair of matching surrounding
+/// quotes removed from the value. `None` for an entry kustomize rejects
+/// (no `=`, or nothing before it).
+pub(crate) fn literal_pair(text: &str) -> Option<(String, String)> {
+    let (key, value) = text.split_once('=')?;
+    if key.is_empty() {
+        return None;
+    }
+    let bytes = value.as_bytes();
+    let unquoted = if bytes.len() >= 2
+        && bytes[0] == bytes[bytes.len() - 1]
+        && (bytes[0] == b'"' || bytes[0] == b'\'')
+    {
+        &value[1..value.len() - 1]
+    } else {
+        value
+    };
+    Some((key.to_string(), unquoted.to_string()))
+}
+
+/// One `files` entry: the key (given as `key=path`, else the file's base
+/// name) and the path.
+pub(crate) fn file_source(text: &str) -> (String, &str) {
+    match text.split_once('=') {
+        Some((key, path)) => (key.to_string(), path),
+        None => (
+            text.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(text)
+                .to_string(),
+            text,
+        ),
+    }
+}
+
 /// The suffix kustomize appends to a generated ConfigMap or Secret.
 /// `data` holds the values as kustomize reads them (for a Secret: the raw
 /// bytes, which this function base64-encodes as Go's JSON does for `[]byte`).
@@ -200,6 +253,37 @@ mod tests {
         assert_eq!(base64(b"hello"), "aGVsbG8=");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b""), "");
+    }
+
+    #[test]
+    fn generator_inputs_are_read_as_kustomize_reads_them() {
+        assert_eq!(
+            env_file_pairs("\u{feff}A=1 \n  # comment\n\nB=\"q\"\r\nC\nD=x=y"),
+            vec![
+                ("A".to_string(), "1 ".to_string()),
+                ("B".to_string(), "\"q\"".to_string()),
+                ("C".to_string(), String::new()),
+                ("D".to_string(), "x=y".to_string()),
+            ]
+        );
+        assert_eq!(
+            literal_pair("k=\"v\""),
+            Some(("k".to_string(), "v".to_string()))
+        );
+        assert_eq!(
+            literal_pair("k='v\""),
+            Some(("k".to_string(), "'v\"".to_string()))
+        );
+        assert_eq!(literal_pair("=v"), None);
+        assert_eq!(literal_pair("novalue"), None);
+        assert_eq!(
+            file_source("values.yaml=./a/b.yaml"),
+            ("values.yaml".to_string(), "./a/b.yaml")
+        );
+        assert_eq!(
+            file_source("config/app.ini"),
+            ("app.ini".to_string(), "config/app.ini")
+        );
     }
 
     #[test]

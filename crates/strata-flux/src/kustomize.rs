@@ -10,25 +10,30 @@
 //!   below the directory, except that a subdirectory with a kustomization file
 //!   is built as a unit. Documents that are not Kubernetes objects are skipped.
 //!
-//! A kustomization's own steps run in kustomize's order: `resources` (and
-//! `bases`), then `components` (each transforms what was accumulated so far),
-//! then `configMapGenerator`/`secretGenerator`, then the transformers:
-//! `patchesStrategicMerge`, `patches`, `namespace`, `namePrefix`/`nameSuffix`,
-//! `patchesJson6902`, `images`.
+//! A kustomization's own steps run in kustomize 5.5's order: `resources` (and
+//! `bases`), its `configurations:` read, `configMapGenerator`/`secretGenerator`,
+//! then `components` (each transforms what was accumulated so far), then the
+//! transformers: `patchesStrategicMerge`, `patches`, `namespace`,
+//! `namePrefix`/`nameSuffix`, `labels`/`commonLabels`, `commonAnnotations`,
+//! `patchesJson6902`, `replicas`, `images`, `replacements`, and last the
+//! built-in label and annotation transformers listed under `transformers:`.
+//! Once the top-level build is done, generated names get their content hash
+//! and every name reference (kustomize's built-in table plus the build's
+//! `configurations:`) is rewritten to the final names
+//! ([`name_reference`]).
 //!
 //! Judgment calls:
-//! - `namePrefix`/`nameSuffix` rename objects (except Namespaces, CRDs and
-//!   APIServices, as kustomize) but references to them are not rewritten:
-//!   kustomize's name-reference transformer knows built-in fields only, and
-//!   none of the Flux fields strata reads.
-//! - generated names carry kustomize's content hash unless
-//!   `disableNameSuffixHash` is set (Flux does not change that behaviour);
-//!   a generator with `behavior: merge`/`replace` updates the existing
-//!   object's keys and keeps its name.
-//! - a generated Secret's values are never kept, only its keys.
+//! - a generator with `behavior: merge`/`replace` updates the existing
+//!   object's keys and keeps its name; its hash is computed from the final
+//!   data, as kustomize hashes once at the end.
+//! - a generated Secret's values are never kept in its document, only its
+//!   keys; they are held (redacted from `Debug`) until its hash is computed.
+//! - `helmCharts` are recognised, not rendered: the build lists where they
+//!   are declared ([`KustomizeBuild::helm_charts`]) so callers can treat the
+//!   directory's objects as incomplete.
 //!
-//! Not modelled: `helmCharts`, `replacements`, `replicas`, labels and
-//! annotations transformers, `openapi` schemas.
+//! Not modelled: chart rendering, `vars`, `openapi` schemas, transformers
+//! and generators other than the built-in label and annotation ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
@@ -41,6 +46,14 @@ use crate::files::{YamlFiles, is_yaml_path};
 use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, is_cluster_scoped};
 use crate::patch::{Patch, PatchedValue, Selector};
 use crate::yaml::{Yaml, YamlValue, parse_documents};
+
+mod field_spec;
+mod metadata_transformers;
+mod name_reference;
+mod replacements;
+mod transformer_config;
+
+use self::transformer_config::TransformerConfig;
 
 /// One object of a kustomize build, before Flux's own namespace rules apply.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,10 +92,30 @@ pub struct BuiltObject {
     /// generator declares them): patch targets match these as well as the
     /// current ones, as kustomize matches a resource by any of its ids.
     pub written_id: (String, Option<String>),
-    /// The content hash kustomize appends to a generated name once the
-    /// top-level build is done (after every prefix and suffix); `None` when
-    /// `disableNameSuffixHash` is set or it has been appended.
-    pub name_hash: Option<String>,
+    /// Whether kustomize appends a content hash to this generated object's
+    /// name once the top-level build is done (after every prefix, suffix and
+    /// merge); false when `disableNameSuffixHash` is set or it is appended.
+    pub(crate) needs_hash: bool,
+    /// A generated Secret's values, held only until its hash is computed.
+    pub(crate) secret_values: Option<SecretValues>,
+    /// The names and namespaces the object had before each rename or
+    /// namespace change of the build, oldest first (kustomize's previous
+    /// ids): references to any of these names are rewritten to the final one.
+    pub(crate) previous_ids: Vec<(String, Option<String>)>,
+    /// The `namePrefix`es and `nameSuffix`es applied, innermost first.
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) suffixes: Vec<String>,
+}
+
+/// A generated Secret's values: kept in memory only to compute the name
+/// hash, and never printed.
+#[derive(Clone, PartialEq)]
+pub(crate) struct SecretValues(Rc<BTreeMap<String, String>>);
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 impl BuiltObject {
@@ -93,16 +126,51 @@ impl BuiltObject {
     }
 }
 
-/// Appends each generated object's pending hash to its name, as kustomize
-/// does once a top-level build is complete.
-fn append_name_hashes(mut objects: Vec<BuiltObject>) -> Vec<BuiltObject> {
-    for object in &mut objects {
-        if let Some(hash) = object.name_hash.take() {
-            object.name = format!("{}-{hash}", object.name);
-            let name = object.name.clone();
-            set_string(&mut object.doc, &["metadata", "name"], &name);
-        }
+impl BuiltObject {
+    /// Records the current id before a rename or namespace change.
+    fn store_previous_id(&mut self) {
+        self.previous_ids
+            .push((self.name.clone(), self.namespace.clone()));
     }
+
+    /// Renames the object (its document too), remembering the old id.
+    fn rename(&mut self, name: String) {
+        self.store_previous_id();
+        set_string(&mut self.doc, &["metadata", "name"], &name);
+        self.name = name;
+    }
+
+    /// The content hash kustomize appends to a generated name, from the
+    /// object's final data.
+    fn content_hash(&self) -> String {
+        let mut data = BTreeMap::new();
+        match &self.secret_values {
+            Some(values) => data.clone_from(values.0.as_ref()),
+            None => {
+                for (key, value) in self.doc.get("data").map(Yaml::entries).unwrap_or_default() {
+                    if let Some(key) = key.scalar_text() {
+                        let value = value.scalar_text().unwrap_or_default();
+                        data.insert(key.into_owned(), value.into_owned());
+                    }
+                }
+            }
+        }
+        let secret_type = self.doc.get("type").and_then(Yaml::as_str);
+        crate::generator::name_hash(&self.kind, "", secret_type, &data)
+    }
+}
+
+/// Finishes a top-level build as kustomize does: appends each generated
+/// object's content hash to its name, then rewrites the name references.
+fn finish_build(mut objects: Vec<BuiltObject>, config: &TransformerConfig) -> Vec<BuiltObject> {
+    for object in &mut objects {
+        if std::mem::take(&mut object.needs_hash) {
+            let hash = object.content_hash();
+            object.rename(format!("{}-{hash}", object.name));
+        }
+        object.secret_values = None;
+    }
+    name_reference::fix_name_references(&mut objects, config);
     objects
 }
 
@@ -128,6 +196,11 @@ pub struct KustomizeBuild {
     /// Findings: missing entries (FLUX005), documents that are not objects
     /// (YAML002), and the read and syntax findings of every file involved.
     pub diagnostics: Vec<Diagnostic>,
+    /// Each `helmCharts` entry of a kustomization the build includes:
+    /// kustomize would render those charts into more objects; strata does
+    /// not, so `objects` is incomplete and anything the charts would create
+    /// is unknown rather than missing.
+    pub helm_charts: Vec<Location>,
 }
 
 /// Builds repository directory `dir` on its own (outside any Flux
@@ -136,7 +209,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     let mut files = YamlFiles::parse_all(tree);
     let mut builder = Builder::new();
     let objects = builder.build_dir(&mut files, dir);
-    let mut diagnostics = builder.diagnostics;
+    let mut diagnostics = std::mem::take(&mut builder.diagnostics);
     // Only the findings of files that took part in this build.
     let involved: BTreeSet<&str> = objects.iter().map(|o| o.file.as_str()).collect();
     diagnostics.extend(
@@ -154,6 +227,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     KustomizeBuild {
         objects: objects.as_ref().clone(),
         diagnostics,
+        helm_charts: builder.helm_charts,
     }
 }
 
@@ -188,13 +262,25 @@ fn join_path(dir: &str, name: &str) -> String {
 pub(crate) struct Builder {
     /// Finished builds, so a directory shared by many parents (a `base`) is
     /// built once and a diamond of includes cannot blow up.
-    done: HashMap<String, Rc<Vec<BuiltObject>>>,
+    done: HashMap<String, Rc<Built>>,
     /// Directories being built, innermost last: an include of one of these is a cycle.
     in_progress: Vec<String>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Files a build read without taking objects from them: kustomization
     /// files, patch files, generator inputs. None of them is a dead manifest.
     pub(crate) used_files: BTreeSet<String>,
+    /// Where a kustomization declares `helmCharts`: kustomize would inflate
+    /// those charts, strata does not, so the objects of such a build are
+    /// incomplete.
+    pub(crate) helm_charts: Vec<Location>,
+}
+
+/// A directory's objects as included by another build (generated names
+/// without their hash yet), with the transformer configuration its
+/// kustomizations declared.
+struct Built {
+    objects: Vec<BuiltObject>,
+    config: TransformerConfig,
 }
 
 /// One entry of an `images:` list.
@@ -212,6 +298,7 @@ impl Builder {
             in_progress: Vec::new(),
             diagnostics: Vec::new(),
             used_files: BTreeSet::new(),
+            helm_charts: Vec::new(),
         }
     }
 
@@ -223,21 +310,18 @@ impl Builder {
         dir: &str,
     ) -> Rc<Vec<BuiltObject>> {
         let nested = self.build_nested(files, dir);
-        if nested.iter().all(|o| o.name_hash.is_none()) {
-            return nested;
-        }
-        Rc::new(append_name_hashes(nested.as_ref().clone()))
+        Rc::new(finish_build(nested.objects.clone(), &nested.config))
     }
 
     /// The objects of `dir` as included by another build: generated names
     /// do not carry their hash yet.
-    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Rc<Vec<BuiltObject>> {
+    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Rc<Built> {
         if let Some(done) = self.done.get(dir) {
             return Rc::clone(done);
         }
-        let objects = Rc::new(self.build_uncached(files, dir, &[]));
-        self.done.insert(dir.to_string(), Rc::clone(&objects));
-        objects
+        let built = Rc::new(self.build_uncached(files, dir, &[]));
+        self.done.insert(dir.to_string(), Rc::clone(&built));
+        built
     }
 
     /// Builds `dir` with extra components (a Flux Kustomization's
@@ -252,9 +336,8 @@ impl Builder {
         if components.is_empty() {
             return self.build_dir(files, dir);
         }
-        Rc::new(append_name_hashes(
-            self.build_uncached(files, dir, components),
-        ))
+        let built = self.build_uncached(files, dir, components);
+        Rc::new(finish_build(built.objects, &built.config))
     }
 
     fn build_uncached(
@@ -262,29 +345,37 @@ impl Builder {
         files: &mut YamlFiles<'_>,
         dir: &str,
         components: &[(String, Location)],
-    ) -> Vec<BuiltObject> {
+    ) -> Built {
         if self.in_progress.iter().any(|d| d == dir) {
             // kustomize rejects include cycles; the directory's own build
             // (further up the stack) already holds its objects, so stopping
             // here loses nothing.
-            return Vec::new();
+            return Built {
+                objects: Vec::new(),
+                config: TransformerConfig::default(),
+            };
         }
         self.in_progress.push(dir.to_string());
-        let mut objects = match kustomization_file(files.tree, dir) {
+        let mut built = match kustomization_file(files.tree, dir) {
             Some(kustomization) => {
-                self.build_kustomization(files, dir, &kustomization, Vec::new(), components)
+                let input = Built {
+                    objects: Vec::new(),
+                    config: TransformerConfig::default(),
+                };
+                self.build_kustomization(files, dir, &kustomization, input, components)
             }
             None => {
-                let mut objects = self.build_generated(files, dir);
+                let mut built = self.build_generated(files, dir);
                 for (component, location) in components {
-                    objects = self.include_component(files, dir, component, location, objects);
+                    built = self.include_component(files, dir, component, location, built);
                 }
-                objects
+                built
             }
         };
         self.in_progress.pop();
         // kustomize refuses the same object twice in one build; keeping the
         // first occurrence bounds every build by the number of documents.
+        let objects = &mut built.objects;
         objects.sort_by(|a, b| {
             (&a.file, a.document, a.generated).cmp(&(&b.file, b.document, b.generated))
         });
@@ -295,19 +386,19 @@ impl Builder {
                 && a.name == b.name
                 && a.namespace == b.namespace
         });
-        objects
+        built
     }
 
-    /// Builds one kustomization (or component, given the objects
-    /// accumulated before it as `input`).
+    /// Builds one kustomization (or component, given the objects and
+    /// configuration accumulated before it as `input`).
     fn build_kustomization(
         &mut self,
         files: &mut YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
-        input: Vec<BuiltObject>,
+        input: Built,
         extra_components: &[(String, Location)],
-    ) -> Vec<BuiltObject> {
+    ) -> Built {
         self.used_files.insert(kustomization.to_string());
         let Some(document) = files
             .get(kustomization)
@@ -315,7 +406,11 @@ impl Builder {
         else {
             return input;
         };
-        let mut objects = input;
+        self.check_shape(kustomization, &document);
+        let Built {
+            mut objects,
+            mut config,
+        } = input;
         for field in ["resources", "bases"] {
             for entry in document.get(field).map(Yaml::as_seq).unwrap_or_default() {
                 let Some(text) = entry.as_str() else { continue };
@@ -328,9 +423,14 @@ impl Builder {
                     Some(path) if files.tree.is_file(&path) => {
                         objects.extend(self.file_objects(files, &path, true));
                     }
+                    Some(path) if self.in_progress.contains(&path) => {
+                        self.include_cycle(field, text, &path, location);
+                    }
                     Some(path) if files.tree.is_dir(&path) => {
                         if kustomization_file(files.tree, &path).is_some() {
-                            objects.extend(self.build_nested(files, &path).iter().cloned());
+                            let nested = self.build_nested(files, &path);
+                            objects.extend(nested.objects.iter().cloned());
+                            config.merge(&nested.config);
                         } else {
                             self.not_a_kustomization(field, text, &path, location);
                         }
@@ -339,6 +439,10 @@ impl Builder {
                 }
             }
         }
+        config.merge(&self.configurations(files, dir, &document));
+        self.note_helm_charts(dir, kustomization, &document);
+        self.generate(files, dir, kustomization, &document, &mut objects);
+        let mut built = Built { objects, config };
         for entry in document
             .get("components")
             .map(Yaml::as_seq)
@@ -349,17 +453,68 @@ impl Builder {
                 continue;
             }
             let location = Location::new(kustomization, entry.span);
-            objects = self.include_component(files, dir, text, &location, objects);
+            built = self.include_component(files, dir, text, &location, built);
         }
         for (text, location) in extra_components {
-            objects = self.include_component(files, dir, text, location, objects);
+            built = self.include_component(files, dir, text, location, built);
         }
-        self.generate(files, dir, kustomization, &document, &mut objects);
-        self.transform(files, dir, kustomization, &document, &mut objects);
-        objects
+        self.transform(files, dir, kustomization, &document, &mut built);
+        built
     }
 
-    /// Applies component `text` (relative to `dir`) to `objects`: a
+    /// The transformer configuration kustomization `document` declares in
+    /// its `configurations:` files.
+    fn configurations(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        document: &Yaml,
+    ) -> TransformerConfig {
+        let mut config = TransformerConfig::default();
+        for entry in document
+            .get("configurations")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(path) = entry.as_str().and_then(|p| join_relative(dir, p)) else {
+                continue;
+            };
+            self.used_files.insert(path.clone());
+            for document in files
+                .get(&path)
+                .map(|f| f.documents.clone())
+                .unwrap_or_default()
+            {
+                config.merge(&TransformerConfig::from_document(&document));
+            }
+        }
+        config
+    }
+
+    /// Records a kustomization's `helmCharts` (not rendered) and marks the
+    /// values files they read as used.
+    fn note_helm_charts(&mut self, dir: &str, kustomization: &str, document: &Yaml) {
+        let Some(charts) = document.get("helmCharts") else {
+            return;
+        };
+        for chart in charts.as_seq() {
+            self.helm_charts
+                .push(Location::new(kustomization, chart.span));
+            let values_files = chart.get("valuesFile").into_iter().chain(
+                chart
+                    .get("additionalValuesFiles")
+                    .map(Yaml::as_seq)
+                    .unwrap_or_default(),
+            );
+            for file in values_files {
+                if let Some(path) = file.as_str().and_then(|p| join_relative(dir, p)) {
+                    self.used_files.insert(path);
+                }
+            }
+        }
+    }
+
+    /// Applies component `text` (relative to `dir`) to `built`: a
     /// component adds its resources and runs its transformers over
     /// everything accumulated so far.
     fn include_component(
@@ -368,33 +523,104 @@ impl Builder {
         dir: &str,
         text: &str,
         location: &Location,
-        objects: Vec<BuiltObject>,
-    ) -> Vec<BuiltObject> {
+        built: Built,
+    ) -> Built {
         let target = join_relative(dir, text);
         match target {
             Some(path) if files.tree.is_file(&path) => {
                 // kustomize wants a directory here; a file's objects are
                 // still what the author meant to include.
-                let mut objects = objects;
-                objects.extend(self.file_objects(files, &path, true));
-                objects
+                let mut built = built;
+                built.objects.extend(self.file_objects(files, &path, true));
+                built
             }
             Some(path) if files.tree.is_dir(&path) => match kustomization_file(files.tree, &path) {
                 Some(file) if !self.in_progress.contains(&path) => {
                     self.in_progress.push(path.clone());
-                    let objects = self.build_kustomization(files, &path, &file, objects, &[]);
+                    let built = self.build_kustomization(files, &path, &file, built, &[]);
                     self.in_progress.pop();
-                    objects
+                    built
                 }
-                Some(_) => objects,
+                Some(_) => {
+                    self.include_cycle("components", text, &path, location.clone());
+                    built
+                }
                 None => {
                     self.not_a_kustomization("components", text, &path, location.clone());
-                    objects
+                    built
                 }
             },
             _ => {
                 self.missing_entry("components", text, target.as_deref(), location.clone());
-                objects
+                built
+            }
+        }
+    }
+
+    fn include_cycle(&mut self, field: &str, text: &str, path: &str, location: Location) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::KustomizeResourceMissing,
+                format!("`{field}` entry `{text}` includes `{path}`, which is already being built: the includes form a cycle"),
+            )
+            .at(location)
+            .help("kustomize build fails on include cycles: remove this entry or the one that includes this directory back"),
+        );
+    }
+
+    /// Findings for fields kustomize cannot read: a list field that is not
+    /// a list, a path entry that is not a string, a map field that is not a
+    /// mapping. kustomize refuses the whole kustomization file.
+    fn check_shape(&mut self, kustomization: &str, document: &Yaml) {
+        const PATH_LISTS: &[&str] = &[
+            "resources",
+            "bases",
+            "components",
+            "configurations",
+            "crds",
+            "generators",
+            "transformers",
+            "validators",
+            "patchesStrategicMerge",
+        ];
+        const LISTS: &[&str] = &[
+            "patches",
+            "patchesJson6902",
+            "configMapGenerator",
+            "secretGenerator",
+            "images",
+            "replicas",
+            "replacements",
+            "labels",
+            "helmCharts",
+        ];
+        const MAPS: &[&str] = &["commonLabels", "commonAnnotations", "generatorOptions"];
+        let mut problem = |span: Span, message: String| {
+            self.diagnostics.push(
+                Diagnostic::new(Code::KustomizeResourceMissing, message)
+                    .at(Location::new(kustomization, span))
+                    .help("kustomize refuses this kustomization.yaml: write the field as kustomize's schema says (see kubectl kustomize's error)"),
+            );
+        };
+        for (key, value) in document.entries() {
+            let Some(field) = key.as_str() else { continue };
+            let is_list = PATH_LISTS.contains(&field) || LISTS.contains(&field);
+            if value.is_null() {
+                continue;
+            }
+            if is_list && !matches!(value.value, YamlValue::Seq(_)) {
+                problem(value.span, format!("`{field}` must be a list"));
+            } else if MAPS.contains(&field) && !value.is_map() {
+                problem(value.span, format!("`{field}` must be a mapping"));
+            } else if PATH_LISTS.contains(&field) {
+                for entry in value.as_seq() {
+                    if entry.as_str().is_none() {
+                        problem(
+                            entry.span,
+                            format!("each `{field}` entry must be a path (a string)"),
+                        );
+                    }
+                }
             }
         }
     }
@@ -433,10 +659,7 @@ impl Builder {
         document: &Yaml,
         objects: &mut Vec<BuiltObject>,
     ) {
-        let no_hash_anywhere = document
-            .path("generatorOptions.disableNameSuffixHash")
-            .and_then(Yaml::as_bool)
-            == Some(true);
+        let global_options = document.get("generatorOptions");
         for (field, kind, offset) in [
             ("configMapGenerator", "ConfigMap", 0),
             ("secretGenerator", "Secret", 1 << 20),
@@ -450,67 +673,77 @@ impl Builder {
                     continue;
                 };
                 let name = name.into_owned();
-                let data = self.generator_data(files, dir, entry);
+                let data = self.generator_data(files, dir, kustomization, entry);
                 let behavior = entry
                     .get("behavior")
                     .and_then(Yaml::as_str)
                     .unwrap_or("create");
-                if behavior == "merge" || behavior == "replace" {
-                    // The object comes from a base; only its keys change.
-                    if let Some(existing) = objects
-                        .iter_mut()
-                        .find(|o| o.generated && o.kind == kind && o.name == name)
-                    {
-                        set_data(
-                            &mut existing.doc,
-                            kind,
-                            &data,
-                            name_node.span,
-                            behavior == "replace",
-                        );
-                    }
-                    continue;
-                }
-                let no_hash = no_hash_anywhere
-                    || entry
-                        .path("options.disableNameSuffixHash")
+                let options = [global_options, entry.get("options")];
+                let no_hash = options.iter().any(|o| {
+                    o.and_then(|o| o.get("disableNameSuffixHash"))
                         .and_then(Yaml::as_bool)
-                        == Some(true);
-                let secret_type = entry.get("type").and_then(Yaml::as_str);
-                let generated_name = name.clone();
-                // kustomize hashes the data only: its hasher looks the name
-                // up under a path that never matches, so the name is empty.
-                let name_hash =
-                    (!no_hash).then(|| crate::generator::name_hash(kind, "", secret_type, &data));
+                        == Some(true)
+                });
                 let namespace = entry
                     .get("namespace")
                     .and_then(Yaml::scalar_text)
                     .filter(|ns| !ns.is_empty())
                     .map(|ns| ns.into_owned());
                 let span = name_node.span;
-                let mut metadata = vec![(key("name", span), string(&generated_name, span))];
+                if behavior == "merge" || behavior == "replace" {
+                    // The object comes from a base: kustomize finds it by
+                    // any id it had, keeps its name and merges metadata.
+                    let wanted = (name.as_str(), namespace.as_deref());
+                    let Some(existing) = objects
+                        .iter_mut()
+                        .find(|o| o.kind == kind && o.api_version == "v1" && had_id(o, wanted))
+                    else {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::KustomizeResourceMissing,
+                                format!(
+                                    "`{field}` entry `{name}` has `behavior: {behavior}` but the build has no {kind} `{name}` to {behavior}"
+                                ),
+                            )
+                            .at(Location::new(kustomization, span))
+                            .help("kustomize build fails on this: include the base that generates it in `resources`, or use `behavior: create`"),
+                        );
+                        continue;
+                    };
+                    let replace = behavior == "replace";
+                    if let Some(values) = &mut existing.secret_values {
+                        let mut merged = if replace {
+                            BTreeMap::new()
+                        } else {
+                            values.0.as_ref().clone()
+                        };
+                        merged.extend(data.clone());
+                        *values = SecretValues(Rc::new(merged));
+                    }
+                    set_data(&mut existing.doc, kind, &data, span, replace);
+                    merge_generator_metadata(&mut existing.doc, &options, span);
+                    if kind == "Secret" {
+                        // The merged object is the new generator's, with the
+                        // old one's name, metadata and (for merge) data.
+                        let new_type = entry
+                            .get("type")
+                            .and_then(Yaml::as_str)
+                            .filter(|t| !t.is_empty())
+                            .unwrap_or("Opaque");
+                        set_string(&mut existing.doc, &["type"], new_type);
+                    }
+                    existing.needs_hash = !no_hash;
+                    continue;
+                }
+                let mut metadata = vec![(key("name", span), string(&name, span))];
                 if let Some(ns) = &namespace {
                     metadata.push((key("namespace", span), string(ns, span)));
                 }
-                // `generatorOptions` and the entry's own `options` label and
-                // annotate the object (the entry wins on the same key); the
-                // substitution opt-out is usually set this way.
-                for field in ["labels", "annotations"] {
-                    let mut merged: Vec<(Yaml, Yaml)> = Vec::new();
-                    for options in [document.get("generatorOptions"), entry.get("options")] {
-                        for (k, v) in options
-                            .and_then(|o| o.get(field))
-                            .map(Yaml::entries)
-                            .unwrap_or_default()
-                        {
-                            merged.retain(|(existing, _)| existing.value != k.value);
-                            merged.push((k.clone(), v.clone()));
-                        }
-                    }
-                    if !merged.is_empty() {
-                        metadata.push((key(field, span), map(merged, span)));
-                    }
-                }
+                let secret_type = entry
+                    .get("type")
+                    .and_then(Yaml::as_str)
+                    .filter(|t| !t.is_empty())
+                    .or((kind == "Secret").then_some("Opaque"));
                 let mut doc_entries = vec![
                     (key("apiVersion", span), string("v1", span)),
                     (key("kind", span), string(kind, span)),
@@ -520,42 +753,45 @@ impl Builder {
                     doc_entries.push((key("type", span), string(t, span)));
                 }
                 let mut doc = map(doc_entries, span);
+                // `generatorOptions` and the entry's own `options` label and
+                // annotate the object (the entry wins on the same key); the
+                // substitution opt-out is usually set this way.
+                merge_generator_metadata(&mut doc, &options, span);
                 set_data(&mut doc, kind, &data, span, true);
                 objects.push(BuiltObject {
                     file: kustomization.to_string(),
                     document: offset + index,
                     api_version: "v1".to_string(),
                     kind: kind.to_string(),
-                    name: generated_name,
+                    name: name.clone(),
                     namespace: namespace.clone(),
                     name_span: span,
                     doc,
                     patched: Vec::new(),
                     generated: true,
-                    written_id: (name.clone(), namespace.clone()),
-                    name_hash,
+                    written_id: (name, namespace),
+                    needs_hash: !no_hash,
+                    secret_values: (kind == "Secret").then(|| SecretValues(Rc::new(data))),
+                    previous_ids: Vec::new(),
+                    prefixes: Vec::new(),
+                    suffixes: Vec::new(),
                 });
             }
         }
     }
 
-    /// The keys and values a generator entry produces, from `literals`,
-    /// `envs` (`env`) and `files`. Values are transient: the caller keeps a
-    /// Secret's keys only.
+    /// The keys and values a generator entry produces, from `envs` (`env`),
+    /// `literals` and `files`, in kustomize's order. Values are transient:
+    /// the caller keeps a Secret's keys only. A missing input file is a
+    /// finding: kustomize build fails on it.
     fn generator_data(
         &mut self,
         files: &mut YamlFiles<'_>,
         dir: &str,
+        kustomization: &str,
         entry: &Yaml,
     ) -> BTreeMap<String, String> {
         let mut data = BTreeMap::new();
-        for literal in entry.get("literals").map(Yaml::as_seq).unwrap_or_default() {
-            if let Some(text) = literal.scalar_text()
-                && let Some((key, value)) = text.split_once('=')
-            {
-                data.insert(key.trim().to_string(), unquote(value).to_string());
-            }
-        }
         let mut env_files: Vec<&Yaml> = entry
             .get("envs")
             .map(Yaml::as_seq)
@@ -564,35 +800,41 @@ impl Builder {
             .collect();
         env_files.extend(entry.get("env"));
         for env in env_files {
-            let Some(path) = env.as_str().and_then(|p| join_relative(dir, p)) else {
+            let Some(text) = env.as_str() else { continue };
+            let path = join_relative(dir, text);
+            let Some(content) = path.as_deref().and_then(|p| read_text(files, p)) else {
+                let location = Location::new(kustomization, env.span);
+                self.missing_entry("envs", text, path.as_deref(), location);
                 continue;
             };
-            let Some(text) = read_text(files, &path) else {
-                continue;
-            };
-            self.used_files.insert(path);
-            for line in text.lines() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                if let Some((key, value)) = line.split_once('=') {
-                    data.insert(key.trim().to_string(), value.to_string());
-                }
+            if let Some(path) = path {
+                self.used_files.insert(path);
+            }
+            data.extend(crate::generator::env_file_pairs(&content));
+        }
+        for literal in entry.get("literals").map(Yaml::as_seq).unwrap_or_default() {
+            if let Some((key, value)) = literal
+                .scalar_text()
+                .and_then(|t| crate::generator::literal_pair(&t))
+            {
+                data.insert(key, value);
             }
         }
         for file in entry.get("files").map(Yaml::as_seq).unwrap_or_default() {
             let Some(text) = file.as_str() else { continue };
-            let (key, relative) = match text.split_once('=') {
-                Some((key, path)) => (key.to_string(), path),
-                None => (text.rsplit('/').next().unwrap_or(text).to_string(), text),
-            };
-            let Some(path) = join_relative(dir, relative) else {
-                continue;
-            };
-            if let Some(content) = read_text(files, &path) {
-                self.used_files.insert(path);
-                data.insert(key, content);
+            let (key, relative) = crate::generator::file_source(text);
+            let path = join_relative(dir, relative);
+            match path.as_deref().and_then(|p| read_text(files, p)) {
+                Some(content) => {
+                    if let Some(path) = path {
+                        self.used_files.insert(path);
+                    }
+                    data.insert(key, content);
+                }
+                None => {
+                    let location = Location::new(kustomization, file.span);
+                    self.missing_entry("files", text, path.as_deref(), location);
+                }
             }
         }
         data
@@ -605,8 +847,9 @@ impl Builder {
         dir: &str,
         kustomization: &str,
         document: &Yaml,
-        objects: &mut Vec<BuiltObject>,
+        built: &mut Built,
     ) {
+        let objects = &mut built.objects;
         let mut strategic = Vec::new();
         for entry in document
             .get("patchesStrategicMerge")
@@ -617,8 +860,9 @@ impl Builder {
             let patches = if text.contains('\n') || text.contains(": ") {
                 inline_patches(files, kustomization, entry)
             } else {
-                self.file_patches(files, dir, text)
+                self.file_patches(files, dir, kustomization, entry)
             };
+            self.report_patch_problems(&patches);
             strategic.extend(patches.into_iter().map(|(p, f)| (p, f, None)));
         }
         apply_patches(objects, &strategic);
@@ -632,9 +876,14 @@ impl Builder {
                 set_namespace_from(object, text, Some(&origin));
             }
         }
-        let prefix = document.get("namePrefix").and_then(Yaml::scalar_text);
-        let suffix = document.get("nameSuffix").and_then(Yaml::scalar_text);
-        if prefix.is_some() || suffix.is_some() {
+        for (field, is_prefix) in [("namePrefix", true), ("nameSuffix", false)] {
+            let Some(affix) = document
+                .get(field)
+                .and_then(Yaml::scalar_text)
+                .filter(|a| !a.is_empty())
+            else {
+                continue;
+            };
             for object in objects.iter_mut() {
                 if matches!(
                     object.kind.as_str(),
@@ -642,19 +891,26 @@ impl Builder {
                 ) {
                     continue;
                 }
-                let renamed = format!(
-                    "{}{}{}",
-                    prefix.as_deref().unwrap_or(""),
-                    object.name,
-                    suffix.as_deref().unwrap_or("")
-                );
-                set_string(&mut object.doc, &["metadata", "name"], &renamed);
-                object.name = renamed;
+                let renamed = if is_prefix {
+                    object.prefixes.push(affix.to_string());
+                    format!("{affix}{}", object.name)
+                } else {
+                    object.suffixes.push(affix.to_string());
+                    format!("{}{affix}", object.name)
+                };
+                object.rename(renamed);
             }
         }
+        metadata_transformers::apply_kustomization_metadata(
+            objects,
+            document,
+            kustomization,
+            &built.config,
+        );
         let json6902 =
             self.patch_entries(files, dir, kustomization, document.get("patchesJson6902"));
         apply_patches(objects, &json6902);
+        apply_replicas(objects, document, kustomization);
         let images: Vec<ImageOverride> = document
             .get("images")
             .map(Yaml::as_seq)
@@ -688,6 +944,104 @@ impl Builder {
                 );
             }
         }
+        self.replace(files, dir, kustomization, document, objects);
+        self.external_transformers(files, dir, kustomization, document, objects);
+    }
+
+    /// The kustomization's `replacements`, inline or from files.
+    fn replace(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        kustomization: &str,
+        document: &Yaml,
+        objects: &mut [BuiltObject],
+    ) {
+        let mut replacements: Vec<(replacements::Replacement, String)> = Vec::new();
+        for entry in document
+            .get("replacements")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(path) = entry.get("path").and_then(Yaml::as_str) {
+                let Some(target) = join_relative(dir, path).filter(|p| files.tree.is_file(p))
+                else {
+                    let location = Location::new(kustomization, entry.span);
+                    let target = join_relative(dir, path);
+                    self.missing_entry("replacements", path, target.as_deref(), location);
+                    continue;
+                };
+                self.used_files.insert(target.clone());
+                for document in files
+                    .get(&target)
+                    .map(|f| f.documents.clone())
+                    .unwrap_or_default()
+                {
+                    let items = if document.as_seq().is_empty() {
+                        vec![document]
+                    } else {
+                        document.as_seq().to_vec()
+                    };
+                    replacements.extend(
+                        items
+                            .iter()
+                            .filter_map(replacements::Replacement::from_yaml)
+                            .map(|r| (r, target.clone())),
+                    );
+                }
+            } else if let Some(replacement) = replacements::Replacement::from_yaml(entry) {
+                replacements.push((replacement, kustomization.to_string()));
+            }
+        }
+        for (replacement, file) in replacements {
+            if let Err(problem) = replacement.apply(objects) {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::KustomizeResourceMissing, problem)
+                        .at(Location::new(file, replacement.span))
+                        .help("kustomize build fails on this replacement: fix its source or target selector, or its field paths"),
+                );
+            }
+        }
+    }
+
+    /// The built-in label and annotation transformers configured in the
+    /// files of `transformers:`; other transformers are not run.
+    fn external_transformers(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        kustomization: &str,
+        document: &Yaml,
+        objects: &mut [BuiltObject],
+    ) {
+        for entry in document
+            .get("transformers")
+            .map(Yaml::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(text) = entry.as_str() else { continue };
+            if text.contains('\n') || is_remote_entry(text) {
+                continue;
+            }
+            let path = join_relative(dir, text);
+            let Some(path) = path.filter(|p| files.tree.is_file(p) || files.tree.is_dir(p)) else {
+                let location = Location::new(kustomization, entry.span);
+                let target = join_relative(dir, text);
+                self.missing_entry("transformers", text, target.as_deref(), location);
+                continue;
+            };
+            if !files.tree.is_file(&path) {
+                continue;
+            }
+            self.used_files.insert(path.clone());
+            for config in files
+                .get(&path)
+                .map(|f| f.documents.clone())
+                .unwrap_or_default()
+            {
+                metadata_transformers::apply_builtin_transformer(objects, &config, &path);
+            }
+        }
     }
 
     /// The entries of a `patches:` or `patchesJson6902:` list: each patch
@@ -704,24 +1058,47 @@ impl Builder {
             let target = entry.get("target").map(Selector::from_yaml);
             let patches = if let Some(inline) = entry.get("patch") {
                 inline_patches(files, kustomization, inline)
-            } else if let Some(path) = entry.get("path").and_then(Yaml::as_str) {
-                self.file_patches(files, dir, path)
+            } else if let Some(path) = entry.get("path") {
+                self.file_patches(files, dir, kustomization, path)
             } else {
                 Vec::new()
             };
+            self.report_patch_problems(&patches);
             out.extend(patches.into_iter().map(|(p, f)| (p, f, target.clone())));
         }
         out
     }
 
-    /// The patches written in file `relative` (to `dir`).
+    /// Findings for the patches kustomize would reject.
+    fn report_patch_problems(&mut self, patches: &[(Patch, String)]) {
+        for (patch, file) in patches {
+            for (span, problem) in patch.problems() {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::KustomizeResourceMissing, problem)
+                        .at(Location::new(file, span))
+                        .help("kustomize build fails on this patch: fix the operation (RFC 6902 lists the fields each `op` needs)"),
+                );
+            }
+        }
+    }
+
+    /// The patches written in the file `entry` names (relative to `dir`);
+    /// a missing file is a finding, as kustomize build fails on it.
     fn file_patches(
         &mut self,
         files: &mut YamlFiles<'_>,
         dir: &str,
-        relative: &str,
+        kustomization: &str,
+        entry: &Yaml,
     ) -> Vec<(Patch, String)> {
-        let Some(path) = join_relative(dir, relative) else {
+        let Some(relative) = entry.as_str() else {
+            return Vec::new();
+        };
+        let path = join_relative(dir, relative);
+        let Some(path) = path.filter(|p| files.tree.is_file(p)) else {
+            let location = Location::new(kustomization, entry.span);
+            let target = join_relative(dir, relative);
+            self.missing_entry("patch", relative, target.as_deref(), location);
             return Vec::new();
         };
         self.used_files.insert(path.clone());
@@ -736,7 +1113,7 @@ impl Builder {
             .collect()
     }
 
-    fn build_generated(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
+    fn build_generated(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Built {
         let tree = files.tree;
         let mut units: BTreeSet<String> = BTreeSet::new();
         let mut loose: Vec<String> = Vec::new();
@@ -750,13 +1127,16 @@ impl Builder {
             }
         }
         let mut objects = Vec::new();
+        let mut config = TransformerConfig::default();
         for file in loose {
             objects.extend(self.file_objects(files, &file, false));
         }
         for unit in units {
-            objects.extend(self.build_nested(files, &unit).iter().cloned());
+            let nested = self.build_nested(files, &unit);
+            objects.extend(nested.objects.iter().cloned());
+            config.merge(&nested.config);
         }
-        objects
+        Built { objects, config }
     }
 
     /// The objects written in one file. In a kustomize `resources` file
@@ -822,7 +1202,11 @@ impl Builder {
                         patched: Vec::new(),
                         generated: false,
                         written_id: (name_text.clone(), namespace.clone()),
-                        name_hash: None,
+                        needs_hash: false,
+                        secret_values: None,
+                        previous_ids: Vec::new(),
+                        prefixes: Vec::new(),
+                        suffixes: Vec::new(),
                     });
                 }
                 (api_version, kind, name) => {
@@ -872,6 +1256,7 @@ pub(crate) fn set_namespace_from(
     namespace: &str,
     origin: Option<&Location>,
 ) {
+    object.store_previous_id();
     if object.kind == "Namespace" && object.api_version == "v1" {
         object.name = namespace.to_string();
         set_string(&mut object.doc, &["metadata", "name"], namespace);
@@ -900,6 +1285,60 @@ pub(crate) fn set_namespace_from(
             object.patched.push(PatchedValue {
                 path: "metadata.namespace".to_string(),
                 file: origin.file.clone(),
+            });
+        }
+    }
+}
+
+/// kustomize's `replicas:` override: `spec.replicas` of the Deployments,
+/// ReplicaSets, ReplicationControllers and StatefulSets with that name (any
+/// name they had in the build).
+fn apply_replicas(objects: &mut [BuiltObject], document: &Yaml, kustomization: &str) {
+    for entry in document
+        .get("replicas")
+        .map(Yaml::as_seq)
+        .unwrap_or_default()
+    {
+        let (Some(name), Some(count)) = (
+            entry.get("name").and_then(Yaml::scalar_text),
+            entry.get("count"),
+        ) else {
+            continue;
+        };
+        let Some(count_value) = count.as_i64() else {
+            continue;
+        };
+        for object in objects.iter_mut() {
+            if !matches!(
+                object.kind.as_str(),
+                "Deployment" | "ReplicaSet" | "ReplicationController" | "StatefulSet"
+            ) || !(object.name == name
+                || object.written_id.0 == name
+                || object.previous_ids.iter().any(|(n, _)| *n == name))
+            {
+                continue;
+            }
+            let Some(spec) = ensure_map(&mut object.doc, "spec", count.span) else {
+                continue;
+            };
+            let YamlValue::Map(entries) = &mut spec.value else {
+                continue;
+            };
+            let value = Yaml {
+                value: YamlValue::Int(count_value),
+                span: count.span,
+            };
+            match entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some("replicas"))
+            {
+                Some((_, existing)) => *existing = value,
+                None => entries.push((key("replicas", count.span), value)),
+            }
+            object.patched.retain(|p| p.path != "spec.replicas");
+            object.patched.push(PatchedValue {
+                path: "spec.replicas".to_string(),
+                file: kustomization.to_string(),
             });
         }
     }
@@ -954,6 +1393,68 @@ fn set_string(doc: &mut Yaml, path: &[&str], text: &str) {
     node.value = YamlValue::String(text.to_string());
 }
 
+/// Whether `object` has (or had) name and namespace `wanted`, namespaces
+/// compared as kustomize does (unset is `default`).
+fn had_id(object: &BuiltObject, wanted: (&str, Option<&str>)) -> bool {
+    std::iter::once((object.name.as_str(), object.namespace.as_deref()))
+        .chain(
+            object
+                .previous_ids
+                .iter()
+                .map(|(n, ns)| (n.as_str(), ns.as_deref())),
+        )
+        .chain(std::iter::once((
+            object.written_id.0.as_str(),
+            object.written_id.1.as_deref(),
+        )))
+        .any(|(name, ns)| {
+            name == wanted.0 && effective_namespace(ns) == effective_namespace(wanted.1)
+        })
+}
+
+/// The namespace kustomize compares ids by: unset is `default`.
+pub(crate) fn effective_namespace(namespace: Option<&str>) -> &str {
+    namespace.filter(|n| !n.is_empty()).unwrap_or("default")
+}
+
+/// Adds the `labels` and `annotations` of generator options (in order, the
+/// later winning) to a generated object's metadata.
+fn merge_generator_metadata(doc: &mut Yaml, options: &[Option<&Yaml>], span: Span) {
+    for field in ["labels", "annotations"] {
+        let pairs: Vec<(Yaml, Yaml)> = options
+            .iter()
+            .flat_map(|o| {
+                o.and_then(|o| o.get(field))
+                    .map(Yaml::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .cloned()
+            })
+            .collect();
+        if pairs.is_empty() {
+            continue;
+        }
+        let Some(metadata) = ensure_map(doc, "metadata", span) else {
+            return;
+        };
+        let Some(target) = ensure_map(metadata, field, span) else {
+            return;
+        };
+        let YamlValue::Map(entries) = &mut target.value else {
+            return;
+        };
+        for (k, v) in pairs {
+            match entries
+                .iter_mut()
+                .find(|(existing, _)| existing.value == k.value)
+            {
+                Some((_, existing)) => *existing = v,
+                None => entries.push((k, v)),
+            }
+        }
+    }
+}
+
 /// Writes a generated object's `data`: ConfigMap values as they are, Secret
 /// values as null (never kept). `replace` drops the existing keys first.
 fn set_data(
@@ -1004,19 +1505,6 @@ fn map(entries: Vec<(Yaml, Yaml)>, span: Span) -> Yaml {
         value: YamlValue::Map(entries),
         span,
     }
-}
-
-/// A generator literal's value without the quotes kustomize strips.
-fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if let Some(inner) = value
-            .strip_prefix(quote)
-            .and_then(|v| v.strip_suffix(quote))
-        {
-            return inner;
-        }
-    }
-    value
 }
 
 /// The text of any repository file (a generator input need not be YAML).
@@ -1286,7 +1774,11 @@ mod tests {
             patched: Vec::new(),
             generated: false,
             written_id: ("foo".into(), None),
-            name_hash: None,
+            needs_hash: false,
+            secret_values: None,
+            previous_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
         };
         set_namespace_from(&mut ns, "media", None);
         assert_eq!((ns.name.as_str(), ns.namespace.as_deref()), ("media", None));

@@ -14,6 +14,8 @@
 //! kustomize does for custom resources such as Flux objects. `$patch: delete`
 //! and `$patch: replace` are honoured; other directives are ignored.
 
+use strata_core::Span;
+
 use crate::yaml::{Yaml, YamlValue};
 
 /// A value of an object's document that a patch (or an `images:` override)
@@ -123,6 +125,62 @@ impl Patch {
             YamlValue::Map(_) => Some(Patch::StrategicMerge(document.clone())),
             _ => None,
         }
+    }
+
+    /// What kustomize rejects in this patch before applying it: a JSON 6902
+    /// operation that is not a mapping, has an unknown `op`, or lacks the
+    /// `path`, `value` or `from` its op needs. Each with the span to point at.
+    pub fn problems(&self) -> Vec<(Span, String)> {
+        let Patch::Json6902(operations) = self else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for operation in operations {
+            if !operation.is_map() {
+                out.push((
+                    operation.span,
+                    "a JSON 6902 operation must be a mapping with `op` and `path`".to_string(),
+                ));
+                continue;
+            }
+            let op_node = operation.get("op");
+            let op = op_node.and_then(Yaml::as_str).unwrap_or("");
+            let at = op_node.map_or(operation.span, |o| o.span);
+            let needs: &[&str] = match op {
+                "add" | "replace" | "test" => &["path", "value"],
+                "remove" => &["path"],
+                "move" | "copy" => &["path", "from"],
+                "" => {
+                    out.push((at, "this JSON 6902 operation has no `op`".to_string()));
+                    continue;
+                }
+                other => {
+                    out.push((
+                        at,
+                        format!(
+                            "`{other}` is not a JSON 6902 operation (add, remove, replace, move, copy, test)"
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            for field in needs {
+                match operation.get(field) {
+                    None => out.push((at, format!("this `{op}` operation has no `{field}`"))),
+                    Some(value)
+                        if *field != "value"
+                            && value.as_str().is_none_or(|p| pointer(p).is_none()) =>
+                    {
+                        out.push((
+                            value.span,
+                            format!("`{field}` must be a JSON pointer such as `/spec/replicas`"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        out
     }
 
     /// The selector a strategic merge patch without `target` implies: its
@@ -283,6 +341,10 @@ fn merge(
     }
 }
 
+/// Merges list `items` into `target` by `merge_key`, in kustomize's order:
+/// the patch's items first (in patch order), then the existing items the
+/// patch does not name. Values recorded as patched under the list follow
+/// their item to its new index.
 fn merge_list(
     target: &mut Yaml,
     items: &[Yaml],
@@ -294,29 +356,93 @@ fn merge_list(
     let YamlValue::Seq(existing) = &mut target.value else {
         return;
     };
+    let key_of = |item: &Yaml| {
+        item.get(merge_key)
+            .and_then(Yaml::scalar_text)
+            .map(|k| k.into_owned())
+    };
+    let mut old: Vec<Option<Yaml>> = std::mem::take(existing).into_iter().map(Some).collect();
+    // (old index, value) in the final order; `None` for a new item.
+    let mut merged: Vec<(Option<usize>, Yaml, Option<&Yaml>)> = Vec::new();
     for item in items {
-        let key = item.get(merge_key).and_then(Yaml::scalar_text);
-        let position = existing
-            .iter()
-            .position(|e| e.get(merge_key).and_then(Yaml::scalar_text) == key && key.is_some());
+        let key = key_of(item);
         let delete = item.get("$patch").and_then(Yaml::as_str) == Some("delete");
-        match position {
-            Some(index) if delete => {
-                existing.remove(index);
+        let position = key.as_ref().and_then(|key| {
+            old.iter()
+                .position(|e| e.as_ref().is_some_and(|e| key_of(e).as_ref() == Some(key)))
+        });
+        if let Some(i) = merged
+            .iter()
+            .position(|(_, value, _)| key.is_some() && key_of(value) == key)
+        {
+            // The patch names the item twice: merge into the first.
+            if delete {
+                merged.remove(i);
+            } else {
+                merged[i].2 = Some(item);
             }
-            Some(index) => {
-                path.push(index.to_string());
-                merge(&mut existing[index], item, path, file, patched);
-                path.pop();
-            }
-            None if delete => {}
-            None => {
-                existing.push(strip_directives(item));
-                path.push((existing.len() - 1).to_string());
-                record(patched, path, file);
-                path.pop();
-            }
+            continue;
         }
+        match (position, delete) {
+            (Some(index), true) => {
+                old[index] = None;
+            }
+            (Some(index), false) => {
+                if let Some(value) = old[index].take() {
+                    merged.push((Some(index), value, Some(item)));
+                }
+            }
+            (None, true) => {}
+            (None, false) => merged.push((None, strip_directives(item), None)),
+        }
+    }
+    for (index, value) in old.into_iter().enumerate() {
+        if let Some(value) = value {
+            merged.push((Some(index), value, None));
+        }
+    }
+    let prefix = path.join(".");
+    let remap: Vec<(usize, usize)> = merged
+        .iter()
+        .enumerate()
+        .filter_map(|(new, (old, _, _))| old.map(|old| (old, new)))
+        .collect();
+    for record in patched.iter_mut() {
+        let Some(rest) = record.path.strip_prefix(prefix.as_str()).and_then(|r| {
+            if prefix.is_empty() {
+                Some(r)
+            } else {
+                r.strip_prefix('.')
+            }
+        }) else {
+            continue;
+        };
+        let (index, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        if let Some((_, new)) = remap.iter().find(|(old, _)| *old == index) {
+            let mut moved = if prefix.is_empty() {
+                new.to_string()
+            } else {
+                format!("{prefix}.{new}")
+            };
+            if !tail.is_empty() {
+                moved.push('.');
+                moved.push_str(tail);
+            }
+            record.path = moved;
+        }
+    }
+    for (new_index, (old_index, mut value, patch)) in merged.into_iter().enumerate() {
+        path.push(new_index.to_string());
+        match (old_index, patch) {
+            (None, _) => record(patched, path, file),
+            (Some(_), Some(patch)) => merge(&mut value, patch, path, file, patched),
+            (Some(_), None) => {}
+        }
+        path.pop();
+        existing.push(value);
     }
 }
 
@@ -847,20 +973,21 @@ mod tests {
         .expect("patch");
         let mut patched = Vec::new();
         patch.apply(&mut target, "p.yaml", &mut patched);
+        // kustomize puts the patch's items first (checked with kubectl).
         assert_eq!(
             target
                 .path("spec.containers.0.image")
                 .and_then(Yaml::as_str),
-            Some("x:1")
+            Some("y:2")
         );
         assert_eq!(
             target
                 .path("spec.containers.1.image")
                 .and_then(Yaml::as_str),
-            Some("y:2")
+            Some("x:1")
         );
         assert!(target.path("spec.drop").is_none());
-        assert_eq!(patched[0].path, "spec.containers.1.image");
+        assert_eq!(patched[0].path, "spec.containers.0.image");
     }
 
     #[test]

@@ -43,3 +43,11 @@ fn describe(flux: &FluxTree, diagnostic: &Diagnostic) -> String {
         None => diagnostic.code.to_string(),
     }
 }
+
+/// `file:line:column` of a location in fixture repository `repo` (for
+/// findings of a kustomize build, which has no source database).
+pub fn fixture_position(repo: &str, location: &Location) -> String {
+    let (file, _) = fixture(repo).read(&location.file);
+    let at = file.line_col(location.span.start);
+    format!("{}:{}:{}", location.file, at.line, at.column)
+}
