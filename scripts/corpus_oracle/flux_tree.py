@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 
-from . import envsubst, gitignore, kustomize_build, sync_roots
+from . import envsubst, gitignore, kustomize_build, resource_sets, sync_roots
 
 FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io/"
 HELM_GROUP = "helm.toolkit.fluxcd.io/"
@@ -43,6 +43,9 @@ class Cluster:
         self.secrets = {}          # (ns, name) -> data, or None when encrypted
         self.generators = {}       # (ns, artifact name) -> [(from, to)]
         self.absent = []           # (ks id, [files listed but absent, left out of its build])
+        self.providers = {}        # (ns, name) -> ResourceSetInputProvider
+        self.resource_sets = []    # (ks id, ResourceSet id, objects rendered)
+        self.dynamic = []          # (ks id, ResourceSet id, why, [Flux kinds it would render])
         self.unread_vars = {}      # "ConfigMap/ns/name" -> [ks ids whose substituteFrom it is]
 
 
@@ -104,6 +107,29 @@ def _copy_ops(artifact, source_aliases):
     return ops
 
 
+def _resource_set_objects(cluster, ks_id, objects):
+    """What the ResourceSets among `objects` render (and what those render, and so on)."""
+    for o in objects:
+        if o.get("kind") == "ResourceSetInputProvider" and _group_is(o, "fluxcd.controlplane.io/"):
+            cluster.providers[(_meta(o).get("namespace") or "default", _meta(o).get("name"))] = o
+    out = []
+    todo = [o for o in objects if o.get("kind") == "ResourceSet" and _group_is(o, "fluxcd.controlplane.io/")]
+    while todo:
+        rset = todo.pop(0)
+        rid = object_id("ResourceSet", rset, "default")
+        try:
+            rendered = resource_sets.expand(rset, cluster.providers)
+        except resource_sets.Dynamic as e:
+            kinds = [r.get("kind") for r in (rset.get("spec") or {}).get("resources") or [] if isinstance(r, dict)]
+            flux = [k for k in kinds if k in ("Kustomization", "HelmRelease")]
+            cluster.dynamic.append((ks_id, rid, str(e), flux))
+            continue
+        cluster.resource_sets.append((ks_id, rid, len(rendered)))
+        out.extend(rendered)
+        todo.extend(r for r in rendered if r.get("kind") == "ResourceSet" and _group_is(r, "fluxcd.controlplane.io/"))
+    return out
+
+
 def _apply(cluster, ks_id, ks, ks_tree, variables, unknown, root_src, root_id, seen, log):
     """Build one Kustomization, record what it applies; return the children to follow."""
     children = []
@@ -122,6 +148,7 @@ def _apply(cluster, ks_id, ks, ks_tree, variables, unknown, root_src, root_id, s
     if variables or unknown:
         objects = [o if envsubst.disabled(o) else envsubst.substitute_object(o, dict(variables), True if unknown else set())
                    for o in objects]
+    objects = objects + _resource_set_objects(cluster, ks_id, objects)
     # Register what later builds may read before following children.
     for o in objects:
         kind = o.get("kind")
