@@ -72,7 +72,8 @@ def _template_free(text):
 
 def _documents(path):
     try:
-        text = open(path, encoding="utf-8", errors="replace").read()
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
     except OSError:
         return []
     if "{{" in text:
@@ -161,7 +162,8 @@ def oci_push_dirs(repo):
                 ("justfile", ".justfile", "makefile", "taskfile.yml", "taskfile.yaml")):
             continue
         try:
-            text = open(path, encoding="utf-8", errors="replace").read()
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
         except OSError:
             continue
         for m in PUSH.finditer(text):
