@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use strata_core::Location;
 
-use super::super::{AttrEntry, Attrs, Evaluator, ThunkId, UnknownKind, Value};
+use super::super::{AttrEntry, Attrs, Evaluator, NixPath, ThunkId, UnknownKind, Value};
 use super::args::nth;
 use super::{Prim, not_in_family};
 
@@ -55,8 +55,107 @@ impl Evaluator<'_> {
                 }
                 other => return Err(self.type_error(name, "string or path", &other, loc.clone())),
             },
+            Prim::ReadFileType | Prim::PathIsDirectory | Prim::PathIsRegularFile => {
+                let kind = match self.force(arg(0)) {
+                    Value::Path(p) if p.in_repo => {
+                        if self.list_dir(&p.path).is_some() {
+                            Some("directory")
+                        } else if self.path_exists(&p.path) == Some(true) {
+                            Some("regular")
+                        } else {
+                            None
+                        }
+                    }
+                    Value::Unknown(u) => return Ok(Value::Unknown(u)),
+                    Value::Path(_) | Value::String(_) => {
+                        return Ok(Value::unknown(
+                            UnknownKind::Opaque,
+                            format!("{name} outside the repository is not known statically"),
+                            loc.clone(),
+                        ));
+                    }
+                    other => return Err(self.type_error(name, "path", &other, loc.clone())),
+                };
+                match (prim, kind) {
+                    (Prim::ReadFileType, Some(k)) => Value::string(k, loc.clone()),
+                    (Prim::ReadFileType, None) => Value::unknown(
+                        UnknownKind::Error,
+                        "readFileType: the path does not exist",
+                        loc.clone(),
+                    ),
+                    (Prim::PathIsDirectory, k) => Value::Bool(k == Some("directory")),
+                    (_, k) => Value::Bool(k == Some("regular")),
+                }
+            }
+            Prim::FileContents => {
+                let text = self.prim_read_file(arg(0), loc);
+                match text {
+                    Value::String(s) => Value::string(
+                        s.text.strip_suffix('\n').unwrap_or(&s.text),
+                        s.location.clone(),
+                    ),
+                    other => other,
+                }
+            }
+            Prim::ListFilesRecursive => {
+                let dir = match self.force(arg(0)) {
+                    Value::Path(p) if p.in_repo => p,
+                    Value::Unknown(u) => return Ok(Value::Unknown(u)),
+                    Value::Path(_) | Value::String(_) => {
+                        return Ok(Value::unknown(
+                            UnknownKind::Opaque,
+                            "listFilesRecursive outside the repository is not done statically",
+                            loc.clone(),
+                        ));
+                    }
+                    other => return Err(self.type_error(name, "path", &other, loc.clone())),
+                };
+                let mut files = Vec::new();
+                self.list_files_recursive(&dir.path, &dir.location, &mut files, 0, loc)?;
+                Value::List(Rc::new(files))
+            }
             _ => not_in_family(prim, loc),
         })
+    }
+
+    /// nixpkgs' `listFilesRecursive`: the files under `dir`, depth first,
+    /// names in byte order (as `readDir` sorts them).
+    fn list_files_recursive(
+        &mut self,
+        dir: &str,
+        location: &Option<Location>,
+        out: &mut Vec<ThunkId>,
+        depth: u32,
+        loc: &Option<Location>,
+    ) -> Result<(), Value> {
+        if depth > 64 || !self.tick() {
+            return Err(self.limit("listFilesRecursive depth", loc.clone()));
+        }
+        let Some(listing) = self.list_dir(dir) else {
+            return Err(Value::unknown(
+                UnknownKind::Error,
+                format!("listFilesRecursive: `{dir}` is not a directory"),
+                location.clone(),
+            ));
+        };
+        for (name, is_dir) in listing {
+            let path = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if is_dir {
+                self.list_files_recursive(&path, location, out, depth + 1, loc)?;
+            } else {
+                let value = Value::Path(Rc::new(NixPath {
+                    path,
+                    in_repo: true,
+                    location: location.clone(),
+                }));
+                out.push(self.done(value));
+            }
+        }
+        Ok(())
     }
 
     /// `builtins.readDir`: the entries of a repository directory, `regular`
