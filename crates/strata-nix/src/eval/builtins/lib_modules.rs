@@ -4,11 +4,12 @@
 //! encoded as nixpkgs encodes it (`_type = "if"`, `"option"`,
 //! `"option-type"` …) so the module merge can read them.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use strata_core::Location;
 
-use super::super::{AttrEntry, Attrs, Evaluator, ThunkId, Value};
+use super::super::{AttrEntry, Attrs, Evaluator, ThunkId, Unknown, UnknownKind, Value};
 use super::args::nth;
 use super::{Prim, not_in_family};
 
@@ -107,6 +108,57 @@ impl Evaluator<'_> {
                 };
                 let p = self.done(Value::Int(p));
                 self.property("override", Some(p), arg(0))
+            }
+            Prim::EvalModules => {
+                let call = self.attrs_arg(prim.name(), arg(0), loc)?;
+                let modules = match call.get("modules") {
+                    Some(e) => {
+                        let t = e.value;
+                        self.list_arg(prim.name(), t, loc)?
+                    }
+                    None => Rc::new(Vec::new()),
+                };
+                // `evalModules` passes no `name` or `nodes` (those are a
+                // host's); the caller's `specialArgs` may.
+                let not_passed = |what: &str| {
+                    Value::unknown(
+                        UnknownKind::Error,
+                        format!("`lib.evalModules` passes no module argument `{what}`"),
+                        loc.clone(),
+                    )
+                };
+                let name = self.done(not_passed("name"));
+                let nodes = self.done(not_passed("nodes"));
+                let defaults = self.make_attrs(vec![("name", name), ("nodes", nodes)]);
+                let mut special = vec![self.done(defaults)];
+                if let Some(e) = call.get("specialArgs") {
+                    special.push(e.value);
+                }
+                let set = self.eval_modules(&modules, &special, "", None);
+                let options = self.done(Value::unknown(
+                    UnknownKind::Unsupported,
+                    "`options` of `lib.evalModules` is not read statically",
+                    loc.clone(),
+                ));
+                let mut entries = BTreeMap::new();
+                for (k, value) in [("config", set.config), ("options", options)] {
+                    entries.insert(
+                        k.to_string(),
+                        AttrEntry {
+                            value,
+                            location: loc.clone(),
+                        },
+                    );
+                }
+                Value::Attrs(Rc::new(Attrs {
+                    entries,
+                    fallback: Some(Rc::new(Unknown {
+                        kind: UnknownKind::Unsupported,
+                        reason: "only `config` of `lib.evalModules` is computed statically"
+                            .to_string(),
+                        location: loc.clone(),
+                    })),
+                }))
             }
             Prim::MkOption => {
                 // `mkOption = { … }@attrs: attrs // { _type = "option"; }`.

@@ -534,6 +534,9 @@ prims! {
     MkImageMediaOverride = ("mkImageMediaOverride", 1, LibModules, [Lib]),
     /// `lib.mkVMOverride x` (priority 10).
     MkVmOverride = ("mkVMOverride", 1, LibModules, [Lib]),
+    /// `lib.evalModules { modules; specialArgs; }`: `config` merged by the
+    /// module system of `crate::modules`.
+    EvalModules = ("evalModules", 1, LibModules, [Lib]),
     /// `lib.mkOption { … }`: the declaration with `_type = "option"`.
     MkOption = ("mkOption", 1, LibModules, [Lib]),
     /// `lib.mkEnableOption name`: a `bool` option defaulting to `false`.

@@ -74,6 +74,19 @@ impl Evaluator<'_> {
                     Value::string("", loc.clone())
                 }
             }
+            Prim::HasSuffix if matches!(self.force(arg(1)), Value::Path(_)) => {
+                let suffix = self.string_arg(name, arg(0), loc)?;
+                let Value::Path(p) = self.force(arg(1)) else {
+                    return Ok(not_in_family(prim, loc));
+                };
+                path_has_suffix(&p.path, &suffix.text).unwrap_or_else(|| {
+                    Value::unknown(
+                        UnknownKind::Opaque,
+                        "hasSuffix reaches past the file name into the store path of a path",
+                        loc.clone(),
+                    )
+                })
+            }
             Prim::HasPrefix | Prim::HasSuffix => {
                 let affix = self.string_arg(name, arg(0), loc)?;
                 let s = self.string_arg(name, arg(1), loc)?;
@@ -339,6 +352,20 @@ fn replace_strings(s: &str, pats: &[(String, String)]) -> String {
         }
     }
     out
+}
+
+/// `hasSuffix suffix path`: the path becomes a store path ending in its
+/// file name (`/nix/store/…-name` or `/nix/store/…-source/…/name`), so a
+/// suffix of the name is decided; a longer one depends on the store path.
+fn path_has_suffix(path: &str, suffix: &str) -> Option<Value> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(suffix) {
+        Some(Value::Bool(true))
+    } else if suffix.ends_with(name) {
+        None
+    } else {
+        Some(Value::Bool(false))
+    }
 }
 
 /// nixpkgs' `escapeShellArg`: left alone when it is only safe characters,

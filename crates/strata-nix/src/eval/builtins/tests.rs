@@ -478,3 +478,36 @@ fn names_are_unique_per_place() {
         assert_eq!(n, names.len(), "{place:?}");
     }
 }
+
+#[test]
+fn eval_modules_merges_config() {
+    // As nixpkgs' `lib.evalModules` does for definitions: sets merge,
+    // priorities apply, `specialArgs` reach every module.
+    assert_eq!(
+        lib(r#"(evalModules {
+            modules = [
+              ({ config, x, ... }: { a.b = x; a.c = config.a.b + 1; })
+              { a.d = mkDefault "low"; }
+              { a.d = "high"; }
+            ];
+            specialArgs = { x = 1; };
+          }).config.a"#),
+        json!({ "b": 1, "c": 2, "d": "high" })
+    );
+    assert!(unknown(&lib(
+        r#"(evalModules { modules = [ ({ name, ... }: { a = name; }) ]; }).config.a"#
+    )));
+}
+
+#[test]
+fn has_suffix_of_a_path_is_decided_by_its_file_name() {
+    // `filter (hasSuffix ".nix") (filesystem.listFilesRecursive ./modules)`:
+    // the store path a path becomes ends with the file name.
+    assert_eq!(
+        lib(r#"[ (hasSuffix ".nix" ./modules/a.nix) (hasSuffix ".nix" ./modules/a.txt) ]"#),
+        json!([true, false])
+    );
+    assert!(unknown(&lib(
+        r#"hasSuffix "/modules/a.nix" ./modules/a.nix"#
+    )));
+}
