@@ -32,15 +32,9 @@ impl Evaluator<'_> {
             }
             Prim::ToJson => {
                 let v = self.force(arg(0));
-                let j = self.json_of_value(v, 0, loc)?;
-                match serde_json::to_string(&j) {
-                    Ok(text) => Value::string(text, loc.clone()),
-                    Err(_) => Value::unknown(
-                        UnknownKind::Error,
-                        "toJSON: the value has no JSON form",
-                        loc.clone(),
-                    ),
-                }
+                let mut text = String::new();
+                self.json_of_value(v, &mut text, 0, loc)?;
+                Value::string(text, loc.clone())
             }
             Prim::ImportJson | Prim::ImportToml => {
                 let text = self.call_prim_inner(Prim::ReadFile, &[arg(0)], loc)?;
@@ -119,47 +113,58 @@ impl Evaluator<'_> {
         }
     }
 
-    /// `builtins.toJSON`'s value: sets with `__toString` or `outPath` print
-    /// as that string; paths would be copied to the store (unknown).
+    /// `builtins.toJSON`'s text, written as Nix writes it: keys sorted,
+    /// floats as C++ prints them (`%g`); sets with `__toString` or
+    /// `outPath` print as that string; paths would be copied to the store
+    /// (unknown).
     fn json_of_value(
         &mut self,
         v: Value,
+        out: &mut String,
         depth: u32,
         loc: &Option<Location>,
-    ) -> Result<serde_json::Value, Value> {
+    ) -> Result<(), Value> {
         if depth > 128 || !self.tick() {
             return Err(self.limit("toJSON nesting", loc.clone()));
         }
-        Ok(match v {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(b),
-            Value::Int(i) => serde_json::Value::from(i),
-            Value::Float(f) => serde_json::Number::from_f64(f)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            Value::String(s) => serde_json::Value::String(s.text.clone()),
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string());
+        match v {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&format_float_g(f)),
+            Value::String(s) => out.push_str(&quote(&s.text)),
             Value::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items.iter() {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
                     let v = self.force(*item);
-                    out.push(self.json_of_value(v, depth + 1, loc)?);
+                    self.json_of_value(v, out, depth + 1, loc)?;
                 }
-                serde_json::Value::Array(out)
+                out.push(']');
             }
             Value::Attrs(a) => {
                 if a.entries.contains_key("__toString") || a.entries.contains_key("outPath") {
                     let text = self
                         .coerce_to_string(Value::Attrs(a), false, loc.clone())
                         .map_err(Value::Unknown)?;
-                    return Ok(serde_json::Value::String(text));
+                    out.push_str(&quote(&text));
+                    return Ok(());
                 }
                 Self::complete(&a)?;
-                let mut out = serde_json::Map::new();
-                for (k, e) in &a.entries {
+                out.push('{');
+                for (i, (k, e)) in a.entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&quote(k));
+                    out.push(':');
                     let v = self.force(e.value);
-                    out.insert(k.clone(), self.json_of_value(v, depth + 1, loc)?);
+                    self.json_of_value(v, out, depth + 1, loc)?;
                 }
-                serde_json::Value::Object(out)
+                out.push('}');
             }
             Value::Path(_) => {
                 return Err(Value::unknown(
@@ -186,7 +191,8 @@ impl Evaluator<'_> {
                     loc.clone(),
                 ));
             }
-        })
+        }
+        Ok(())
     }
 
     /// A TOML value as a Nix value; strings keep `location` (the file).
@@ -231,5 +237,68 @@ impl Evaluator<'_> {
                 Self::attrs_value(entries)
             }
         }
+    }
+}
+
+/// A float as C++'s `ostream << double` prints it (`printf("%g")`: six
+/// significant digits, trailing zeros dropped, an exponent of two digits
+/// or more outside 1e-5 ..= 1e6), which is how Nix writes floats in JSON.
+pub(super) fn format_float_g(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    // Round to six significant digits first: the exponent is the rounded one.
+    let sci = format!("{f:.5e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if !(-4..6).contains(&exp) {
+        let m = trim(mantissa.to_string());
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        trim(format!("{f:.decimals$}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_float_g;
+
+    #[test]
+    fn floats_print_as_cpp_does() {
+        // `builtins.toJSON [ 0.1234567 1.0e20 123456789.5 (-2.5) 1.0e-7 100.0 0.1 ]`
+        // in Nix 2.8 is "[0.123457,1e+20,1.23457e+08,-2.5,1e-07,100,0.1]".
+        let got: Vec<String> = [0.1234567, 1.0e20, 123456789.5, -2.5, 1.0e-7, 100.0, 0.1]
+            .into_iter()
+            .map(format_float_g)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "0.123457",
+                "1e+20",
+                "1.23457e+08",
+                "-2.5",
+                "1e-07",
+                "100",
+                "0.1"
+            ]
+        );
+        assert_eq!(format_float_g(999999.5), "1e+06");
+        assert_eq!(format_float_g(0.0001), "0.0001");
     }
 }

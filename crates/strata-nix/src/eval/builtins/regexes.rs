@@ -52,22 +52,35 @@ impl Evaluator<'_> {
                 }
             },
             Prim::Split => {
+                // As C++'s `regex_iterator`, which Nix uses: an empty match
+                // may follow a non-empty one at the same place; after an
+                // empty match the search moves one character on.
+                let text = s.text.as_str();
                 let mut items = Vec::new();
-                let mut last = 0;
-                for caps in re.captures_iter(&s.text) {
+                let (mut pos, mut last_end) = (0, 0);
+                while pos <= text.len() {
                     if !self.tick() {
                         return Err(self.limit("split", loc.clone()));
                     }
-                    let Some(whole) = caps.get(0) else { continue };
+                    let Some(caps) = re.captures_at(text, pos) else {
+                        break;
+                    };
+                    let Some(whole) = caps.get(0) else { break };
                     items.push(Value::string(
-                        &s.text[last..whole.start()],
+                        &text[last_end..whole.start()],
                         s.location.clone(),
                     ));
                     let groups = (1..caps.len()).map(|i| group(caps.get(i))).collect();
                     items.push(self.make_list(groups));
-                    last = whole.end();
+                    last_end = whole.end();
+                    pos = if whole.is_empty() {
+                        let next = text[whole.end()..].chars().next().map_or(1, char::len_utf8);
+                        whole.end() + next
+                    } else {
+                        whole.end()
+                    };
                 }
-                items.push(Value::string(&s.text[last..], s.location.clone()));
+                items.push(Value::string(&text[last_end..], s.location.clone()));
                 self.make_list(items)
             }
             _ => not_in_family(prim, loc),
