@@ -95,6 +95,7 @@ const AGREE: &[&str] = &[
     r#"builtins.tryEval 1"#,
     r#"builtins.seq 1 2"#,
     r#"builtins.deepSeq { a = 1; } 2"#,
+    r#"builtins.seq { a = throw "lazy"; } 2"#,
     r#"builtins.trace "message" 3"#,
     r#"builtins.getEnv "HOME""#,
     r#"builtins.currentSystem or "fallback""#,
@@ -136,6 +137,8 @@ const NIX_FAILS: &[&str] = &[
     r#"builtins.div 1 0"#,
     r#"builtins.tryEval (abort "stop")"#,
     r#"builtins.getAttr "z" { a = 1; }"#,
+    r#"builtins.seq (throw "x") 1"#,
+    r#"builtins.deepSeq { a = [ (throw "x") ]; } 1"#,
 ];
 
 /// JSON with every number as a float: Nix prints the float `1000.0` as

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use strata_core::Location;
 
-use super::super::{AttrEntry, Attrs, Evaluator, NixString, ThunkId, Value};
+use super::super::{AttrEntry, Attrs, Evaluator, NixString, ThunkId, UnknownKind, Value};
 
 impl Evaluator<'_> {
     pub(super) fn list_arg(
@@ -41,6 +41,12 @@ impl Evaluator<'_> {
     ) -> Result<Rc<NixString>, Value> {
         match self.force(t) {
             Value::String(s) => Ok(s),
+            // Nix coerces a path here by copying it to the store.
+            Value::Path(_) => Err(Value::unknown(
+                UnknownKind::Opaque,
+                format!("{what}: a path used as a string is its store path, not known statically"),
+                loc.clone(),
+            )),
             other => Err(self.type_error(what, "string", &other, loc.clone())),
         }
     }

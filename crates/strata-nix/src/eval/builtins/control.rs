@@ -3,7 +3,9 @@
 
 use strata_core::Location;
 
-use super::super::{Deferred, Evaluator, ThunkId, UnknownKind, Value};
+use std::rc::Rc;
+
+use super::super::{Deferred, Evaluator, ThunkId, Unknown, UnknownKind, Value};
 use super::args::nth;
 use super::{Prim, not_in_family};
 
@@ -25,7 +27,15 @@ impl Evaluator<'_> {
                     loc.clone(),
                 )
             }
-            Prim::Trace | Prim::Seq | Prim::DeepSeq => self.force(arg(1)),
+            Prim::Trace => self.force(arg(1)),
+            // `seq a b` fails when forcing `a` fails; `deepSeq` looks inside.
+            Prim::Seq | Prim::DeepSeq => {
+                let depth = if prim == Prim::DeepSeq { 64 } else { 0 };
+                if let Some(u) = self.first_error(arg(0), depth) {
+                    return Ok(Value::Unknown(u));
+                }
+                self.force(arg(1))
+            }
             Prim::Id => self.force(arg(0)),
             Prim::Const => self.force(arg(0)),
             Prim::TryEval => match self.force(arg(0)) {
@@ -95,6 +105,28 @@ impl Evaluator<'_> {
             }
             _ => not_in_family(prim, loc),
         })
+    }
+}
+
+impl Evaluator<'_> {
+    /// The first error (what real Nix would fail on) met forcing `t` to
+    /// `depth` levels of lists and sets; unknowns of other kinds are not
+    /// errors (Nix would compute them).
+    fn first_error(&mut self, t: ThunkId, depth: u32) -> Option<Rc<Unknown>> {
+        if !self.tick() {
+            return None;
+        }
+        match self.force(t) {
+            Value::Unknown(u) if u.kind == UnknownKind::Error => Some(u),
+            Value::List(items) if depth > 0 => {
+                items.iter().find_map(|i| self.first_error(*i, depth - 1))
+            }
+            Value::Attrs(a) if depth > 0 => a
+                .entries
+                .values()
+                .find_map(|e| self.first_error(e.value, depth - 1)),
+            _ => None,
+        }
     }
 }
 

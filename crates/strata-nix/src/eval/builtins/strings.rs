@@ -253,6 +253,13 @@ impl Evaluator<'_> {
                     let filler = self.string_arg(name, arg(1), loc)?.text.clone();
                     (filler, self.string_arg(name, arg(2), loc)?.text.clone())
                 };
+                if width > 100_000 {
+                    return Err(Value::unknown(
+                        UnknownKind::Limit,
+                        format!("{name}: width out of range"),
+                        loc.clone(),
+                    ));
+                }
                 match fixed_width_string(width, &filler, &text) {
                     Some(s) => Value::string(s, loc.clone()),
                     None => Value::unknown(
