@@ -300,3 +300,24 @@ fn package_sets_of_non_nixos_hosts() {
     );
     assert!(main.k3s.is_none());
 }
+
+#[test]
+fn hosts_built_with_lib_helpers() {
+    // `lib.evalModules` reads an inventory, `lib.concatMapAttrs` turns it
+    // into hosts, `lib.mergeAttrs` adds one more, and every `.nix` file of
+    // `lib.filesystem.listFilesRecursive ./modules` is a module.
+    let repo = fixture("nix-shape-lib-helpers");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["alpha", "beta", "rescue"]);
+    let alpha = host(&repo, "alpha");
+    // `builtins.currentSystem` is absent under pure evaluation: `or` applies.
+    assert_eq!(
+        known(&repo, &alpha.system),
+        ("x86_64-linux".into(), "flake.nix:10:42".into())
+    );
+    assert_eq!(
+        known(&repo, &alpha.addresses[0].address),
+        ("10.2.0.11".into(), "inventory/hosts.nix:5:25".into())
+    );
+    assert!(host(&repo, "rescue").addresses.is_empty());
+}
