@@ -347,7 +347,7 @@ fn read_decl(
         host.hostname = unknown();
         host.state_version = unknown();
         host.system = std::mem::replace(&mut host.system, Fact::Unset).or(unknown());
-        host.opaque_modules.push(crate::modules::OpaqueModule {
+        host.opaque_modules.push(crate::eval::OpaqueModule {
             reason: reason.clone(),
             location: location.clone(),
         });

@@ -15,6 +15,7 @@
 //! NIX003 finding.
 
 mod builtins;
+mod modules;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -30,6 +31,7 @@ use strata_core::{
 };
 
 pub use builtins::Prim;
+pub use modules::OpaqueModule;
 pub use value::{
     AttrEntry, Attrs, Closure, InputRef, NixPath, NixString, PrimApp, SystemCall, ThunkId, Unknown,
     UnknownKind, Value,
@@ -103,7 +105,7 @@ pub(crate) enum Deferred {
     /// The value of a file (`import`).
     File(FileId),
     /// A merged node of a host's module configuration.
-    Merge(Rc<crate::modules::MergeNode>),
+    Merge(Rc<modules::MergeNode>),
     /// The flake's `self`: its outputs plus `outPath`.
     FlakeSelf(ThunkId),
     /// A value that may not be forced yet (a host's `config` while its

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use strata_core::Location;
 
-use crate::eval::{AttrEntry, Attrs, Deferred, Evaluator, ThunkId, Unknown, UnknownKind, Value};
+use super::{AttrEntry, Attrs, Deferred, Evaluator, ThunkId, Unknown, UnknownKind, Value};
 
 /// Plain definitions have this priority (nixpkgs' `defaultOverridePriority`).
 const PRIORITY_PLAIN: i64 = 100;
