@@ -670,7 +670,7 @@ fn sops(ev: &mut Evaluator<'_>, config: &Value) -> Option<SopsFacts> {
         Got::Missing => {}
         Got::Val(Value::Attrs(set), _) => {
             if let Some(f) = &set.fallback
-                && f.kind != UnknownKind::Opaque
+                && f.kind != UnknownKind::Undefined
             {
                 secrets_unknown.push(f.reason.clone());
             }
@@ -718,7 +718,14 @@ fn get(ev: &mut Evaluator<'_>, root: &Value, path: &[&str]) -> Got {
                     let t = e.value;
                     current = ev.force(t);
                 }
-                None => return Got::Missing,
+                // A set only partly known (an unknown definition of it) may
+                // define the name: unknown, not unset.
+                None => match &a.fallback {
+                    Some(f) if f.kind != UnknownKind::Undefined => {
+                        return Got::Val(Value::Unknown(Rc::clone(f)), location);
+                    }
+                    _ => return Got::Missing,
+                },
             },
             Value::Unknown(u) if u.kind == UnknownKind::Undefined => return Got::Missing,
             Value::Unknown(_) => return Got::Val(current, location),

@@ -15,6 +15,7 @@
 //! NIX003 finding.
 
 mod builtins;
+mod module_lib;
 mod modules;
 #[cfg(test)]
 mod tests;
@@ -89,6 +90,9 @@ struct EvalFile {
     has_errors: bool,
     root_scope: ScopeId,
     value: Option<ThunkId>,
+    /// Code of strata's own (the module-system `lib`): its locations are
+    /// never reported.
+    hidden: bool,
 }
 
 /// Work postponed until a thunk is forced.
@@ -106,6 +110,8 @@ pub(crate) enum Deferred {
     File(FileId),
     /// A merged node of a host's module configuration.
     Merge(Rc<modules::MergeNode>),
+    /// One value of a submodule-typed option, merged with its declarations.
+    Submodule(Rc<modules::SubmoduleNode>),
     /// The flake's `self`: its outputs plus `outPath`.
     FlakeSelf(ThunkId),
     /// A value that may not be forced yet (a host's `config` while its
@@ -137,7 +143,11 @@ pub struct Evaluator<'t> {
     read_sources: Vec<Arc<SourceFile>>,
     builtins_attrs: Option<ThunkId>,
     lib_attrs: Option<ThunkId>,
+    full_lib_attrs: Option<ThunkId>,
     outputs: Option<ThunkId>,
+    /// The merged modules of each `nixosSystem`/`evalModules` call whose
+    /// `config` was selected, by call (the `Rc` keeps the address unique).
+    system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
 }
 
 impl<'t> Evaluator<'t> {
@@ -163,7 +173,9 @@ impl<'t> Evaluator<'t> {
             read_sources: Vec::new(),
             builtins_attrs: None,
             lib_attrs: None,
+            full_lib_attrs: None,
             outputs: None,
+            system_configs: Vec::new(),
         }
     }
 
@@ -200,7 +212,12 @@ impl<'t> Evaluator<'t> {
 
     /// Every repository file read so far (imported or `readFile`d), sorted.
     pub fn evaluated_files(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.files.iter().map(|f| f.path.clone()).collect();
+        let mut out: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.path.clone())
+            .collect();
         out.extend(self.read_sources.iter().map(|s| s.path().to_string()));
         out.sort();
         out.dedup();
@@ -268,17 +285,22 @@ impl<'t> Evaluator<'t> {
 
     /// The location of a node of the file `scope` belongs to.
     pub(crate) fn loc(&self, scope: ScopeId, node: &SyntaxNode) -> Option<Location> {
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
         Some(Location::new(
-            self.file_of(scope).path.clone(),
+            file.path.clone(),
             crate::syntax::range_span(node.text_range()),
         ))
     }
 
     fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
-        Some(Location::new(
-            self.file_of(scope).path.clone(),
-            span_of(node),
-        ))
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
+        Some(Location::new(file.path.clone(), span_of(node)))
     }
 
     // ----- budget --------------------------------------------------------------
@@ -370,9 +392,20 @@ impl<'t> Evaluator<'t> {
             has_errors: parsed.has_errors(),
             root_scope,
             value: None,
+            hidden: false,
         });
         self.file_index.insert(path.to_string(), id);
         id
+    }
+
+    /// The value of code of strata's own, evaluated as a file whose
+    /// locations are hidden.
+    pub(crate) fn virtual_file(&mut self, path: &str, parsed: &ParsedFile) -> ThunkId {
+        let id = self.add_file(path, parsed);
+        self.files[id.0 as usize].hidden = true;
+        let t = self.alloc(Deferred::File(id));
+        self.files[id.0 as usize].value = Some(t);
+        t
     }
 
     /// The value of a repository file (as `import` gives it).
@@ -535,7 +568,10 @@ impl<'t> Evaluator<'t> {
                 self.files[id.0 as usize].path.clone(),
                 Span::at(0),
             )),
-            Deferred::Merge(_) | Deferred::FlakeSelf(_) | Deferred::NotReady(_) => None,
+            Deferred::Merge(_)
+            | Deferred::Submodule(_)
+            | Deferred::FlakeSelf(_)
+            | Deferred::NotReady(_) => None,
         }
     }
 
@@ -566,6 +602,7 @@ impl<'t> Evaluator<'t> {
                 }
             }
             Deferred::Merge(node) => self.merge(&node),
+            Deferred::Submodule(node) => self.eval_submodule(&node),
             Deferred::FlakeSelf(outputs) => match self.force(outputs) {
                 Value::Attrs(a) => {
                     let mut attrs = (*a).clone();
@@ -1318,6 +1355,14 @@ impl<'t> Evaluator<'t> {
                     self.force(t)
                 }
                 None => match &a.fallback {
+                    // Module code reading an option no module of the
+                    // repository defines gets its default, which is declared
+                    // outside the repository.
+                    Some(f) if f.kind == UnknownKind::Undefined => Value::unknown(
+                        UnknownKind::Opaque,
+                        format!("`{key}`: {}", f.reason),
+                        loc.or(f.location.clone()),
+                    ),
                     Some(f) => Value::unknown(
                         f.kind,
                         format!("`{key}`: {}", f.reason),
@@ -1334,7 +1379,7 @@ impl<'t> Evaluator<'t> {
                 // `deploy-rs.lib.<system>.activate.nixos` is per system; any
                 // other `<input>.lib.<name>` is the shared `lib`.
                 if i.path.len() == 1 && i.path[0] == "lib" && !is_system_name(key) {
-                    let lib = self.lib();
+                    let lib = self.full_lib();
                     return self.select(lib, key, loc);
                 }
                 let mut path = i.path.clone();
@@ -1343,6 +1388,11 @@ impl<'t> Evaluator<'t> {
                     input: i.input.clone(),
                     path,
                 }))
+            }
+            // `self.nixosConfigurations.X.config…`, `(evalModules …).config`.
+            Value::NixosSystem(call) if key == "config" => {
+                let config = self.system_config(&call);
+                self.force(config)
             }
             Value::NixosSystem(_) => Value::unknown(
                 UnknownKind::Opaque,
