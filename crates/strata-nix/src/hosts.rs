@@ -44,6 +44,66 @@ impl HostDecl {
     }
 }
 
+/// What reading one output's host list gave: how many hosts, and why the
+/// list is not (completely) known.
+struct Discovered {
+    hosts: usize,
+    unknown: Option<(String, Option<Location>)>,
+}
+
+impl Discovered {
+    fn of(hosts: usize) -> Self {
+        Discovered {
+            hosts,
+            unknown: None,
+        }
+    }
+
+    fn blocked(hosts: usize, value: &Value, what: &str) -> Self {
+        let (reason, location) = match value {
+            Value::Unknown(u) => (u.reason.clone(), u.location.clone()),
+            Value::Input(i) => (
+                format!(
+                    "it is `{}`, a value of flake input `{}`, which strata does not read",
+                    i.display(),
+                    i.input
+                ),
+                None,
+            ),
+            other => (format!("{what} is a {}", other.type_name()), None),
+        };
+        Discovered {
+            hosts,
+            unknown: Some((reason, location)),
+        }
+    }
+
+    /// NIX012 when the output's hosts are not all known.
+    fn unknown(self, output: &str, outputs: &crate::eval::Attrs) -> Option<Diagnostic> {
+        let (reason, location) = self.unknown?;
+        let top = output.split('.').next().unwrap_or(output);
+        let location = outputs
+            .get(top)
+            .and_then(|e| e.location.clone())
+            .or(location);
+        let message = if self.hosts == 0 {
+            format!("the hosts of `{output}` cannot be known statically: {reason}")
+        } else {
+            format!(
+                "`{output}` is only partly known statically ({} hosts read): {reason}",
+                self.hosts
+            )
+        };
+        let mut d = Diagnostic::new(Code::HostsUnknown, message).help(
+            "run with `--eval nix` to have Nix list the hosts, or declare them in this repository",
+        );
+        if let Some(l) = location {
+            d = d.at(l);
+        }
+        Some(d)
+    }
+}
+
 fn attr(a: &crate::eval::Attrs, key: &str) -> Option<ThunkId> {
     a.get(key).map(|e| e.value)
 }
@@ -59,15 +119,23 @@ pub(crate) fn read_hosts(
     let Value::Attrs(out) = ev.force(outputs) else {
         return Vec::new();
     };
+    let mut unknown = Vec::new();
     if let Some(t) = attr(&out, "nixosConfigurations") {
-        discover_nixos(ev, t, &mut decls);
+        let found = discover_nixos(ev, t, &mut decls);
+        unknown.extend(found.unknown("nixosConfigurations", &out));
     }
-    if let Some(t) = attr(&out, "colmena").or_else(|| attr(&out, "colmenaHive")) {
-        discover_colmena(ev, t, &mut decls);
+    for name in ["colmena", "colmenaHive"] {
+        if let Some(t) = attr(&out, name) {
+            let found = discover_colmena(ev, t, &mut decls);
+            unknown.extend(found.unknown(name, &out));
+            break;
+        }
     }
     if let Some(t) = attr(&out, "deploy") {
-        discover_deploy(ev, t, &mut decls);
+        let found = discover_deploy(ev, t, &mut decls);
+        unknown.extend(found.unknown("deploy.nodes", &out));
     }
+    diagnostics.extend(unknown);
     if let Some(t) = attr(&out, "packages") {
         discover_packages(ev, t, &mut decls);
     }
@@ -135,9 +203,10 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
     host.opaque_modules.extend(f.opaque_modules);
 }
 
-fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
-    let Value::Attrs(configs) = ev.force(t) else {
-        return;
+fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
+    let configs = match ev.force(t) {
+        Value::Attrs(configs) => configs,
+        other => return Discovered::blocked(0, &other, "`nixosConfigurations`"),
     };
     for (name, entry) in &configs.entries {
         let mut decl = HostDecl::new(
@@ -189,9 +258,20 @@ fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>)
         }
         decls.push(decl);
     }
+    partial(&configs)
 }
 
-fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+/// A set of hosts with an unknown part (`unknownHosts // { known = …; }`).
+fn partial(set: &crate::eval::Attrs) -> Discovered {
+    match &set.fallback {
+        Some(u) if u.kind != UnknownKind::Undefined => {
+            Discovered::blocked(set.entries.len(), &Value::Unknown(Rc::clone(u)), "")
+        }
+        _ => Discovered::of(set.entries.len()),
+    }
+}
+
+fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
     let mut hive = ev.force(t);
     // `makeHive hive`, or a hive written as a function of `{ }`.
     for _ in 0..4 {
@@ -204,7 +284,10 @@ fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl
             other => other,
         };
     }
-    let Value::Attrs(hive) = hive else { return };
+    let hive = match hive {
+        Value::Attrs(hive) => hive,
+        other => return Discovered::blocked(0, &other, "the hive"),
+    };
     let meta = attr(&hive, "meta")
         .or_else(|| attr(&hive, "network"))
         .map(|m| ev.force(m));
@@ -235,17 +318,20 @@ fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl
         }
         decls.push(decl);
     }
+    partial(&hive)
 }
 
-fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
-    let Value::Attrs(deploy) = ev.force(t) else {
-        return;
+fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
+    let deploy = match ev.force(t) {
+        Value::Attrs(deploy) => deploy,
+        other => return Discovered::blocked(0, &other, "`deploy`"),
     };
     let Some(nodes) = attr(&deploy, "nodes") else {
-        return;
+        return partial(&deploy);
     };
-    let Value::Attrs(nodes) = ev.force(nodes) else {
-        return;
+    let nodes = match ev.force(nodes) {
+        Value::Attrs(nodes) => nodes,
+        other => return Discovered::blocked(0, &other, "`deploy.nodes`"),
     };
     for (name, entry) in &nodes.entries {
         let mut decl = HostDecl::new(name, HostSource::DeployRs, entry.location.clone());
@@ -261,6 +347,7 @@ fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>
         }
         decls.push(decl);
     }
+    partial(&nodes)
 }
 
 /// A package-set host: where its name is first written, and each system

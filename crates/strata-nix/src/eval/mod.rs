@@ -1380,7 +1380,11 @@ impl<'t> Evaluator<'t> {
                 // other `<input>.lib.<name>` is the shared `lib`.
                 if i.path.len() == 1 && i.path[0] == "lib" && !is_system_name(key) {
                     let lib = self.full_lib();
-                    return self.select(lib, key, loc);
+                    // A name `lib` does not have is the input's own helper
+                    // (`helpers.lib.mkHosts`): it stays the input's value.
+                    if lib.as_attrs().is_some_and(|a| a.get(key).is_some()) {
+                        return self.select(lib, key, loc);
+                    }
                 }
                 let mut path = i.path.clone();
                 path.push(key.to_string());
@@ -1709,6 +1713,14 @@ impl<'t> Evaluator<'t> {
                     let fallback = b.fallback.clone().or_else(|| a.fallback.clone());
                     Value::Attrs(Rc::new(Attrs { entries, fallback }))
                 }
+                // `unknown // { known = …; }`: the right side's names are
+                // certain; any other name is the unknown side's.
+                (Value::Unknown(_) | Value::Input(_), Value::Attrs(b)) => {
+                    Value::Attrs(Rc::new(Attrs {
+                        entries: b.entries.clone(),
+                        fallback: unknown_part(&lhs, &loc),
+                    }))
+                }
                 (Value::Attrs(_), other) | (other, _) => self.type_error("`//`", "set", other, loc),
             },
             Add => self.add(lhs, rhs, loc),
@@ -1949,6 +1961,24 @@ impl<'t> Evaluator<'t> {
 }
 
 /// `x86_64-linux`, `aarch64-darwin`…: an attribute name that is a system.
+/// Why a value that stands for an unknown set is unknown (`None` for
+/// other values).
+fn unknown_part(v: &Value, loc: &Option<Location>) -> Option<Rc<Unknown>> {
+    match v {
+        Value::Unknown(u) => Some(Rc::clone(u)),
+        Value::Input(i) => Some(Rc::new(Unknown {
+            kind: UnknownKind::Opaque,
+            reason: format!(
+                "`{}` comes from flake input `{}`, which strata does not read",
+                i.display(),
+                i.input
+            ),
+            location: loc.clone(),
+        })),
+        _ => None,
+    }
+}
+
 fn is_system_name(key: &str) -> bool {
     key.ends_with("-linux") || key.ends_with("-darwin")
 }

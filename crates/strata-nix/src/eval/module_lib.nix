@@ -1,6 +1,7 @@
 # The module-system part of nixpkgs' `lib` (options and types), written in
 # Nix so the static evaluator runs it like any other code. Only what the
 # module merge reads is kept: an option's `default` and its `type`'s shape.
+# A name the built-in `lib` (eval/builtins) also has is the built-in's.
 lib:
 let
   type = name: extra: { _type = "option-type"; inherit name; } // extra;
@@ -24,6 +25,25 @@ in
     # The package itself comes from nixpkgs, which is not read statically.
     default = attrs.default or pkgs.${if builtins.isList name then builtins.head name else name};
   };
+  # STOPGAP (branch nix-hosts): lib functions host discovery needs that the
+  # built-in `lib` lacks today; the built-in wins once it has them.
+  mergeAttrs = a: b: a // b;
+  concatMapAttrs = f: set:
+    builtins.foldl' (acc: name: acc // f name set.${name}) { } (builtins.attrNames set);
+  filesystem.listFilesRecursive = dir:
+    let
+      walk = d: builtins.concatLists (map
+        (name:
+          let
+            type = (builtins.readDir d).${name};
+            child = d + "/${name}";
+          in
+          if type == "directory" then walk child else [ child ])
+        (builtins.attrNames (builtins.readDir d)));
+    in
+    walk dir;
+  # END STOPGAP
+
   literalExpression = text: { _type = "literalExpression"; inherit text; };
   literalExample = text: { _type = "literalExpression"; inherit text; };
   literalMD = text: { _type = "literalMD"; inherit text; };
