@@ -272,53 +272,19 @@ fn partial(set: &crate::eval::Attrs) -> Discovered {
 }
 
 fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
-    let mut hive = ev.force(t);
-    // `makeHive hive`, or a hive written as a function of `{ }`.
-    for _ in 0..4 {
-        hive = match hive {
-            Value::Hive(call) => ev.force(call.args),
-            f @ (Value::Lambda(_) | Value::Prim(_)) => {
-                let empty = ev.done(Value::Attrs(Rc::new(Default::default())));
-                ev.apply(f, empty, None)
-            }
-            other => other,
-        };
-    }
-    let hive = match hive {
-        Value::Attrs(hive) => hive,
-        other => return Discovered::blocked(0, &other, "the hive"),
+    let hive = ev.force(t);
+    let members = match ev.hive_members(hive) {
+        Ok(members) => members,
+        Err(other) => return Discovered::blocked(0, &other, "the hive"),
     };
-    let meta = attr(&hive, "meta")
-        .or_else(|| attr(&hive, "network"))
-        .map(|m| ev.force(m));
-    let (special_args, node_special_args) = match &meta {
-        Some(Value::Attrs(meta)) => {
-            let nsa = match attr(meta, "nodeSpecialArgs").map(|t| ev.force(t)) {
-                Some(Value::Attrs(a)) => Some(a),
-                _ => None,
-            };
-            (attr(meta, "specialArgs"), nsa)
-        }
-        _ => (None, None),
-    };
-    let defaults = attr(&hive, "defaults");
-    for (name, entry) in &hive.entries {
-        if matches!(name.as_str(), "meta" | "network" | "defaults") {
-            continue;
-        }
-        let mut decl = HostDecl::new(name, HostSource::Colmena, entry.location.clone());
-        decl.modules.extend(defaults);
-        match ev.force(entry.value) {
-            Value::List(items) => decl.modules.extend(items.iter().copied()),
-            _ => decl.modules.push(entry.value),
-        }
-        decl.special_args.extend(special_args);
-        if let Some(nsa) = &node_special_args {
-            decl.special_args.extend(attr(nsa, name));
-        }
+    let found = members.len();
+    for m in members {
+        let mut decl = HostDecl::new(&m.name, HostSource::Colmena, m.location);
+        decl.modules = m.modules;
+        decl.special_args = m.special_args;
         decls.push(decl);
     }
-    partial(&hive)
+    Discovered::of(found)
 }
 
 fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
@@ -558,6 +524,7 @@ fn read_deploy_rs(
         None => Fact::Unset,
     };
     let mut profiles = Vec::new();
+    let mut system_ssh_user = Fact::Unset;
     if let Some(t) = attr(node, "profiles")
         && let Value::Attrs(ps) = ev.force(t)
     {
@@ -597,6 +564,12 @@ fn read_deploy_rs(
                 Got::Val(v, def) => unknown_fact(&v, def, "deploy-rs activation"),
             };
             let user = string_fact_at(ev, &profile, &["user"]);
+            // deploy-rs settings cascade deploy → node → profile: the
+            // profile that activates the system may carry the SSH user.
+            let profile_ssh_user = string_fact_at(ev, &profile, &["sshUser"]);
+            if !profile_ssh_user.is_unset() && (name == "system" || ps.entries.len() == 1) {
+                system_ssh_user = profile_ssh_user;
+            }
             profiles.push(DeployProfile {
                 name: name.clone(),
                 location: entry.location.clone(),
@@ -604,6 +577,9 @@ fn read_deploy_rs(
                 user,
             });
         }
+    }
+    if !system_ssh_user.is_unset() {
+        host.target_user = system_ssh_user;
     }
     host.deploy_rs = Some(DeployRsFacts {
         profiles,
@@ -1002,6 +978,21 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
             }
         }
     }
+
+    // `--cluster-init` in the flags is `clusterInit = true` (k3s reads both).
+    let cluster_init = match cluster_init {
+        Fact::Unset
+            if extra_flags
+                .iter()
+                .any(|f| f == "--cluster-init" || f == "--cluster-init=true") =>
+        {
+            Fact::Known {
+                value: true,
+                location: extra_flags_location.clone(),
+            }
+        }
+        other => other,
+    };
 
     let token = match get(ev, &k3s, &["token"]) {
         Got::Val(Value::Null, _) | Got::Missing => match get(ev, &k3s, &["tokenFile"]) {

@@ -148,6 +148,8 @@ pub struct Evaluator<'t> {
     /// The merged modules of each `nixosSystem`/`evalModules` call whose
     /// `config` was selected, by call (the `Rc` keeps the address unique).
     system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
+    /// `nodes` of each Colmena hive selected from, by call.
+    hive_nodes: Vec<(Rc<SystemCall>, Value)>,
 }
 
 impl<'t> Evaluator<'t> {
@@ -176,6 +178,7 @@ impl<'t> Evaluator<'t> {
             full_lib_attrs: None,
             outputs: None,
             system_configs: Vec::new(),
+            hive_nodes: Vec::new(),
         }
     }
 
@@ -866,12 +869,22 @@ impl<'t> Evaluator<'t> {
             return Value::unknown(UnknownKind::Error, "malformed string (syntax error)", loc);
         };
         let mut text = String::new();
-        for part in parts {
+        // `"${./.}/modules"`, `"${root}/x.nix"`: a string that starts with a
+        // repository path is that path's store copy; it stays a repository
+        // path, so importing or reading it reads the repository.
+        let mut repo_path: Option<String> = None;
+        for (i, part) in parts.into_iter().enumerate() {
             match part {
                 Part::Lit(l) => text.push_str(&l),
                 Part::Interp(None) => return self.syntax_unknown(scope, syn(s)),
                 Part::Interp(Some(e)) => {
                     let v = self.eval(&e, scope);
+                    if i == 0
+                        && let Some(path) = self.repo_path_of(&v)
+                    {
+                        repo_path = Some(path);
+                        continue;
+                    }
                     match self.coerce_to_string(v, false, self.loc(scope, syn(&e))) {
                         Ok(piece) => text.push_str(&piece),
                         Err(u) => return Value::Unknown(u),
@@ -879,7 +892,39 @@ impl<'t> Evaluator<'t> {
                 }
             }
         }
+        if let Some(base) = repo_path {
+            return match join_relative(&base, &format!(".{text}")) {
+                Some(path) if text.is_empty() || text.starts_with('/') => {
+                    Value::Path(Rc::new(NixPath {
+                        path,
+                        in_repo: true,
+                        location: loc,
+                    }))
+                }
+                _ => Value::unknown(
+                    UnknownKind::Opaque,
+                    "a path in a string is copied to the Nix store; its store path is not known statically",
+                    loc,
+                ),
+            };
+        }
         Value::string(text, loc)
+    }
+
+    /// The repository path a value stands for in a string: a path in the
+    /// repository, or a set whose `outPath` is one (the flake's `self`).
+    fn repo_path_of(&mut self, v: &Value) -> Option<String> {
+        match v {
+            Value::Path(p) if p.in_repo => Some(p.path.clone()),
+            Value::Attrs(a) if a.get("__toString").is_none() => {
+                let out = a.get("outPath")?.value;
+                match self.force(out) {
+                    Value::Path(p) if p.in_repo => Some(p.path.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// Nix's string coercion (`"${x}"` when `to_string` is false,
@@ -1403,6 +1448,7 @@ impl<'t> Evaluator<'t> {
                 format!("`{key}` of an evaluated NixOS system is not computed statically"),
                 loc,
             ),
+            Value::Hive(call) if key == "nodes" => self.hive_nodes(&call),
             Value::Hive(_) => Value::unknown(
                 UnknownKind::Opaque,
                 format!("`{key}` of a Colmena `makeHive` result is not computed statically"),

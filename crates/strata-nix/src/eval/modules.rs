@@ -878,3 +878,122 @@ impl Evaluator<'_> {
         });
     }
 }
+
+/// One node of a Colmena hive: its modules (`defaults` first) and the
+/// special arguments its modules get (`meta.specialArgs`, then
+/// `meta.nodeSpecialArgs.<name>`).
+pub(crate) struct HiveMember {
+    pub name: String,
+    pub location: Option<Location>,
+    pub modules: Vec<ThunkId>,
+    pub special_args: Vec<ThunkId>,
+}
+
+impl Evaluator<'_> {
+    /// The nodes of a hive (`makeHive hive`, a hive set, or a hive written
+    /// as a function of `{ }`); the value that blocked it otherwise.
+    pub(crate) fn hive_members(&mut self, hive: Value) -> Result<Vec<HiveMember>, Value> {
+        let mut hive = hive;
+        for _ in 0..4 {
+            hive = match hive {
+                Value::Hive(call) => self.force(call.args),
+                f @ (Value::Lambda(_) | Value::Prim(_)) => {
+                    let empty = self.done(Value::Attrs(Rc::new(Attrs::default())));
+                    self.apply(f, empty, None)
+                }
+                other => other,
+            };
+        }
+        let hive = match hive {
+            Value::Attrs(hive) => hive,
+            other => return Err(other),
+        };
+        let meta = hive
+            .get("meta")
+            .or_else(|| hive.get("network"))
+            .map(|m| self.force(m.value));
+        let (special_args, node_special_args) = match &meta {
+            Some(Value::Attrs(meta)) => {
+                let nsa = match meta.get("nodeSpecialArgs").map(|t| self.force(t.value)) {
+                    Some(Value::Attrs(a)) => Some(a),
+                    _ => None,
+                };
+                (meta.get("specialArgs").map(|e| e.value), nsa)
+            }
+            _ => (None, None),
+        };
+        let defaults = hive.get("defaults").map(|e| e.value);
+        let mut members = Vec::new();
+        for (name, entry) in &hive.entries {
+            if matches!(name.as_str(), "meta" | "network" | "defaults") {
+                continue;
+            }
+            let mut modules: Vec<ThunkId> = defaults.into_iter().collect();
+            match self.force(entry.value) {
+                Value::List(items) => modules.extend(items.iter().copied()),
+                _ => modules.push(entry.value),
+            }
+            let mut special: Vec<ThunkId> = special_args.into_iter().collect();
+            if let Some(nsa) = &node_special_args {
+                special.extend(nsa.get(name).map(|e| e.value));
+            }
+            members.push(HiveMember {
+                name: name.clone(),
+                location: entry.location.clone(),
+                modules,
+                special_args: special,
+            });
+        }
+        if let Some(f) = &hive.fallback
+            && f.kind != UnknownKind::Undefined
+            && members.is_empty()
+        {
+            return Err(Value::Unknown(Rc::clone(f)));
+        }
+        Ok(members)
+    }
+
+    /// `hive.nodes` (`self.colmenaHive.nodes`): each node as an evaluated
+    /// system, `{ config = …; }`.
+    pub(crate) fn hive_nodes(&mut self, call: &Rc<SystemCall>) -> Value {
+        if let Some((_, v)) = self.hive_nodes.iter().find(|(c, _)| Rc::ptr_eq(c, call)) {
+            return v.clone();
+        }
+        let members = match self.hive_members(Value::Hive(Rc::clone(call))) {
+            Ok(m) => m,
+            Err(v) => return v,
+        };
+        let mut entries = BTreeMap::new();
+        for m in members {
+            let set = self.eval_modules(&m.modules, &m.special_args, &m.name, m.location.clone());
+            let node = Value::Attrs(Rc::new(Attrs {
+                entries: BTreeMap::from([(
+                    "config".to_string(),
+                    AttrEntry {
+                        value: set.config,
+                        location: None,
+                    },
+                )]),
+                fallback: Some(Rc::new(Unknown {
+                    kind: UnknownKind::Opaque,
+                    reason: "only `config` of a hive node is computed statically".to_string(),
+                    location: None,
+                })),
+            }));
+            let value = self.done(node);
+            entries.insert(
+                m.name,
+                AttrEntry {
+                    value,
+                    location: m.location,
+                },
+            );
+        }
+        let v = Value::Attrs(Rc::new(Attrs {
+            entries,
+            fallback: None,
+        }));
+        self.hive_nodes.push((Rc::clone(call), v.clone()));
+        v
+    }
+}
