@@ -143,6 +143,8 @@ codes! {
     HostDuplicateAddress = ("NIX010", "host-duplicate-address", Nix, Error),
     /// A NixOS host does not set `system.stateVersion`.
     StateVersionMissing = ("NIX011", "state-version-missing", Nix, Warning),
+    /// A flake output that declares hosts cannot be read statically: its hosts are unknown or only partly known.
+    HostsUnknown = ("NIX012", "hosts-unknown", Nix, Warning),
     /// k3s nodes join a cluster no server initialises (or agents exist without any server).
     K3sNoClusterInit = ("K3S002", "k3s-no-cluster-init", Nix, Error),
     /// More than one k3s server sets `clusterInit`.

@@ -363,7 +363,11 @@ impl Synthesiser<'_> {
             patched: Vec::new(),
             generated: false,
             written_id: (self.name.to_string(), Some(self.namespace.to_string())),
-            name_hash: None,
+            needs_hash: false,
+            secret_values: None,
+            previous_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
         }
     }
 

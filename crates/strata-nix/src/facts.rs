@@ -7,7 +7,7 @@
 use serde::Serialize;
 use strata_core::Location;
 
-use crate::modules::OpaqueModule;
+use crate::eval::OpaqueModule;
 
 /// One fact about a host, and how sure strata is of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -44,6 +44,66 @@ impl HostDecl {
     }
 }
 
+/// What reading one output's host list gave: how many hosts, and why the
+/// list is not (completely) known.
+struct Discovered {
+    hosts: usize,
+    unknown: Option<(String, Option<Location>)>,
+}
+
+impl Discovered {
+    fn of(hosts: usize) -> Self {
+        Discovered {
+            hosts,
+            unknown: None,
+        }
+    }
+
+    fn blocked(hosts: usize, value: &Value, what: &str) -> Self {
+        let (reason, location) = match value {
+            Value::Unknown(u) => (u.reason.clone(), u.location.clone()),
+            Value::Input(i) => (
+                format!(
+                    "it is `{}`, a value of flake input `{}`, which strata does not read",
+                    i.display(),
+                    i.input
+                ),
+                None,
+            ),
+            other => (format!("{what} is a {}", other.type_name()), None),
+        };
+        Discovered {
+            hosts,
+            unknown: Some((reason, location)),
+        }
+    }
+
+    /// NIX012 when the output's hosts are not all known.
+    fn unknown(self, output: &str, outputs: &crate::eval::Attrs) -> Option<Diagnostic> {
+        let (reason, location) = self.unknown?;
+        let top = output.split('.').next().unwrap_or(output);
+        let location = outputs
+            .get(top)
+            .and_then(|e| e.location.clone())
+            .or(location);
+        let message = if self.hosts == 0 {
+            format!("the hosts of `{output}` cannot be known statically: {reason}")
+        } else {
+            format!(
+                "`{output}` is only partly known statically ({} hosts read): {reason}",
+                self.hosts
+            )
+        };
+        let mut d = Diagnostic::new(Code::HostsUnknown, message).help(
+            "run with `--eval nix` to have Nix list the hosts, or declare them in this repository",
+        );
+        if let Some(l) = location {
+            d = d.at(l);
+        }
+        Some(d)
+    }
+}
+
 fn attr(a: &crate::eval::Attrs, key: &str) -> Option<ThunkId> {
     a.get(key).map(|e| e.value)
 }
@@ -59,15 +119,23 @@ pub(crate) fn read_hosts(
     let Value::Attrs(out) = ev.force(outputs) else {
         return Vec::new();
     };
+    let mut unknown = Vec::new();
     if let Some(t) = attr(&out, "nixosConfigurations") {
-        discover_nixos(ev, t, &mut decls);
+        let found = discover_nixos(ev, t, &mut decls);
+        unknown.extend(found.unknown("nixosConfigurations", &out));
     }
-    if let Some(t) = attr(&out, "colmena").or_else(|| attr(&out, "colmenaHive")) {
-        discover_colmena(ev, t, &mut decls);
+    for name in ["colmena", "colmenaHive"] {
+        if let Some(t) = attr(&out, name) {
+            let found = discover_colmena(ev, t, &mut decls);
+            unknown.extend(found.unknown(name, &out));
+            break;
+        }
     }
     if let Some(t) = attr(&out, "deploy") {
-        discover_deploy(ev, t, &mut decls);
+        let found = discover_deploy(ev, t, &mut decls);
+        unknown.extend(found.unknown("deploy.nodes", &out));
     }
+    diagnostics.extend(unknown);
     if let Some(t) = attr(&out, "packages") {
         discover_packages(ev, t, &mut decls);
     }
@@ -135,9 +203,10 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
     host.opaque_modules.extend(f.opaque_modules);
 }
 
-fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
-    let Value::Attrs(configs) = ev.force(t) else {
-        return;
+fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
+    let configs = match ev.force(t) {
+        Value::Attrs(configs) => configs,
+        other => return Discovered::blocked(0, &other, "`nixosConfigurations`"),
     };
     for (name, entry) in &configs.entries {
         let mut decl = HostDecl::new(
@@ -189,63 +258,46 @@ fn discover_nixos(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>)
         }
         decls.push(decl);
     }
+    partial(&configs)
 }
 
-fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
-    let mut hive = ev.force(t);
-    // `makeHive hive`, or a hive written as a function of `{ }`.
-    for _ in 0..4 {
-        hive = match hive {
-            Value::Hive(call) => ev.force(call.args),
-            f @ (Value::Lambda(_) | Value::Prim(_)) => {
-                let empty = ev.done(Value::Attrs(Rc::new(Default::default())));
-                ev.apply(f, empty, None)
-            }
-            other => other,
-        };
+/// A set of hosts with an unknown part (`unknownHosts // { known = …; }`).
+fn partial(set: &crate::eval::Attrs) -> Discovered {
+    match &set.fallback {
+        Some(u) if u.kind != UnknownKind::Undefined => {
+            Discovered::blocked(set.entries.len(), &Value::Unknown(Rc::clone(u)), "")
+        }
+        _ => Discovered::of(set.entries.len()),
     }
-    let Value::Attrs(hive) = hive else { return };
-    let meta = attr(&hive, "meta")
-        .or_else(|| attr(&hive, "network"))
-        .map(|m| ev.force(m));
-    let (special_args, node_special_args) = match &meta {
-        Some(Value::Attrs(meta)) => {
-            let nsa = match attr(meta, "nodeSpecialArgs").map(|t| ev.force(t)) {
-                Some(Value::Attrs(a)) => Some(a),
-                _ => None,
-            };
-            (attr(meta, "specialArgs"), nsa)
-        }
-        _ => (None, None),
+}
+
+fn discover_colmena(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
+    let hive = ev.force(t);
+    let members = match ev.hive_members(hive) {
+        Ok(members) => members,
+        Err(other) => return Discovered::blocked(0, &other, "the hive"),
     };
-    let defaults = attr(&hive, "defaults");
-    for (name, entry) in &hive.entries {
-        if matches!(name.as_str(), "meta" | "network" | "defaults") {
-            continue;
-        }
-        let mut decl = HostDecl::new(name, HostSource::Colmena, entry.location.clone());
-        decl.modules.extend(defaults);
-        match ev.force(entry.value) {
-            Value::List(items) => decl.modules.extend(items.iter().copied()),
-            _ => decl.modules.push(entry.value),
-        }
-        decl.special_args.extend(special_args);
-        if let Some(nsa) = &node_special_args {
-            decl.special_args.extend(attr(nsa, name));
-        }
+    let found = members.len();
+    for m in members {
+        let mut decl = HostDecl::new(&m.name, HostSource::Colmena, m.location);
+        decl.modules = m.modules;
+        decl.special_args = m.special_args;
         decls.push(decl);
     }
+    Discovered::of(found)
 }
 
-fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
-    let Value::Attrs(deploy) = ev.force(t) else {
-        return;
+fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) -> Discovered {
+    let deploy = match ev.force(t) {
+        Value::Attrs(deploy) => deploy,
+        other => return Discovered::blocked(0, &other, "`deploy`"),
     };
     let Some(nodes) = attr(&deploy, "nodes") else {
-        return;
+        return partial(&deploy);
     };
-    let Value::Attrs(nodes) = ev.force(nodes) else {
-        return;
+    let nodes = match ev.force(nodes) {
+        Value::Attrs(nodes) => nodes,
+        other => return Discovered::blocked(0, &other, "`deploy.nodes`"),
     };
     for (name, entry) in &nodes.entries {
         let mut decl = HostDecl::new(name, HostSource::DeployRs, entry.location.clone());
@@ -261,6 +313,7 @@ fn discover_deploy(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>
         }
         decls.push(decl);
     }
+    partial(&nodes)
 }
 
 /// A package-set host: where its name is first written, and each system
@@ -347,7 +400,7 @@ fn read_decl(
         host.hostname = unknown();
         host.state_version = unknown();
         host.system = std::mem::replace(&mut host.system, Fact::Unset).or(unknown());
-        host.opaque_modules.push(crate::modules::OpaqueModule {
+        host.opaque_modules.push(crate::eval::OpaqueModule {
             reason: reason.clone(),
             location: location.clone(),
         });
@@ -471,6 +524,7 @@ fn read_deploy_rs(
         None => Fact::Unset,
     };
     let mut profiles = Vec::new();
+    let mut system_ssh_user = Fact::Unset;
     if let Some(t) = attr(node, "profiles")
         && let Value::Attrs(ps) = ev.force(t)
     {
@@ -510,6 +564,12 @@ fn read_deploy_rs(
                 Got::Val(v, def) => unknown_fact(&v, def, "deploy-rs activation"),
             };
             let user = string_fact_at(ev, &profile, &["user"]);
+            // deploy-rs settings cascade deploy → node → profile: the
+            // profile that activates the system may carry the SSH user.
+            let profile_ssh_user = string_fact_at(ev, &profile, &["sshUser"]);
+            if !profile_ssh_user.is_unset() && (name == "system" || ps.entries.len() == 1) {
+                system_ssh_user = profile_ssh_user;
+            }
             profiles.push(DeployProfile {
                 name: name.clone(),
                 location: entry.location.clone(),
@@ -517,6 +577,9 @@ fn read_deploy_rs(
                 user,
             });
         }
+    }
+    if !system_ssh_user.is_unset() {
+        host.target_user = system_ssh_user;
     }
     host.deploy_rs = Some(DeployRsFacts {
         profiles,
@@ -670,7 +733,7 @@ fn sops(ev: &mut Evaluator<'_>, config: &Value) -> Option<SopsFacts> {
         Got::Missing => {}
         Got::Val(Value::Attrs(set), _) => {
             if let Some(f) = &set.fallback
-                && f.kind != UnknownKind::Opaque
+                && f.kind != UnknownKind::Undefined
             {
                 secrets_unknown.push(f.reason.clone());
             }
@@ -718,7 +781,14 @@ fn get(ev: &mut Evaluator<'_>, root: &Value, path: &[&str]) -> Got {
                     let t = e.value;
                     current = ev.force(t);
                 }
-                None => return Got::Missing,
+                // A set only partly known (an unknown definition of it) may
+                // define the name: unknown, not unset.
+                None => match &a.fallback {
+                    Some(f) if f.kind != UnknownKind::Undefined => {
+                        return Got::Val(Value::Unknown(Rc::clone(f)), location);
+                    }
+                    _ => return Got::Missing,
+                },
             },
             Value::Unknown(u) if u.kind == UnknownKind::Undefined => return Got::Missing,
             Value::Unknown(_) => return Got::Val(current, location),
@@ -908,6 +978,21 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
             }
         }
     }
+
+    // `--cluster-init` in the flags is `clusterInit = true` (k3s reads both).
+    let cluster_init = match cluster_init {
+        Fact::Unset
+            if extra_flags
+                .iter()
+                .any(|f| f == "--cluster-init" || f == "--cluster-init=true") =>
+        {
+            Fact::Known {
+                value: true,
+                location: extra_flags_location.clone(),
+            }
+        }
+        other => other,
+    };
 
     let token = match get(ev, &k3s, &["token"]) {
         Got::Val(Value::Null, _) | Got::Missing => match get(ev, &k3s, &["tokenFile"]) {

@@ -22,20 +22,19 @@ mod facts;
 pub mod files;
 pub mod flake;
 mod hosts;
-mod modules;
 mod syntax;
 
 use std::collections::BTreeMap;
 
 use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
 
+pub use eval::OpaqueModule;
 pub use facts::{
     DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
     K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
 };
 pub use files::{Import, ImportKind, NixFile};
 pub use flake::{FlakeInput, FlakeLock, LockOrphan};
-pub use modules::OpaqueModule;
 
 /// Everything read from the Nix side of a repository.
 #[derive(Debug, Default, Clone)]

@@ -215,7 +215,12 @@ fn colmena_hive_as_function_and_make_hive() {
     )]);
     assert_eq!(r.hosts.len(), 1, "{:?}", r.hosts);
     let n1 = host(&r, "n1");
-    assert_eq!(n1.sources, [HostSource::Colmena]);
+    // `self.colmenaHive.nodes` are the hive's evaluated nodes: the host is
+    // in both outputs.
+    assert_eq!(
+        n1.sources,
+        [HostSource::NixosConfigurations, HostSource::Colmena]
+    );
     assert_eq!(known(&n1.k3s.as_ref().unwrap().role), "agent");
     assert_eq!(
         known(&n1.target_host),

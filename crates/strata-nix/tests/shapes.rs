@@ -185,7 +185,11 @@ fn colmena_make_hive_with_helpers_in_a_separate_file() {
     no_errors(&repo);
     assert_eq!(names(&repo), ["homelab-0", "homelab-1"]);
     let h0 = host(&repo, "homelab-0");
-    assert_eq!(h0.sources, [HostSource::Colmena]);
+    // `nixosConfigurations = self.colmenaHive.nodes`: in both outputs.
+    assert_eq!(
+        h0.sources,
+        [HostSource::NixosConfigurations, HostSource::Colmena]
+    );
     assert_eq!(h0.deploy_tool(), "colmena");
     // `${name} = …` in lib/defaults.nix points at `"homelab-0"` in the call.
     assert_eq!(at(&repo, h0.location.as_ref()), "flake.nix:27:29");

@@ -15,6 +15,8 @@
 //! NIX003 finding.
 
 mod builtins;
+mod module_lib;
+mod modules;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -30,6 +32,7 @@ use strata_core::{
 };
 
 pub use builtins::Prim;
+pub use modules::OpaqueModule;
 pub use value::{
     AttrEntry, Attrs, Closure, InputRef, NixPath, NixString, PrimApp, SystemCall, ThunkId, Unknown,
     UnknownKind, Value,
@@ -87,6 +90,9 @@ struct EvalFile {
     has_errors: bool,
     root_scope: ScopeId,
     value: Option<ThunkId>,
+    /// Code of strata's own (the module-system `lib`): its locations are
+    /// never reported.
+    hidden: bool,
 }
 
 /// Work postponed until a thunk is forced.
@@ -103,7 +109,9 @@ pub(crate) enum Deferred {
     /// The value of a file (`import`).
     File(FileId),
     /// A merged node of a host's module configuration.
-    Merge(Rc<crate::modules::MergeNode>),
+    Merge(Rc<modules::MergeNode>),
+    /// One value of a submodule-typed option, merged with its declarations.
+    Submodule(Rc<modules::SubmoduleNode>),
     /// The flake's `self`: its outputs plus `outPath`.
     FlakeSelf(ThunkId),
     /// A value that may not be forced yet (a host's `config` while its
@@ -135,7 +143,13 @@ pub struct Evaluator<'t> {
     read_sources: Vec<Arc<SourceFile>>,
     builtins_attrs: Option<ThunkId>,
     lib_attrs: Option<ThunkId>,
+    full_lib_attrs: Option<ThunkId>,
     outputs: Option<ThunkId>,
+    /// The merged modules of each `nixosSystem`/`evalModules` call whose
+    /// `config` was selected, by call (the `Rc` keeps the address unique).
+    system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
+    /// `nodes` of each Colmena hive selected from, by call.
+    hive_nodes: Vec<(Rc<SystemCall>, Value)>,
 }
 
 impl<'t> Evaluator<'t> {
@@ -161,7 +175,10 @@ impl<'t> Evaluator<'t> {
             read_sources: Vec::new(),
             builtins_attrs: None,
             lib_attrs: None,
+            full_lib_attrs: None,
             outputs: None,
+            system_configs: Vec::new(),
+            hive_nodes: Vec::new(),
         }
     }
 
@@ -198,7 +215,12 @@ impl<'t> Evaluator<'t> {
 
     /// Every repository file read so far (imported or `readFile`d), sorted.
     pub fn evaluated_files(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.files.iter().map(|f| f.path.clone()).collect();
+        let mut out: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.path.clone())
+            .collect();
         out.extend(self.read_sources.iter().map(|s| s.path().to_string()));
         out.sort();
         out.dedup();
@@ -266,17 +288,22 @@ impl<'t> Evaluator<'t> {
 
     /// The location of a node of the file `scope` belongs to.
     pub(crate) fn loc(&self, scope: ScopeId, node: &SyntaxNode) -> Option<Location> {
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
         Some(Location::new(
-            self.file_of(scope).path.clone(),
+            file.path.clone(),
             crate::syntax::range_span(node.text_range()),
         ))
     }
 
     fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
-        Some(Location::new(
-            self.file_of(scope).path.clone(),
-            span_of(node),
-        ))
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
+        Some(Location::new(file.path.clone(), span_of(node)))
     }
 
     // ----- budget --------------------------------------------------------------
@@ -368,9 +395,20 @@ impl<'t> Evaluator<'t> {
             has_errors: parsed.has_errors(),
             root_scope,
             value: None,
+            hidden: false,
         });
         self.file_index.insert(path.to_string(), id);
         id
+    }
+
+    /// The value of code of strata's own, evaluated as a file whose
+    /// locations are hidden.
+    pub(crate) fn virtual_file(&mut self, path: &str, parsed: &ParsedFile) -> ThunkId {
+        let id = self.add_file(path, parsed);
+        self.files[id.0 as usize].hidden = true;
+        let t = self.alloc(Deferred::File(id));
+        self.files[id.0 as usize].value = Some(t);
+        t
     }
 
     /// The value of a repository file (as `import` gives it).
@@ -533,7 +571,10 @@ impl<'t> Evaluator<'t> {
                 self.files[id.0 as usize].path.clone(),
                 Span::at(0),
             )),
-            Deferred::Merge(_) | Deferred::FlakeSelf(_) | Deferred::NotReady(_) => None,
+            Deferred::Merge(_)
+            | Deferred::Submodule(_)
+            | Deferred::FlakeSelf(_)
+            | Deferred::NotReady(_) => None,
         }
     }
 
@@ -564,6 +605,7 @@ impl<'t> Evaluator<'t> {
                 }
             }
             Deferred::Merge(node) => self.merge(&node),
+            Deferred::Submodule(node) => self.eval_submodule(&node),
             Deferred::FlakeSelf(outputs) => match self.force(outputs) {
                 Value::Attrs(a) => {
                     let mut attrs = (*a).clone();
@@ -827,12 +869,22 @@ impl<'t> Evaluator<'t> {
             return Value::unknown(UnknownKind::Error, "malformed string (syntax error)", loc);
         };
         let mut text = String::new();
-        for part in parts {
+        // `"${./.}/modules"`, `"${root}/x.nix"`: a string that starts with a
+        // repository path is that path's store copy; it stays a repository
+        // path, so importing or reading it reads the repository.
+        let mut repo_path: Option<String> = None;
+        for (i, part) in parts.into_iter().enumerate() {
             match part {
                 Part::Lit(l) => text.push_str(&l),
                 Part::Interp(None) => return self.syntax_unknown(scope, syn(s)),
                 Part::Interp(Some(e)) => {
                     let v = self.eval(&e, scope);
+                    if i == 0
+                        && let Some(path) = self.repo_path_of(&v)
+                    {
+                        repo_path = Some(path);
+                        continue;
+                    }
                     match self.coerce_to_string(v, false, self.loc(scope, syn(&e))) {
                         Ok(piece) => text.push_str(&piece),
                         Err(u) => return Value::Unknown(u),
@@ -840,7 +892,39 @@ impl<'t> Evaluator<'t> {
                 }
             }
         }
+        if let Some(base) = repo_path {
+            return match join_relative(&base, &format!(".{text}")) {
+                Some(path) if text.is_empty() || text.starts_with('/') => {
+                    Value::Path(Rc::new(NixPath {
+                        path,
+                        in_repo: true,
+                        location: loc,
+                    }))
+                }
+                _ => Value::unknown(
+                    UnknownKind::Opaque,
+                    "a path in a string is copied to the Nix store; its store path is not known statically",
+                    loc,
+                ),
+            };
+        }
         Value::string(text, loc)
+    }
+
+    /// The repository path a value stands for in a string: a path in the
+    /// repository, or a set whose `outPath` is one (the flake's `self`).
+    fn repo_path_of(&mut self, v: &Value) -> Option<String> {
+        match v {
+            Value::Path(p) if p.in_repo => Some(p.path.clone()),
+            Value::Attrs(a) if a.get("__toString").is_none() => {
+                let out = a.get("outPath")?.value;
+                match self.force(out) {
+                    Value::Path(p) if p.in_repo => Some(p.path.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// Nix's string coercion (`"${x}"` when `to_string` is false,
@@ -1316,6 +1400,14 @@ impl<'t> Evaluator<'t> {
                     self.force(t)
                 }
                 None => match &a.fallback {
+                    // Module code reading an option no module of the
+                    // repository defines gets its default, which is declared
+                    // outside the repository.
+                    Some(f) if f.kind == UnknownKind::Undefined => Value::unknown(
+                        UnknownKind::Opaque,
+                        format!("`{key}`: {}", f.reason),
+                        loc.or(f.location.clone()),
+                    ),
                     Some(f) => Value::unknown(
                         f.kind,
                         format!("`{key}`: {}", f.reason),
@@ -1332,8 +1424,12 @@ impl<'t> Evaluator<'t> {
                 // `deploy-rs.lib.<system>.activate.nixos` is per system; any
                 // other `<input>.lib.<name>` is the shared `lib`.
                 if i.path.len() == 1 && i.path[0] == "lib" && !is_system_name(key) {
-                    let lib = self.lib();
-                    return self.select(lib, key, loc);
+                    let lib = self.full_lib();
+                    // A name `lib` does not have is the input's own helper
+                    // (`helpers.lib.mkHosts`): it stays the input's value.
+                    if lib.as_attrs().is_some_and(|a| a.get(key).is_some()) {
+                        return self.select(lib, key, loc);
+                    }
                 }
                 let mut path = i.path.clone();
                 path.push(key.to_string());
@@ -1342,11 +1438,17 @@ impl<'t> Evaluator<'t> {
                     path,
                 }))
             }
+            // `self.nixosConfigurations.X.config…`, `(evalModules …).config`.
+            Value::NixosSystem(call) if key == "config" => {
+                let config = self.system_config(&call);
+                self.force(config)
+            }
             Value::NixosSystem(_) => Value::unknown(
                 UnknownKind::Opaque,
                 format!("`{key}` of an evaluated NixOS system is not computed statically"),
                 loc,
             ),
+            Value::Hive(call) if key == "nodes" => self.hive_nodes(&call),
             Value::Hive(_) => Value::unknown(
                 UnknownKind::Opaque,
                 format!("`{key}` of a Colmena `makeHive` result is not computed statically"),
@@ -1657,6 +1759,14 @@ impl<'t> Evaluator<'t> {
                     let fallback = b.fallback.clone().or_else(|| a.fallback.clone());
                     Value::Attrs(Rc::new(Attrs { entries, fallback }))
                 }
+                // `unknown // { known = …; }`: the right side's names are
+                // certain; any other name is the unknown side's.
+                (Value::Unknown(_) | Value::Input(_), Value::Attrs(b)) => {
+                    Value::Attrs(Rc::new(Attrs {
+                        entries: b.entries.clone(),
+                        fallback: unknown_part(&lhs, &loc),
+                    }))
+                }
                 (Value::Attrs(_), other) | (other, _) => self.type_error("`//`", "set", other, loc),
             },
             Add => self.add(lhs, rhs, loc),
@@ -1897,6 +2007,24 @@ impl<'t> Evaluator<'t> {
 }
 
 /// `x86_64-linux`, `aarch64-darwin`…: an attribute name that is a system.
+/// Why a value that stands for an unknown set is unknown (`None` for
+/// other values).
+fn unknown_part(v: &Value, loc: &Option<Location>) -> Option<Rc<Unknown>> {
+    match v {
+        Value::Unknown(u) => Some(Rc::clone(u)),
+        Value::Input(i) => Some(Rc::new(Unknown {
+            kind: UnknownKind::Opaque,
+            reason: format!(
+                "`{}` comes from flake input `{}`, which strata does not read",
+                i.display(),
+                i.input
+            ),
+            location: loc.clone(),
+        })),
+        _ => None,
+    }
+}
+
 fn is_system_name(key: &str) -> bool {
     key.ends_with("-linux") || key.ends_with("-darwin")
 }

@@ -55,8 +55,20 @@ fn paths_resolve_relative_to_the_file() {
     assert_eq!(ev("/etc/hosts"), json!({ "path": "/etc/hosts" }));
     assert!(is_unknown(&ev("../outside")));
     assert!(is_unknown(&ev("<nixpkgs>")));
-    // A path in a string would be a store path.
-    assert!(is_unknown(&ev("\"${./a}\"")));
+    // A string that starts with a repository path stands for that path (its
+    // store copy), so it can be imported or read.
+    assert_eq!(ev("\"${./a}\""), json!({ "path": "a" }));
+    assert_eq!(
+        ev("\"${./.}/modules/x.nix\""),
+        json!({ "path": "modules/x.nix" })
+    );
+    assert_eq!(
+        ev("let root = ./a; sub = \"${root}/b\"; in \"${sub}/c.nix\""),
+        json!({ "path": "a/b/c.nix" })
+    );
+    // Elsewhere in a string, a path's store path is not known.
+    assert!(is_unknown(&ev("\"x${./a}\"")));
+    assert!(is_unknown(&ev("\"${./a}-suffix\"")));
 }
 
 #[test]

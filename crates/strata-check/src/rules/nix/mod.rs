@@ -6,6 +6,7 @@ pub mod flake_input_unlocked;
 pub mod flake_input_unused;
 pub mod flake_lock_orphan;
 pub mod host_duplicate_address;
+pub mod hosts_unknown;
 pub mod module_unused;
 pub mod nix_eval_limit;
 pub mod nix_import_missing;
