@@ -145,7 +145,8 @@ pub(crate) const PROVISION_RULES: &[ProvisionRule] = &[
               chart's `cluster.fullname` (release name, `-cluster` appended unless the release \
               name contains `cluster`; `fullnameOverride`, `nameOverride`, `namespaceOverride`) \
               and what that Cluster creates, from the inline values (chart default \
-              `cluster.enableSuperuserAccess: true`).",
+              `cluster.enableSuperuserAccess: true`). Release names over 53 characters, which \
+              helm-controller shortens with a hash, give nothing.",
         creates: cnpg_cluster_chart,
     },
     ProvisionRule {
@@ -509,6 +510,11 @@ fn cnpg_cluster_chart(p: &Provider<'_>) -> Vec<Created> {
         Some(namespace) => format!("{namespace}-{}", p.object.name),
         None => p.object.name.clone(),
     });
+    // helm-controller shortens a longer name with a hash strata does not
+    // reproduce; better no object than a wrong one.
+    if release.len() > 53 {
+        return Vec::new();
+    }
     let namespace = value("namespaceOverride")
         .or(target_namespace)
         .or_else(|| p.object.namespace.clone());

@@ -396,6 +396,25 @@ spec:
 fn chart_full_names_follow_the_helper() {
     assert_eq!(helm_name(&"x".repeat(70)), "x".repeat(63));
     assert_eq!(helm_name(&format!("{}-y", "x".repeat(62))), "x".repeat(62));
+    let too_long = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {{name: cnpg, namespace: db}}
+spec: {{url: https://cloudnative-pg.io/charts/}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: {}, namespace: db}}
+spec:
+  chart:
+    spec: {{chart: cluster, sourceRef: {{kind: HelmRepository, name: cnpg}}}}
+",
+        "x".repeat(54)
+    );
+    assert!(
+        provided(&too_long).is_empty(),
+        "helm-controller shortens the name"
+    );
     let overridden = "apiVersion: source.toolkit.fluxcd.io/v1
 kind: HelmRepository
 metadata:
