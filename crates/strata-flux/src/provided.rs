@@ -179,6 +179,15 @@ pub(crate) const PROVISION_RULES: &[ProvisionRule] = &[
         creates: dragonfly,
     },
     ProvisionRule {
+        group: "grafana.integreatly.org",
+        kind: "Grafana",
+        doc: "Secret `<name>-admin-credentials` (unless `spec.disableDefaultAdminSecret`) and \
+              Service `<name>-service` in its namespace; nothing for an external instance \
+              (`spec.external`). https://grafana.github.io/grafana-operator/docs/grafana/ \
+              (grafana-operator controllers/resources/resources.go)",
+        creates: grafana,
+    },
+    ProvisionRule {
         group: "*",
         kind: "*",
         doc: "Crossplane: Secret `spec.writeConnectionSecretToRef.name` in \
@@ -587,6 +596,19 @@ fn dragonfly(p: &Provider<'_>) -> Vec<Created> {
         Some(name) => p.here("Service", name, Some("spec.serviceSpec.name")),
         None => p.here("Service", p.object.name.clone(), None),
     }]
+}
+
+fn grafana(p: &Provider<'_>) -> Vec<Created> {
+    if p.object.doc.path("spec.external").is_some() {
+        return Vec::new();
+    }
+    let name = &p.object.name;
+    let mut created = Vec::new();
+    if p.text("spec.disableDefaultAdminSecret").as_deref() != Some("true") {
+        created.push(p.here("Secret", format!("{name}-admin-credentials"), None));
+    }
+    created.push(p.here("Service", format!("{name}-service"), None));
+    created
 }
 
 fn connection_secret(p: &Provider<'_>) -> Vec<Created> {

@@ -556,3 +556,38 @@ spec:
         ]
     );
 }
+
+#[test]
+fn grafana_instances() {
+    let text = "apiVersion: grafana.integreatly.org/v1beta1
+kind: Grafana
+metadata:
+  name: grafana
+  namespace: observability
+---
+apiVersion: grafana.integreatly.org/v1beta1
+kind: Grafana
+metadata:
+  name: own-admin
+  namespace: observability
+spec:
+  disableDefaultAdminSecret: true
+---
+apiVersion: grafana.integreatly.org/v1beta1
+kind: Grafana
+metadata:
+  name: cloud
+  namespace: observability
+spec:
+  external:
+    url: https://example.grafana.net
+";
+    assert_eq!(
+        provided(text),
+        [
+            "Secret/observability/grafana-admin-credentials <- Grafana/observability/grafana @ 4:9",
+            "Service/observability/grafana-service <- Grafana/observability/grafana @ 4:9",
+            "Service/observability/own-admin-service <- Grafana/observability/own-admin @ 10:9",
+        ]
+    );
+}
