@@ -30,8 +30,10 @@ pub struct FluxTree {
     /// Findings, in the contract's order (file, position, code).
     pub diagnostics: Vec<Diagnostic>,
     /// Objects the cluster gets from an applied object's controller rather
-    /// than from a file: the Secret an ExternalSecret (`spec.target.name`,
-    /// default its own name) or a SealedSecret creates in its namespace.
+    /// than from a file, by the table of `provided.rs`: the Secret of an
+    /// ExternalSecret, SealedSecret or cert-manager Certificate, the Secrets
+    /// and Services of a CloudNativePG Cluster (or of its `cluster` chart),
+    /// Rook's bucket claims, Crossplane connection Secrets, and the like.
     /// Sorted by id; an id already among `objects` is not repeated.
     pub provided: Vec<ProvidedObject>,
     /// YAML files below the Flux tree (the directory holding the entries'
@@ -63,10 +65,15 @@ impl FluxTree {
 pub struct ProvidedObject {
     /// The created object (`Secret/NAMESPACE/NAME`).
     pub id: NodeId,
-    /// The object that makes it exist (an ExternalSecret or SealedSecret).
+    /// The object that makes it exist (an ExternalSecret, a CloudNativePG
+    /// Cluster, the HelmRelease of a chart that makes one, …).
     pub provider: NodeId,
-    /// Where the name is written (`spec.target.name`, else `metadata.name`).
+    /// Where the name is written (`spec.target.name`, `spec.secretName`, …),
+    /// else the provider's `metadata.name`.
     pub location: Location,
+    /// The rule of the table that makes the provider create it: what is
+    /// created, how it is named, and the upstream documentation.
+    pub rule: &'static str,
 }
 
 /// A file below the Flux tree whose objects no Kustomization applies.

@@ -310,3 +310,50 @@ fn substitution_operators_and_nested_defaults() {
     let settings = object(&flux, "ConfigMap/tools/tool-settings");
     assert_eq!(text(settings, "data.replicas").as_deref(), Some("2"));
 }
+
+#[test]
+fn objects_operators_create_resolve_references() {
+    let flux = load_fixture("flux-shape-provided-objects");
+    assert!(flux.diagnostics.is_empty(), "{:?}", flux.diagnostics);
+    let provided: Vec<String> = flux
+        .provided
+        .iter()
+        .map(|p| {
+            format!(
+                "{} <- {} @ {}",
+                p.id,
+                p.provider,
+                position(&flux, &p.location)
+            )
+        })
+        .collect();
+    let chart = "HelmRelease/wiki/wiki-cnpg-cluster @ apps/wiki/database.yaml:5:9";
+    assert_eq!(
+        provided,
+        [
+            format!("Cluster/wiki/wiki-cnpg-cluster <- {chart}"),
+            "Secret/cert-manager/letsencrypt-account-key <- ClusterIssuer/letsencrypt @ infrastructure/issuer.yaml:9:13".to_string(),
+            format!("Secret/wiki/wiki-cnpg-cluster-app <- {chart}"),
+            format!("Secret/wiki/wiki-cnpg-cluster-ca <- {chart}"),
+            format!("Secret/wiki/wiki-cnpg-cluster-replication <- {chart}"),
+            format!("Secret/wiki/wiki-cnpg-cluster-server <- {chart}"),
+            "Secret/wiki/wiki-tls <- Certificate/wiki/wiki @ apps/wiki/certificate.yaml:6:15".to_string(),
+            format!("Service/wiki/wiki-cnpg-cluster-r <- {chart}"),
+            format!("Service/wiki/wiki-cnpg-cluster-ro <- {chart}"),
+            format!("Service/wiki/wiki-cnpg-cluster-rw <- {chart}"),
+        ]
+    );
+    // Every `valuesFrom` of the application names a provided Secret.
+    let release = object(&flux, "HelmRelease/wiki/wiki");
+    for reference in release
+        .refs
+        .iter()
+        .filter(|r| r.kind == ReferenceKind::ValuesFrom)
+    {
+        assert!(
+            flux.provided.iter().any(|p| p.id == reference.target),
+            "{} is provided",
+            reference.target
+        );
+    }
+}
