@@ -5,7 +5,8 @@
 //!
 //! kustomize hashes the JSON encoding (Go's `encoding/json`: sorted keys,
 //! HTML-safe escaping) of `{data, kind, name}` (plus `type` for a Secret,
-//! whose data values are base64) with SHA-256 and keeps ten characters of
+//! whose data values are base64, in lines of 70 characters as kustomize
+//! writes them) with SHA-256 and keeps ten characters of
 //! the hex digest with the vowel-like digits swapped out. Its hasher reads
 //! the name under a path that never matches (kustomize 5.x), so `name` is
 //! the empty string in practice; the `kubectl kustomize` oracle test
@@ -91,7 +92,7 @@ pub fn name_hash(
             go_json_string(&mut json, key);
             json.push(':');
             if kind == "Secret" {
-                go_json_string(&mut json, &base64(value.as_bytes()));
+                go_json_string(&mut json, &secret_value(value.as_bytes()));
             } else {
                 go_json_string(&mut json, value);
             }
@@ -140,6 +141,23 @@ fn go_json_string(out: &mut String, text: &str) {
         }
     }
     out.push('"');
+}
+
+/// A generated Secret value as kustomize writes it (and so hashes it):
+/// base64, cut into lines of 70 characters, each ending in a newline, once
+/// the encoding reaches 70 characters.
+fn secret_value(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let encoded = base64(bytes);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -284,6 +302,16 @@ mod tests {
             file_source("config/app.ini"),
             ("app.ini".to_string(), "config/app.ini")
         );
+    }
+
+    #[test]
+    fn long_secret_values_are_hashed_in_kustomize_lines() {
+        assert_eq!(secret_value(b"short"), "c2hvcnQ=");
+        // 52 bytes encode to exactly 72 characters: one full line and a rest.
+        let value = secret_value(&[b'x'; 52]);
+        let lines: Vec<&str> = value.split_terminator('\n').collect();
+        assert_eq!(lines.iter().map(|l| l.len()).collect::<Vec<_>>(), [70, 2]);
+        assert!(value.ends_with('\n'));
     }
 
     #[test]

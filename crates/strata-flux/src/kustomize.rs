@@ -899,6 +899,34 @@ impl Builder {
                     format!("{}{affix}", object.name)
                 };
                 object.rename(renamed);
+                // Further fields a `configurations:` file lists for the affix.
+                let extra = if is_prefix {
+                    &built.config.name_prefix
+                } else {
+                    &built.config.name_suffix
+                };
+                for spec in extra {
+                    if spec.path == ["metadata", "name"]
+                        || !spec.selects(&object.api_version, &object.kind)
+                    {
+                        continue;
+                    }
+                    field_spec::visit(
+                        &mut object.doc,
+                        spec,
+                        false,
+                        object.name_span,
+                        &mut |node, _| {
+                            if let Some(text) = node.scalar_text().map(|t| t.into_owned()) {
+                                node.value = YamlValue::String(if is_prefix {
+                                    format!("{affix}{text}")
+                                } else {
+                                    format!("{text}{affix}")
+                                });
+                            }
+                        },
+                    );
+                }
             }
         }
         metadata_transformers::apply_kustomization_metadata(

@@ -35,6 +35,10 @@ pub(crate) struct TransformerConfig {
     /// A configuration's own `labels:` list, added to every `labels` entry.
     pub(crate) labels: Vec<FieldSpec>,
     pub(crate) common_annotations: Vec<FieldSpec>,
+    /// Fields besides `metadata/name` that `namePrefix` / `nameSuffix`
+    /// prefix and suffix (kustomize's own table has only `metadata/name`).
+    pub(crate) name_prefix: Vec<FieldSpec>,
+    pub(crate) name_suffix: Vec<FieldSpec>,
 }
 
 impl TransformerConfig {
@@ -47,6 +51,8 @@ impl TransformerConfig {
             template_labels: builtin_metadata_labels(),
             labels: Vec::new(),
             common_annotations: builtin_common_annotations(),
+            name_prefix: Vec::new(),
+            name_suffix: Vec::new(),
         })
     }
 
@@ -94,6 +100,8 @@ impl TransformerConfig {
             template_labels: specs("templateLabels"),
             labels: specs("labels"),
             common_annotations: specs("commonAnnotations"),
+            name_prefix: specs("namePrefix"),
+            name_suffix: specs("nameSuffix"),
         }
     }
 
@@ -110,6 +118,8 @@ impl TransformerConfig {
         add(&mut self.template_labels, &other.template_labels);
         add(&mut self.labels, &other.labels);
         add(&mut self.common_annotations, &other.common_annotations);
+        add(&mut self.name_prefix, &other.name_prefix);
+        add(&mut self.name_suffix, &other.name_suffix);
         for reference in &other.name_reference {
             match self.name_reference.iter_mut().find(|r| {
                 r.kind == reference.kind
