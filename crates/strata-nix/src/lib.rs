@@ -109,10 +109,54 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
                 .insert(SourceFile::new(source.path(), source.text()));
         }
         repo.diagnostics.extend(ev.take_diagnostics());
+        downgrade_unreached(&mut repo);
     }
     repo.inputs.sort_by(|a, b| a.name.cmp(&b.name));
     Diagnostic::sort(&mut repo.diagnostics);
     repo
+}
+
+/// A syntax error or a missing import in a file that no flake output
+/// reaches (not evaluated, not imported by an evaluated file) breaks no
+/// host: a warning, not an error. When some output's hosts could not be
+/// read (NIX012), what is reached is not known, so nothing is downgraded.
+fn downgrade_unreached(repo: &mut NixRepo) {
+    if repo
+        .diagnostics
+        .iter()
+        .any(|d| d.code == strata_core::Code::HostsUnknown)
+    {
+        return;
+    }
+    let mut reached: std::collections::BTreeSet<&str> =
+        repo.evaluated_files.iter().map(String::as_str).collect();
+    let mut queue: Vec<&str> = reached.iter().copied().collect();
+    while let Some(path) = queue.pop() {
+        let Some(file) = repo.files.iter().find(|f| f.path == path) else {
+            continue;
+        };
+        for import in &file.imports {
+            if reached.insert(import.target.as_str()) {
+                queue.push(import.target.as_str());
+            }
+        }
+    }
+    for d in &mut repo.diagnostics {
+        if !matches!(
+            d.code,
+            strata_core::Code::NixSyntax | strata_core::Code::NixImportMissing
+        ) {
+            continue;
+        }
+        let Some(file) = d.location.as_ref().map(|l| l.file.as_str()) else {
+            continue;
+        };
+        if !reached.contains(file) {
+            d.severity = strata_core::Severity::Warning;
+            d.message
+                .push_str(" (no flake output reaches this file, so no host is affected)");
+        }
+    }
 }
 
 #[cfg(test)]
