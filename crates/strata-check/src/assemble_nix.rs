@@ -286,11 +286,12 @@ pub(crate) fn k3s_clusters(nix: &NixRepo) -> Vec<Vec<K3sNode<'_>>> {
         let Some(target) = nodes[i].joins_outside.clone() else {
             continue;
         };
-        for j in 0..nodes.len() {
-            if nodes[j].joins_outside.as_deref() == Some(target.as_str()) {
-                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                parent[a] = b;
-            }
+        let same: Vec<usize> = (0..nodes.len())
+            .filter(|&j| nodes[j].joins_outside.as_deref() == Some(target.as_str()))
+            .collect();
+        for j in same {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            parent[a] = b;
         }
         if let [init] = initialisers.as_slice() {
             let (a, b) = (find(&mut parent, i), find(&mut parent, *init));
