@@ -104,6 +104,17 @@ pub(crate) enum Join<'a> {
     NotJoining,
     /// `serverAddr` names this host.
     Server(&'a HostFacts),
+    /// `serverAddr` is the node's own address: a member that rejoins the
+    /// cluster it already belongs to (its datastore exists).
+    Itself,
+    /// `serverAddr` names no host, but the repository runs a virtual IP
+    /// (keepalived, kube-vip, haproxy): the address is the cluster's
+    /// load-balanced front, an external join target.
+    External(String),
+    /// `serverAddr` is an IP address no host declares, while a k3s server
+    /// of the repository has no static address (DHCP): which host it is
+    /// cannot be decided.
+    Undecidable(String),
     /// `serverAddr` names no known host: (the address, where it is written).
     Unresolved(String, Option<Location>),
     /// `serverAddr` could not be read statically.
@@ -123,15 +134,48 @@ pub(crate) fn k3s_join<'a>(nix: &'a NixRepo, host: &HostFacts) -> Join<'a> {
         return Join::NotJoining;
     }
     let wanted = server_host_part(&addr);
+    if host_names(host).iter().any(|n| n == wanted) {
+        return Join::Itself;
+    }
     let found = nix
         .hosts
         .iter()
         .filter(|h| h.name != host.name)
         .find(|h| host_names(h).iter().any(|n| n == wanted));
-    match found {
-        Some(server) => Join::Server(server),
-        None => Join::Unresolved(addr, location),
+    if let Some(server) = found {
+        return Join::Server(server);
     }
+    if runs_virtual_ip(nix) {
+        return Join::External(wanted.to_string());
+    }
+    if wanted.parse::<std::net::IpAddr>().is_ok() && has_dhcp_server(nix, host) {
+        return Join::Undecidable(wanted.to_string());
+    }
+    Join::Unresolved(addr, location)
+}
+
+/// Whether the repository's Nix code sets up a virtual IP (keepalived,
+/// kube-vip or haproxy in front of the k3s servers).
+fn runs_virtual_ip(nix: &NixRepo) -> bool {
+    nix.sources.iter().any(|f| {
+        f.path().ends_with(".nix")
+            && ["keepalived", "kube-vip", "kubevip", "haproxy"]
+                .iter()
+                .any(|w| f.text().contains(w))
+    })
+}
+
+/// Whether some other k3s server of the repository has no static address
+/// (its address comes from DHCP), so an IP could be its.
+fn has_dhcp_server(nix: &NixRepo, joiner: &HostFacts) -> bool {
+    nix.hosts.iter().any(|h| {
+        h.name != joiner.name
+            && h.k3s.as_ref().is_some_and(|k| {
+                k.enable.value() == Some(&true) && k.role.value().is_none_or(|r| r == "server")
+            })
+            && h.known_addresses().is_empty()
+            && deploy_target(h).is_none_or(|t| t.parse::<std::net::IpAddr>().is_err())
+    })
 }
 
 /// `https://10.0.0.1:6443/` → `10.0.0.1`; `[fd00::1]:6443` → `fd00::1`.
@@ -167,8 +211,13 @@ pub(crate) struct K3sNode<'a> {
     pub server: bool,
     /// `clusterInit = true`.
     pub cluster_init: bool,
-    /// `serverAddr` is set to a non-empty address.
+    /// `serverAddr` is set to a non-empty address (other than its own).
     pub joins: bool,
+    /// `serverAddr` is its own address: the cluster's datastore exists.
+    pub joins_itself: bool,
+    /// `serverAddr` is an address that is not (decidably) a host of the
+    /// repository: a virtual IP, or an IP of a DHCP-addressed server.
+    pub joins_outside: Option<String>,
     /// The datastore is external (`--datastore-endpoint`): no embedded etcd.
     pub external_datastore: bool,
 }
@@ -198,7 +247,12 @@ pub(crate) fn k3s_clusters(nix: &NixRepo) -> Vec<Vec<K3sNode<'_>>> {
             host,
             server,
             cluster_init: k3s.cluster_init.value() == Some(&true),
-            joins,
+            joins: joins && !matches!(k3s_join(nix, host), Join::Itself),
+            joins_itself: matches!(k3s_join(nix, host), Join::Itself),
+            joins_outside: match k3s_join(nix, host) {
+                Join::External(a) | Join::Undecidable(a) => Some(a),
+                _ => None,
+            },
             external_datastore: k3s
                 .extra_flags
                 .iter()
@@ -219,6 +273,28 @@ pub(crate) fn k3s_clusters(nix: &NixRepo) -> Vec<Vec<K3sNode<'_>>> {
             && let Some(j) = nodes.iter().position(|n| n.host.name == server.name)
         {
             let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            parent[a] = b;
+        }
+    }
+    // Nodes joining the same address outside the repository's hosts (a
+    // virtual IP, a DHCP address) share a cluster; when exactly one server
+    // initialises a cluster without joining anything, that address is its.
+    let initialisers: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].server && nodes[i].cluster_init && !nodes[i].joins)
+        .collect();
+    for i in 0..nodes.len() {
+        let Some(target) = nodes[i].joins_outside.clone() else {
+            continue;
+        };
+        let same: Vec<usize> = (0..nodes.len())
+            .filter(|&j| nodes[j].joins_outside.as_deref() == Some(target.as_str()))
+            .collect();
+        for j in same {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            parent[a] = b;
+        }
+        if let [init] = initialisers.as_slice() {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, *init));
             parent[a] = b;
         }
     }

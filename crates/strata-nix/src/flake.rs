@@ -138,6 +138,7 @@ pub(crate) fn outputs(
     ev: &mut Evaluator<'_>,
     flake: &Value,
     inputs: &[FlakeInput],
+    dir: &str,
 ) -> Option<ThunkId> {
     let Value::Attrs(flake) = flake else {
         return None;
@@ -158,7 +159,7 @@ pub(crate) fn outputs(
     let result = ev.alloc(Deferred::NotReady(
         "the flake's outputs are being set up".to_string(),
     ));
-    let self_thunk = ev.alloc(Deferred::FlakeSelf(result));
+    let self_thunk = ev.alloc(Deferred::FlakeSelf(result, dir.to_string()));
     let mut entries = BTreeMap::new();
     for name in names {
         if name == "self" {
@@ -325,11 +326,12 @@ fn resolve_lock_ref(
 /// Marks which inputs the flake's outputs use (see [`FlakeInput::used`]).
 pub(crate) fn mark_used(
     parsed: &BTreeMap<String, crate::files::ParsedFile>,
+    flake_path: &str,
     inputs: &mut [FlakeInput],
 ) {
     use rnix::ast::{self, HasEntry};
     use rnix::{SyntaxKind, SyntaxNode};
-    let Some(flake) = parsed.get("flake.nix") else {
+    let Some(flake) = parsed.get(flake_path) else {
         return;
     };
     if flake.has_errors() {

@@ -78,30 +78,71 @@ impl Discovered {
         }
     }
 
-    /// NIX012 when the output's hosts are not all known.
-    fn unknown(self, output: &str, outputs: &crate::eval::Attrs) -> Option<Diagnostic> {
+    /// The output, when its hosts are not all known.
+    fn unknown(self, output: &str, outputs: &crate::eval::Attrs) -> Option<Blocked> {
         let (reason, location) = self.unknown?;
         let top = output.split('.').next().unwrap_or(output);
         let location = outputs
             .get(top)
             .and_then(|e| e.location.clone())
             .or(location);
-        let message = if self.hosts == 0 {
-            format!("the hosts of `{output}` cannot be known statically: {reason}")
-        } else {
-            format!(
-                "`{output}` is only partly known statically ({} hosts read): {reason}",
-                self.hosts
-            )
-        };
-        let mut d = Diagnostic::new(Code::HostsUnknown, message).help(
-            "run with `--eval nix` to have Nix list the hosts, or declare them in this repository",
-        );
-        if let Some(l) = location {
-            d = d.at(l);
-        }
-        Some(d)
+        Some(Blocked {
+            output: output.to_string(),
+            hosts: self.hosts,
+            reason,
+            location,
+        })
     }
+}
+
+/// An output whose hosts are not all known.
+struct Blocked {
+    output: String,
+    hosts: usize,
+    reason: String,
+    location: Option<Location>,
+}
+
+/// NIX012: one finding per cause, naming every output it blocks
+/// (`inherit (generated) nixosConfigurations deploy;` is one cause).
+fn hosts_unknown(blocked: Vec<Blocked>) -> Vec<Diagnostic> {
+    let mut groups: Vec<Vec<Blocked>> = Vec::new();
+    for b in blocked {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].reason == b.reason && (g[0].hosts == 0) == (b.hosts == 0))
+        {
+            Some(g) => g.push(b),
+            None => groups.push(vec![b]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let names: Vec<String> = g.iter().map(|b| format!("`{}`", b.output)).collect();
+            let outputs = names.join(" and ");
+            let first = &g[0];
+            let message = if first.hosts == 0 {
+                format!(
+                    "the hosts of {outputs} cannot be known statically: {}",
+                    first.reason
+                )
+            } else {
+                let read: usize = g.iter().map(|b| b.hosts).max().unwrap_or(0);
+                format!(
+                    "{outputs} is only partly known statically ({read} hosts read): {}",
+                    first.reason
+                )
+            };
+            let mut d = Diagnostic::new(Code::HostsUnknown, message).help(
+                "run with `--eval nix` to have Nix list the hosts, or declare them in this repository",
+            );
+            if let Some(l) = &first.location {
+                d = d.at(l.clone());
+            }
+            d
+        })
+        .collect()
 }
 
 fn attr(a: &crate::eval::Attrs, key: &str) -> Option<ThunkId> {
@@ -135,7 +176,7 @@ pub(crate) fn read_hosts(
         let found = discover_deploy(ev, t, &mut decls);
         unknown.extend(found.unknown("deploy.nodes", &out));
     }
-    diagnostics.extend(unknown);
+    diagnostics.extend(hosts_unknown(unknown));
     if let Some(t) = attr(&out, "packages") {
         discover_packages(ev, t, &mut decls);
     }

@@ -87,32 +87,149 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
         });
     }
 
-    if tree.is_file("flake.nix") {
+    let flakes = flake_files(tree);
+    if let Some((primary, others)) = flakes.split_first() {
         let parsed_for_usage = parsed.clone();
-        let mut ev = eval::Evaluator::new(Some(tree), parsed, limits);
-        let flake = ev.import_file("flake.nix", None);
+        let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+        let flake = ev.import_file(primary, None);
         repo.inputs = flake::read_inputs(&mut ev, &flake);
-        flake::mark_used(&parsed_for_usage, &mut repo.inputs);
-        if tree.is_file("flake.lock") {
-            let (lock, diag) = tree.read("flake.lock");
+        flake::mark_used(&parsed_for_usage, primary, &mut repo.inputs);
+        let lock_path = sibling(primary, "flake.lock");
+        if tree.is_file(&lock_path) {
+            let (lock, diag) = tree.read(&lock_path);
             repo.diagnostics.extend(diag);
             let formals = flake::output_formals(&mut ev, &flake);
             repo.lock = flake::apply_lock(&lock, &mut repo.inputs, &formals, &mut repo.diagnostics);
             repo.sources.insert(lock);
         }
-        if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs) {
+        if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs, flake_dir(primary)) {
             repo.hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
         }
-        repo.evaluated_files = ev.evaluated_files();
-        for source in ev.read_sources() {
-            repo.sources
-                .insert(SourceFile::new(source.path(), source.text()));
+        let mut evaluated = ev.evaluated_files();
+        collect_evaluator(&mut repo, &mut ev);
+        // Further flakes of the repository (`nixos/flake.nix` beside a root
+        // flake): their hosts too, each flake evaluated on its own.
+        for path in others {
+            let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+            let flake = ev.import_file(path, None);
+            let inputs = flake::read_inputs(&mut ev, &flake);
+            if let Some(outputs) = flake::outputs(&mut ev, &flake, &inputs, flake_dir(path)) {
+                let hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+                for host in hosts {
+                    if !repo.hosts.iter().any(|h| h.name == host.name) {
+                        repo.hosts.push(host);
+                    }
+                }
+            }
+            evaluated.extend(ev.evaluated_files());
+            collect_evaluator(&mut repo, &mut ev);
         }
-        repo.diagnostics.extend(ev.take_diagnostics());
+        repo.hosts.sort_by(|a, b| a.name.cmp(&b.name));
+        evaluated.sort();
+        evaluated.dedup();
+        repo.evaluated_files = evaluated;
+        downgrade_unreached(&mut repo);
     }
     repo.inputs.sort_by(|a, b| a.name.cmp(&b.name));
     Diagnostic::sort(&mut repo.diagnostics);
     repo
+}
+
+/// The flakes whose hosts are read: `flake.nix` at the root; without one,
+/// every top-most flake of a subdirectory (`nixos/flake.nix`), shallowest
+/// first. A flake inside another flake's tree (a template, a test fixture)
+/// is that project's own, not a host flake of the repository.
+fn flake_files(tree: &RepoTree) -> Vec<String> {
+    if tree.is_file("flake.nix") {
+        return vec!["flake.nix".to_string()];
+    }
+    let mut flakes: Vec<String> = tree
+        .files()
+        .filter(|p| p.ends_with("/flake.nix"))
+        .map(str::to_string)
+        .collect();
+    flakes.sort_by_key(|p| (p.matches('/').count(), p.clone()));
+    let mut top: Vec<String> = Vec::new();
+    for f in flakes {
+        let inside = top
+            .iter()
+            .any(|t| f.starts_with(&format!("{}/", flake_dir(t))));
+        if !inside {
+            top.push(f);
+        }
+    }
+    top
+}
+
+/// The directory of a flake (`""` for the root).
+fn flake_dir(flake: &str) -> &str {
+    flake.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// `name` beside the flake.
+fn sibling(flake: &str, name: &str) -> String {
+    match flake_dir(flake) {
+        "" => name.to_string(),
+        dir => format!("{dir}/{name}"),
+    }
+}
+
+/// Moves what an evaluator read and found into the repository.
+fn collect_evaluator(repo: &mut NixRepo, ev: &mut eval::Evaluator<'_>) {
+    for source in ev.read_sources() {
+        if repo.sources.get(source.path()).is_none() {
+            repo.sources
+                .insert(SourceFile::new(source.path(), source.text()));
+        }
+    }
+    for d in ev.take_diagnostics() {
+        if !repo.diagnostics.contains(&d) {
+            repo.diagnostics.push(d);
+        }
+    }
+}
+
+/// A syntax error or a missing import in a file that no flake output
+/// reaches (not evaluated, not imported by an evaluated file) breaks no
+/// host: a warning, not an error. When some output's hosts could not be
+/// read (NIX012), what is reached is not known, so nothing is downgraded.
+fn downgrade_unreached(repo: &mut NixRepo) {
+    if repo
+        .diagnostics
+        .iter()
+        .any(|d| d.code == strata_core::Code::HostsUnknown)
+    {
+        return;
+    }
+    let mut reached: std::collections::BTreeSet<&str> =
+        repo.evaluated_files.iter().map(String::as_str).collect();
+    let mut queue: Vec<&str> = reached.iter().copied().collect();
+    while let Some(path) = queue.pop() {
+        let Some(file) = repo.files.iter().find(|f| f.path == path) else {
+            continue;
+        };
+        for import in &file.imports {
+            if reached.insert(import.target.as_str()) {
+                queue.push(import.target.as_str());
+            }
+        }
+    }
+    for d in &mut repo.diagnostics {
+        if !matches!(
+            d.code,
+            strata_core::Code::NixSyntax | strata_core::Code::NixImportMissing
+        ) {
+            continue;
+        }
+        let Some(file) = d.location.as_ref().map(|l| l.file.as_str()) else {
+            continue;
+        };
+        if !reached.contains(file) {
+            d.severity = strata_core::Severity::Warning;
+            d.message
+                .push_str(" (no flake output reaches this file, so no host is affected)");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -112,8 +112,9 @@ pub(crate) enum Deferred {
     Merge(Rc<modules::MergeNode>),
     /// One value of a submodule-typed option, merged with its declarations.
     Submodule(Rc<modules::SubmoduleNode>),
-    /// The flake's `self`: its outputs plus `outPath`.
-    FlakeSelf(ThunkId),
+    /// The flake's `self`: its outputs plus `outPath` (the flake's
+    /// directory in the repository).
+    FlakeSelf(ThunkId, String),
     /// A value that may not be forced yet (a host's `config` while its
     /// `imports` are being collected); forcing gives an unknown and leaves the
     /// thunk pending.
@@ -573,7 +574,7 @@ impl<'t> Evaluator<'t> {
             )),
             Deferred::Merge(_)
             | Deferred::Submodule(_)
-            | Deferred::FlakeSelf(_)
+            | Deferred::FlakeSelf(..)
             | Deferred::NotReady(_) => None,
         }
     }
@@ -606,11 +607,11 @@ impl<'t> Evaluator<'t> {
             }
             Deferred::Merge(node) => self.merge(&node),
             Deferred::Submodule(node) => self.eval_submodule(&node),
-            Deferred::FlakeSelf(outputs) => match self.force(outputs) {
+            Deferred::FlakeSelf(outputs, dir) => match self.force(outputs) {
                 Value::Attrs(a) => {
                     let mut attrs = (*a).clone();
                     let root = Value::Path(Rc::new(NixPath {
-                        path: String::new(),
+                        path: dir,
                         in_repo: true,
                         location: None,
                     }));

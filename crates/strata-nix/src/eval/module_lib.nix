@@ -44,6 +44,18 @@ in
     walk dir;
   # END STOPGAP
 
+  # flake-parts' `mkFlake { inherit inputs; } module`: the flake's outputs
+  # are the `flake` option of its modules (`flake.nixosConfigurations`, …).
+  # `perSystem` is kept as it is defined; the systems are not expanded.
+  mkFlake = args: module:
+    (lib.evalModules {
+      modules = [ module ];
+      specialArgs = {
+        inputs = args.inputs or { };
+        self = args.self or (args.inputs.self or { });
+      };
+    }).config.flake;
+
   literalExpression = text: { _type = "literalExpression"; inherit text; };
   literalExample = text: { _type = "literalExpression"; inherit text; };
   literalMD = text: { _type = "literalMD"; inherit text; };

@@ -69,8 +69,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let joining_servers = servers.iter().any(|n| n.joins);
         let initialised = servers
             .iter()
-            .any(|n| n.cluster_init || n.external_datastore);
-        if !joining_servers || initialised {
+            .any(|n| n.cluster_init || n.external_datastore || n.joins_itself);
+        // Servers joining an address that is no decidable host (a virtual
+        // IP, a DHCP address): the server behind it may initialise.
+        let target_undecided = cluster.iter().any(|n| n.joins_outside.is_some());
+        if !joining_servers || initialised || target_undecided {
             continue;
         }
         // Point at the server the others join: that is where `clusterInit`

@@ -36,8 +36,12 @@ mod tests {
         let found = findings(&analysis, Code::HostsUnknown);
         assert_eq!(found.len(), 1, "{found:#?}");
         let d = &found[0];
-        assert!(d.starts_with("flake.nix:6:7 "), "{d}");
-        assert!(d.contains("`nixosConfigurations`"), "{d}");
+        assert!(d.starts_with("flake.nix:6:29 "), "{d}");
+        // One cause, two outputs: one finding naming both.
+        assert!(
+            d.contains("the hosts of `nixosConfigurations` and `deploy.nodes` cannot be known"),
+            "{d}"
+        );
         assert!(d.contains("helpers"), "{d}");
     }
 
