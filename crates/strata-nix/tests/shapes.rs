@@ -307,8 +307,8 @@ fn package_sets_of_non_nixos_hosts() {
 
 #[test]
 fn hosts_built_with_lib_helpers() {
-    // `lib.evalModules` reads an inventory, `lib.concatMapAttrs` turns it
-    // into hosts, `lib.mergeAttrs` adds one more, and every `.nix` file of
+    // `lib.concatMapAttrs` turns an inventory into hosts, `lib.mergeAttrs`
+    // adds one more, and every `.nix` file of
     // `lib.filesystem.listFilesRecursive ./modules` is a module.
     let repo = fixture("nix-shape-lib-helpers");
     no_errors(&repo);
@@ -321,7 +321,7 @@ fn hosts_built_with_lib_helpers() {
     );
     assert_eq!(
         known(&repo, &alpha.addresses[0].address),
-        ("10.2.0.11".into(), "inventory/hosts.nix:5:25".into())
+        ("10.2.0.11".into(), "inventory.nix:2:23".into())
     );
     assert!(host(&repo, "rescue").addresses.is_empty());
 }

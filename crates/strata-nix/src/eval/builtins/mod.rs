@@ -6,7 +6,9 @@
 //! the global scope, `lib.x`, `lib.<namespace>.x`). The families are:
 //! [`attrs`], [`lists`], [`strings`], [`regexes`], [`hashes`],
 //! [`types_and_conversions`], [`json`], [`control`], [`arithmetic`],
-//! [`paths_and_files`], [`packages`], [`lib_modules`] and [`flake_helpers`];
+//! [`paths_and_files`], [`packages`], [`lib_modules`] (the module system's
+//! properties; option declarations, `types` and `evalModules` are the
+//! module system's own `lib`) and [`flake_helpers`];
 //! [`namespaces`] builds the sets, [`args`] reads arguments.
 
 mod args;
@@ -61,8 +63,6 @@ pub(crate) enum Place {
     Lib,
     /// `lib.filesystem.<name>`.
     LibFilesystem,
-    /// `lib.types.<name>`.
-    LibTypes,
 }
 
 macro_rules! prims {
@@ -534,53 +534,6 @@ prims! {
     MkImageMediaOverride = ("mkImageMediaOverride", 1, LibModules, [Lib]),
     /// `lib.mkVMOverride x` (priority 10).
     MkVmOverride = ("mkVMOverride", 1, LibModules, [Lib]),
-    /// `lib.evalModules { modules; specialArgs; }`: `config` merged by the
-    /// module system of `crate::modules`.
-    EvalModules = ("evalModules", 1, LibModules, [Lib]),
-    /// `lib.mkOption { … }`: the declaration with `_type = "option"`.
-    MkOption = ("mkOption", 1, LibModules, [Lib]),
-    /// `lib.mkEnableOption name`: a `bool` option defaulting to `false`.
-    MkEnableOption = ("mkEnableOption", 1, LibModules, [Lib]),
-    /// `lib.mkPackageOption pkgs name extra`: its default is a package.
-    MkPackageOption = ("mkPackageOption", 3, LibModules, [Lib]),
-    /// `lib.literalExpression text`.
-    LiteralExpression = ("literalExpression", 1, LibModules, [Lib]),
-    /// `lib.literalMD text`.
-    LiteralMd = ("literalMD", 1, LibModules, [Lib]),
-    /// `lib.mdDoc text` (the text itself).
-    MdDoc = ("mdDoc", 1, LibModules, [Lib]),
-    /// `lib.types.listOf t`.
-    TypeListOf = ("listOf", 1, LibModules, [LibTypes]),
-    /// `lib.types.nonEmptyListOf t`.
-    TypeNonEmptyListOf = ("nonEmptyListOf", 1, LibModules, [LibTypes]),
-    /// `lib.types.attrsOf t`.
-    TypeAttrsOf = ("attrsOf", 1, LibModules, [LibTypes]),
-    /// `lib.types.lazyAttrsOf t`.
-    TypeLazyAttrsOf = ("lazyAttrsOf", 1, LibModules, [LibTypes]),
-    /// `lib.types.nullOr t`.
-    TypeNullOr = ("nullOr", 1, LibModules, [LibTypes]),
-    /// `lib.types.uniq t`.
-    TypeUniq = ("uniq", 1, LibModules, [LibTypes]),
-    /// `lib.types.functionTo t`.
-    TypeFunctionTo = ("functionTo", 1, LibModules, [LibTypes]),
-    /// `lib.types.either a b`.
-    TypeEither = ("either", 2, LibModules, [LibTypes]),
-    /// `lib.types.oneOf ts`.
-    TypeOneOf = ("oneOf", 1, LibModules, [LibTypes]),
-    /// `lib.types.enum values`.
-    TypeEnum = ("enum", 1, LibModules, [LibTypes]),
-    /// `lib.types.submodule m`.
-    TypeSubmodule = ("submodule", 1, LibModules, [LibTypes]),
-    /// `lib.types.submoduleWith { modules; … }`.
-    TypeSubmoduleWith = ("submoduleWith", 1, LibModules, [LibTypes]),
-    /// `lib.types.coercedTo from f to`.
-    TypeCoercedTo = ("coercedTo", 3, LibModules, [LibTypes]),
-    /// `lib.types.strMatching regex`.
-    TypeStrMatching = ("strMatching", 1, LibModules, [LibTypes]),
-    /// `lib.types.separatedString sep`.
-    TypeSeparatedString = ("separatedString", 1, LibModules, [LibTypes]),
-    /// `lib.types.addCheck t check`.
-    TypeAddCheck = ("addCheck", 2, LibModules, [LibTypes]),
 
     // ----- flake helpers
     /// `<nixpkgs>.lib.nixosSystem args`: kept as [`Value::NixosSystem`].

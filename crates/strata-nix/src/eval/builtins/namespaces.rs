@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::super::{AttrEntry, Attrs, Evaluator, PrimApp, Unknown, UnknownKind, Value};
-use super::lib_modules::{INT_TYPES, SIMPLE_TYPES};
 use super::{Place, Prim};
 
 /// Every name of Nix's `builtins` (2.8) under pure evaluation, which a flake
@@ -133,7 +132,6 @@ const LIB_VALUES: &[&str] = &[
     "systems",
     "teams",
     "version",
-    "types",
     "filesystem",
 ];
 
@@ -331,7 +329,6 @@ impl Evaluator<'_> {
                 })),
             }))
         };
-        let types = self.lib_types();
         let filesystem = self.attrs_of_prims(
             Place::LibFilesystem,
             Vec::new(),
@@ -353,45 +350,9 @@ impl Evaluator<'_> {
             ("systems", metadata("systems")),
             ("teams", metadata("teams")),
             ("version", opaque("version")),
-            ("types", types),
             ("filesystem", filesystem),
         ];
         debug_assert_eq!(values.len(), LIB_VALUES.len());
         values
-    }
-
-    /// `lib.types`: the type constructors of the table and the simple types.
-    fn lib_types(&mut self) -> Value {
-        let mut extra = Vec::new();
-        for (name, description) in SIMPLE_TYPES {
-            extra.push((*name, self.simple_type(name, description)));
-        }
-        let mut ints = BTreeMap::new();
-        for (name, description) in INT_TYPES {
-            let v = self.simple_type(name, description);
-            let value = self.done(v);
-            ints.insert(
-                name.to_string(),
-                AttrEntry {
-                    value,
-                    location: None,
-                },
-            );
-        }
-        let ints = Value::Attrs(Rc::new(Attrs {
-            entries: ints,
-            fallback: Some(Rc::new(Unknown {
-                kind: UnknownKind::Unsupported,
-                reason: "this `lib.types.ints` type is not implemented by the static evaluator"
-                    .to_string(),
-                location: None,
-            })),
-        }));
-        extra.push(("ints", ints));
-        self.attrs_of_prims(
-            Place::LibTypes,
-            extra,
-            "this `lib.types` type is not implemented by the static evaluator",
-        )
     }
 }

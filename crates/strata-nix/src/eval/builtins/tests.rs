@@ -405,41 +405,6 @@ fn trivial_and_control() {
 }
 
 #[test]
-fn module_declarations() {
-    assert_eq!(
-        lib(r#"mkOption { default = 3; description = "d"; }"#),
-        json!({ "_type": "option", "default": 3, "description": "d" })
-    );
-    assert_eq!(
-        lib(
-            r#"let o = mkEnableOption "the thing"; in { inherit (o) _type default example description; t = o.type.name; }"#
-        ),
-        json!({ "_type": "option", "default": false, "example": true, "description": "Whether to enable the thing.", "t": "bool" })
-    );
-    assert_eq!(
-        lib(
-            r#"[ types.str.name (types.listOf types.str).name (types.listOf types.int).nestedTypes.elemType.name (types.attrsOf types.port).name types.ints.unsigned.name ]"#
-        ),
-        json!(["str", "listOf", "int", "attrsOf", "unsigned"])
-    );
-    assert_eq!(
-        lib(
-            r#"let t = types.submodule { options.x = mkOption { default = 1; }; }; in [ t.name (builtins.length t.getSubModules) ]"#
-        ),
-        json!(["submodule", 1])
-    );
-    assert_eq!(
-        lib(r#"(mkDefault 1) // { x = (mkVMOverride 2).priority; }"#),
-        json!({ "_type": "override", "content": 1, "priority": 1000, "x": 10 })
-    );
-    assert_eq!(
-        lib(r#"literalExpression "pkgs.hello""#),
-        json!({ "_type": "literalExpression", "text": "pkgs.hello" })
-    );
-    assert!(unknown(&lib(r#"types.notAType"#)));
-}
-
-#[test]
 fn packages_and_metadata_are_unknown_not_guessed() {
     for expr in [
         r#"getExe { outPath = "/x"; }"#,
@@ -465,7 +430,6 @@ fn names_are_unique_per_place() {
         Place::Global,
         Place::Lib,
         Place::LibFilesystem,
-        Place::LibTypes,
     ] {
         let mut names: Vec<_> = Prim::ALL
             .iter()
@@ -477,26 +441,6 @@ fn names_are_unique_per_place() {
         names.dedup();
         assert_eq!(n, names.len(), "{place:?}");
     }
-}
-
-#[test]
-fn eval_modules_merges_config() {
-    // As nixpkgs' `lib.evalModules` does for definitions: sets merge,
-    // priorities apply, `specialArgs` reach every module.
-    assert_eq!(
-        lib(r#"(evalModules {
-            modules = [
-              ({ config, x, ... }: { a.b = x; a.c = config.a.b + 1; })
-              { a.d = mkDefault "low"; }
-              { a.d = "high"; }
-            ];
-            specialArgs = { x = 1; };
-          }).config.a"#),
-        json!({ "b": 1, "c": 2, "d": "high" })
-    );
-    assert!(unknown(&lib(
-        r#"(evalModules { modules = [ ({ name, ... }: { a = name; }) ]; }).config.a"#
-    )));
 }
 
 #[test]
