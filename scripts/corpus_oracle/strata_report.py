@@ -57,6 +57,14 @@ def diagnostics_by_code(lint):
 _BACKTICKED = re.compile(r"`[^`]*`")
 
 
+def grouped(counter):
+    """{reason class: count}, largest first."""
+    out = collections.Counter()
+    for reason, n in counter.items():
+        out[reason_class(reason)] += n
+    return out.most_common()
+
+
 def reason_class(reason):
     """A reason with its particulars (names in backticks) blanked, so like reasons group."""
     return _BACKTICKED.sub("`…`", reason or "(no reason given)")
@@ -75,7 +83,7 @@ class HostFacts:
 def host_facts(graph):
     """Counts over every fact of every host node (`attrs.facts`): a fact is an object with a
     `state` (known / unknown / unset); an unknown one has a `reason`. Lists named `*_unknown`
-    hold values strata could not read (each counts as one unknown fact)."""
+    hold values strata could not read, each given by its reason (each counts as one unknown fact)."""
     hf = HostFacts()
 
     def walk(value, key=""):
@@ -100,7 +108,7 @@ def host_facts(graph):
                 if k.endswith("_unknown") and isinstance(v, list):
                     for item in v:
                         hf.unknown += 1
-                        reason = item.get("reason") if isinstance(item, dict) else None
+                        reason = item.get("reason") if isinstance(item, dict) else item if isinstance(item, str) else None
                         hf.reasons[reason or f"`{k}`: a value strata could not read"] += 1
                     continue
                 walk(v, k)

@@ -149,6 +149,21 @@ def _bootstrap_roots(rel, docs):
     return roots
 
 
+def _bootstrap_layout_root(rel, docs):
+    """A `flux bootstrap` directory whose `gotk-sync.yaml` is written at bootstrap time, not
+    committed: `D/flux-system/kustomization.yaml` listing `gotk-sync.yaml` makes D a root that
+    syncs this repository (bootstrap names the source and the Kustomization `flux-system`)."""
+    parts = rel.split("/")
+    if len(parts) < 2 or parts[-2] != "flux-system" or parts[-1] not in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        return []
+    kus = docs[0] if len(docs) == 1 and isinstance(docs[0], dict) else {}
+    if "gotk-sync.yaml" not in [str(r).lstrip("./") for r in kus.get("resources") or []]:
+        return []
+    path = "/".join(parts[:-2])
+    sync = {"kind": "GitRepository", "url": "(this repository)", "path": path, "name": "flux-system"}
+    return [Root("GitRepository", "flux bootstrap layout", rel, sync, _synthesised_kustomization(sync, "flux-system"))]
+
+
 PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:\\\n|[^\n])*)")
 PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
 
@@ -178,6 +193,7 @@ def oci_push_dirs(repo):
 def find_roots(repo):
     """(roots, notes): the live sync roots of the checkout `repo`, one per source root and path."""
     candidates = []
+    layout_roots = []  # weakest evidence: used only for a path no other root syncs
     notes = []
     for path in walk_files(repo):
         if not path.endswith(TEXT_SUFFIXES):
@@ -185,6 +201,7 @@ def find_roots(repo):
         rel = os.path.relpath(path, repo).replace(os.sep, "/")
         docs = _documents(path)
         candidates.extend(_bootstrap_roots(rel, docs))
+        layout_roots.extend(_bootstrap_layout_root(rel, docs))
         found = []
         for d in docs:
             _instance_syncs(d, found)
@@ -192,6 +209,7 @@ def find_roots(repo):
             kind = sync.get("kind") or "GitRepository"
             sync = dict(sync, kind=kind)
             candidates.append(Root(kind, shape, rel, sync, _synthesised_kustomization(sync, ns)))
+    candidates.extend(layout_roots)
     push_dirs = None
     roots = []
     seen = set()

@@ -155,6 +155,19 @@ class SyncRootsTest(unittest.TestCase):
         finally:
             r.close()
 
+    def test_bootstrap_layout_without_committed_gotk_sync_is_a_root(self):
+        r = Repo({
+            "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-components.yaml, gotk-sync.yaml]\n",
+            "clusters/prod/flux-system/gotk-sync.yaml": "# written by flux bootstrap\n",
+            "clusters/lab/flux-system/gotk-sync.yaml": GOTK_SYNC.format(cluster="lab"),
+        })
+        try:
+            roots, _ = sync_roots.find_roots(r.dir)
+            self.assertEqual(sorted((x.cluster, x.shape) for x in roots),
+                             [("lab", "gotk-sync"), ("prod", "flux bootstrap layout")])
+        finally:
+            r.close()
+
     def test_oci_sync_reads_the_pushed_directory(self):
         r = Repo({
             ".github/workflows/push.yaml": """\

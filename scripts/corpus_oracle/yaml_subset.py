@@ -388,24 +388,14 @@ class _Document:
             self.i += 1
             return self.anchors.get(_strip_comment(text)[1:].strip())
         if text.startswith(("[", "{", '"', "'")):
-            # Gather lines until the flow node is complete.
-            buf = text
+            # Gather the lines of the flow node (brackets balanced, quotes closed), parse once.
             start = self.i
-            self.i += 1
-            while True:
-                try:
-                    parser = _Flow(buf, self.anchors)
-                    value = parser.value()
-                    tail = _strip_comment(buf[parser.i:]).strip()
-                    if tail and text.startswith(('"', "'")):
-                        # A quoted scalar followed by more text is an error in YAML; keep the text.
-                        pass
-                    return value
-                except (YamlError, IndexError, AttributeError, ValueError):
-                    if self.i >= len(self.lines):
-                        raise YamlError(f"unterminated flow node from document line {start + 1}")
-                    buf += "\n" + self.raw[self.i]
-                    self.i += 1
+            count = _flow_extent([text] + self.raw[self.i + 1:])
+            if count is None:
+                raise YamlError(f"unterminated flow node from document line {start + 1}")
+            buf = "\n".join([text] + self.raw[self.i + 1:self.i + count])
+            self.i += count
+            return _Flow(buf, self.anchors).value()
         # Plain scalar, maybe continued on more-indented lines.
         parts = [_strip_comment(text)]
         self.i += 1
@@ -478,6 +468,39 @@ class _Document:
         if chomp == "+":
             return text + "\n" * (trailing + 1)
         return text + "\n"
+
+
+def _flow_extent(lines):
+    """How many of `lines` the flow node starting at lines[0] spans, or None if it never ends."""
+    depth = 0
+    quote = None
+    for n, line in enumerate(lines):
+        i = 0
+        while i < len(line):
+            c = line[i]
+            if quote:
+                if quote == '"' and c == "\\":
+                    i += 2
+                    continue
+                if c == quote:
+                    if quote == "'" and line[i + 1:i + 2] == "'":
+                        i += 2
+                        continue
+                    quote = None
+                    if depth == 0:
+                        return n + 1
+            elif c in "'\"" and (i == 0 or line[i - 1] in " \t[{,:"):
+                quote = c
+            elif c in "[{":
+                depth += 1
+            elif c in "]}":
+                depth -= 1
+                if depth == 0:
+                    return n + 1
+            elif c == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
+            i += 1
+    return None
 
 
 def _quoted_key_end(text):
