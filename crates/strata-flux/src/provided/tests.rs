@@ -40,6 +40,8 @@ fn objects(text: &str) -> Vec<K8sObject> {
                 generated: false,
                 substitution: None,
                 unset_variables: Vec::new(),
+                cluster: None,
+                origin: crate::ObjectOrigin::Flux,
             }
         })
         .collect()
