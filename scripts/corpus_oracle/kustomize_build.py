@@ -50,14 +50,8 @@ def materialise_source(src, workdir, default_excludes="", spec_ignore=None):
     for dirpath, dirnames, filenames in os.walk(src):
         rel_dir = os.path.relpath(dirpath, src).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
-        keep = []
-        for d in sorted(dirnames):
-            rel = f"{rel_dir}/{d}" if rel_dir else d
-            if d == ".git":
-                continue
-            # A directory is entered even when excluded: a later `!pattern` may re-include a file.
-            keep.append(d)
-        dirnames[:] = keep
+        # Every directory is entered, even an excluded one: a later `!pattern` may re-include a file.
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
         os.makedirs(os.path.join(dest, rel_dir), exist_ok=True)
         for name in filenames:
             rel = f"{rel_dir}/{name}" if rel_dir else name
