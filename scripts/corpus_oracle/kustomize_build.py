@@ -109,6 +109,42 @@ _MISSING = re.compile(r"open ([^\s':]+): no such file or directory|lstat ([^\s':
                       r"must build at directory: not a valid directory: evalsymlink failure on '([^']+)'")
 
 
+_REMOTE = re.compile(r"accumulating resources from '((?:https?://|git@|github\.com/|ssh://)[^']+)'")
+
+
+def _kustomize(directory):
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    try:
+        return subprocess.run(["kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone", directory],
+                              capture_output=True, text=True, timeout=300, env=env)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess([], 1, "", "kubectl kustomize timed out after 300 s")
+
+
+def _drop_remote(url, tree, restore):
+    """Remove the remote resource `url` from every kustomization file under `tree` listing it."""
+    found = False
+    for dirpath, _dirs, _files in os.walk(tree):
+        kfile = kustomization_file(dirpath)
+        if not kfile:
+            continue
+        with open(kfile, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if url not in text:
+            continue
+        docs, errors = yaml_subset.load_all_lenient(text)
+        if errors or len(docs) != 1 or not isinstance(docs[0], dict):
+            continue
+        entries = docs[0].get("resources") or []
+        if url in entries:
+            restore.setdefault(kfile, text)
+            docs[0]["resources"] = [e for e in entries if e != url]
+            with open(kfile, "w", encoding="utf-8") as f:
+                json.dump(docs[0], f)
+            found = True
+    return found
+
+
 def _missing_resource(stderr, tree):
     for m in _MISSING.finditer(stderr):
         p = next(g for g in m.groups() if g)
@@ -190,16 +226,21 @@ def build(tree, spec, missing_log=None):
         with open(kfile, "w", encoding="utf-8") as f:
             json.dump(kus, f)  # JSON is YAML; kustomize reads it
         while True:
-            proc = subprocess.run(["kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone", directory],
-                                  capture_output=True, text=True)
+            proc = _kustomize(directory)
             if proc.returncode == 0 or len(dropped) >= 50:
                 break
             # A file listed but absent (a public copy of a repository without its encrypted
             # secrets): Flux would fail this build. Count what the rest applies, and say so.
+            # A remote resource: the harness works offline, so it is left out the same way.
+            remote = _REMOTE.search(proc.stderr)
+            if remote and _drop_remote(remote.group(1), tree, restore):
+                dropped.append(remote.group(1) + " (remote, not fetched)")
+                continue
             missing = _missing_resource(proc.stderr, tree)
-            if not missing or not _drop_resource(missing, tree, restore):
-                break
-            dropped.append(os.path.relpath(missing, tree))
+            if missing and _drop_resource(missing, tree, restore):
+                dropped.append(os.path.relpath(missing, tree))
+                continue
+            break
     finally:
         for path, text in restore.items():
             if text is None:

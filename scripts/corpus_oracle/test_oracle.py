@@ -335,16 +335,18 @@ class FluxTreeTest(unittest.TestCase):
         finally:
             r.close()
 
-    def test_file_listed_but_absent_is_left_out_and_reported(self):
+    def test_absent_and_remote_files_are_left_out_and_reported(self):
         r = Repo({
             "clusters/prod/flux-system/gotk-sync.yaml": GOTK_SYNC.format(cluster="prod"),
-            "clusters/prod/kustomization.yaml": "resources: [flux-system/gotk-sync.yaml, secret.sops.yaml, a.yaml]\n",
+            "clusters/prod/kustomization.yaml": "resources: [flux-system/gotk-sync.yaml, secret.sops.yaml, a.yaml, b]\n",
+            "clusters/prod/b/kustomization.yaml": "resources: [https://example.invalid/crds.yaml]\n",
             "clusters/prod/a.yaml": hr("a"),
         })
         try:
             ids, _, clusters = r.ids()
             self.assertEqual(ids, {"": ([], ["HelmRelease/default/a"])})
-            self.assertEqual(clusters[0].absent, [("Kustomization/flux-system/flux-system", ["clusters/prod/secret.sops.yaml"])])
+            self.assertEqual(clusters[0].absent, [("Kustomization/flux-system/flux-system", [
+                "clusters/prod/secret.sops.yaml", "https://example.invalid/crds.yaml (remote, not fetched)"])])
         finally:
             r.close()
 
