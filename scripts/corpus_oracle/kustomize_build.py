@@ -257,3 +257,24 @@ def build(tree, spec, missing_log=None):
     if errors:
         raise BuildError(f"the oracle cannot read kustomize's output for {path}: {errors[0]}")
     return [d for d in docs if isinstance(d, dict)]
+
+
+def patch_object(obj, patches, workdir):
+    """`obj` after kustomize `patches` (with targets), as the Flux Operator applies its
+    `kustomize.patches` to what it generates. Raises BuildError."""
+    d = tempfile.mkdtemp(prefix="patch-", dir=workdir)
+    try:
+        with open(os.path.join(d, "object.yaml"), "w", encoding="utf-8") as f:
+            json.dump(obj, f)
+        with open(os.path.join(d, "kustomization.yaml"), "w", encoding="utf-8") as f:
+            json.dump({"resources": ["object.yaml"],
+                       "patches": [{"patch": p.get("patch"), "target": _selector(p.get("target")) or {}} for p in patches]}, f)
+        proc = _kustomize(d)
+        if proc.returncode != 0:
+            raise BuildError(f"FluxInstance kustomize.patches: {proc.stderr.strip()[-300:]}")
+        docs, errors = yaml_subset.load_all_lenient(proc.stdout)
+        if errors or len(docs) != 1:
+            raise BuildError("FluxInstance kustomize.patches: the oracle cannot read the patched root")
+        return docs[0]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
