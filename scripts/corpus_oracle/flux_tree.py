@@ -201,6 +201,11 @@ def follow(repo, root, workdir, log=None):
     default_excludes = gitignore.GIT_DEFAULT_EXCLUDES if root.kind == "GitRepository" else ".git/\n"
     tree = kustomize_build.materialise_source(src_dir, workdir, default_excludes, spec_ignore)
     root_ks = root.kustomization
+    if root.patches:
+        try:
+            root_ks = kustomize_build.patch_object(root_ks, root.patches, workdir)
+        except kustomize_build.BuildError as e:
+            cluster.errors.append(("(root)", str(e)))
     root_ns = _meta(root_ks).get("namespace") or "flux-system"
     root_src = (root.kind, root_ns, root.sync.get("name") or "flux-system")
     root_id = object_id("Kustomization", root_ks, root_ns)

@@ -50,14 +50,8 @@ def materialise_source(src, workdir, default_excludes="", spec_ignore=None):
     for dirpath, dirnames, filenames in os.walk(src):
         rel_dir = os.path.relpath(dirpath, src).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
-        keep = []
-        for d in sorted(dirnames):
-            rel = f"{rel_dir}/{d}" if rel_dir else d
-            if d == ".git":
-                continue
-            # A directory is entered even when excluded: a later `!pattern` may re-include a file.
-            keep.append(d)
-        dirnames[:] = keep
+        # Every directory is entered, even an excluded one: a later `!pattern` may re-include a file.
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
         os.makedirs(os.path.join(dest, rel_dir), exist_ok=True)
         for name in filenames:
             rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -113,6 +107,42 @@ def _selector(target):
 
 _MISSING = re.compile(r"open ([^\s':]+): no such file or directory|lstat ([^\s':]+): no such file or directory|"
                       r"must build at directory: not a valid directory: evalsymlink failure on '([^']+)'")
+
+
+_REMOTE = re.compile(r"accumulating resources from '((?:https?://|git@|github\.com/|ssh://)[^']+)'")
+
+
+def _kustomize(directory):
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    try:
+        return subprocess.run(["kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone", directory],
+                              capture_output=True, text=True, timeout=300, env=env)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess([], 1, "", "kubectl kustomize timed out after 300 s")
+
+
+def _drop_remote(url, tree, restore):
+    """Remove the remote resource `url` from every kustomization file under `tree` listing it."""
+    found = False
+    for dirpath, _dirs, _files in os.walk(tree):
+        kfile = kustomization_file(dirpath)
+        if not kfile:
+            continue
+        with open(kfile, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if url not in text:
+            continue
+        docs, errors = yaml_subset.load_all_lenient(text)
+        if errors or len(docs) != 1 or not isinstance(docs[0], dict):
+            continue
+        entries = docs[0].get("resources") or []
+        if url in entries:
+            restore.setdefault(kfile, text)
+            docs[0]["resources"] = [e for e in entries if e != url]
+            with open(kfile, "w", encoding="utf-8") as f:
+                json.dump(docs[0], f)
+            found = True
+    return found
 
 
 def _missing_resource(stderr, tree):
@@ -196,16 +226,21 @@ def build(tree, spec, missing_log=None):
         with open(kfile, "w", encoding="utf-8") as f:
             json.dump(kus, f)  # JSON is YAML; kustomize reads it
         while True:
-            proc = subprocess.run(["kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone", directory],
-                                  capture_output=True, text=True)
+            proc = _kustomize(directory)
             if proc.returncode == 0 or len(dropped) >= 50:
                 break
             # A file listed but absent (a public copy of a repository without its encrypted
             # secrets): Flux would fail this build. Count what the rest applies, and say so.
+            # A remote resource: the harness works offline, so it is left out the same way.
+            remote = _REMOTE.search(proc.stderr)
+            if remote and _drop_remote(remote.group(1), tree, restore):
+                dropped.append(remote.group(1) + " (remote, not fetched)")
+                continue
             missing = _missing_resource(proc.stderr, tree)
-            if not missing or not _drop_resource(missing, tree, restore):
-                break
-            dropped.append(os.path.relpath(missing, tree))
+            if missing and _drop_resource(missing, tree, restore):
+                dropped.append(os.path.relpath(missing, tree))
+                continue
+            break
     finally:
         for path, text in restore.items():
             if text is None:
@@ -222,3 +257,24 @@ def build(tree, spec, missing_log=None):
     if errors:
         raise BuildError(f"the oracle cannot read kustomize's output for {path}: {errors[0]}")
     return [d for d in docs if isinstance(d, dict)]
+
+
+def patch_object(obj, patches, workdir):
+    """`obj` after kustomize `patches` (with targets), as the Flux Operator applies its
+    `kustomize.patches` to what it generates. Raises BuildError."""
+    d = tempfile.mkdtemp(prefix="patch-", dir=workdir)
+    try:
+        with open(os.path.join(d, "object.yaml"), "w", encoding="utf-8") as f:
+            json.dump(obj, f)
+        with open(os.path.join(d, "kustomization.yaml"), "w", encoding="utf-8") as f:
+            json.dump({"resources": ["object.yaml"],
+                       "patches": [{"patch": p.get("patch"), "target": _selector(p.get("target")) or {}} for p in patches]}, f)
+        proc = _kustomize(d)
+        if proc.returncode != 0:
+            raise BuildError(f"FluxInstance kustomize.patches: {proc.stderr.strip()[-300:]}")
+        docs, errors = yaml_subset.load_all_lenient(proc.stdout)
+        if errors or len(docs) != 1:
+            raise BuildError("FluxInstance kustomize.patches: the oracle cannot read the patched root")
+        return docs[0]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

@@ -47,7 +47,7 @@ def _render_string(s, inputs):
         return v
     if whole:
         v = one(whole.group(1))
-        return v if not isinstance(v, str) else v
+        return v  # a whole-string template keeps the input's type
     return _EXPR.sub(lambda m: str(one(m.group(1))), s)
 
 

@@ -31,6 +31,7 @@ class Root:
         self.kustomization = kustomization  # the root Flux Kustomization object
         self.source_object = source_object  # the GitRepository/OCIRepository object, if written
         self.source_root = ""               # directory of the checkout that the source serves
+        self.patches = []                   # FluxInstance kustomize.patches (with a target)
         self.cluster = ""
 
     @property
@@ -99,10 +100,10 @@ def _instance_syncs(node, found):
             spec = node.get("spec") or {}
             if isinstance(spec.get("sync"), dict):
                 ns = (node.get("metadata") or {}).get("namespace") or "flux-system"
-                found.append(("FluxInstance", spec["sync"], ns))
+                found.append(("FluxInstance", spec["sync"], ns, spec.get("kustomize")))
         inst = node.get("instance")
         if isinstance(inst, dict) and isinstance(inst.get("sync"), dict):
-            found.append(("flux-instance values", inst["sync"], "flux-system"))
+            found.append(("flux-instance values", inst["sync"], "flux-system", inst.get("kustomize")))
         for v in node.values():
             _instance_syncs(v, found)
     elif isinstance(node, list):
@@ -205,10 +206,15 @@ def find_roots(repo):
         found = []
         for d in docs:
             _instance_syncs(d, found)
-        for shape, sync, ns in found:
+        for shape, sync, ns, kustomize in found:
             kind = sync.get("kind") or "GitRepository"
             sync = dict(sync, kind=kind)
-            candidates.append(Root(kind, shape, rel, sync, _synthesised_kustomization(sync, ns)))
+            root = Root(kind, shape, rel, sync, _synthesised_kustomization(sync, ns))
+            # The operator builds the sync objects with the distribution, so its
+            # `kustomize.patches` may patch the root Kustomization too.
+            if isinstance(kustomize, dict):
+                root.patches = [p for p in kustomize.get("patches") or [] if isinstance(p, dict) and p.get("target")]
+            candidates.append(root)
     candidates.extend(layout_roots)
     push_dirs = None
     roots = []

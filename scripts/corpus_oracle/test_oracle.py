@@ -215,7 +215,7 @@ class FluxTreeTest(unittest.TestCase):
         finally:
             r.close()
 
-    def test_flux_instance_components_target_namespace_patches_and_substitution(self):
+    def test_flux_instance_patches_components_target_namespace_and_substitution(self):
         r = Repo({
             "bootstrap/instance.yaml": """\
                 apiVersion: fluxcd.controlplane.io/v1
@@ -229,8 +229,16 @@ class FluxTreeTest(unittest.TestCase):
                     url: https://example.com/me/home
                     ref: refs/heads/main
                     path: kubernetes/flux
+                  kustomize:
+                    patches:
+                      - target:
+                          kind: Kustomization
+                        patch: |
+                          - op: add
+                            path: /spec/postBuild
+                            value: {substitute: {SUFFIX: blue}}
                 """,
-            "kubernetes/flux/apps.yaml": ks("apps", "./kubernetes/apps", extra="""\
+            "kubernetes/flux/apps.yaml": ks("apps-${SUFFIX}", "./kubernetes/apps", extra="""\
                   postBuild:
                     substitute:
                       SUFFIX: blue
@@ -267,7 +275,8 @@ class FluxTreeTest(unittest.TestCase):
         })
         try:
             ids, _, _ = r.ids()
-            self.assertEqual(ids, {"": (["Kustomization/flux-system/app-blue", "Kustomization/flux-system/apps"],
+            # apps-${SUFFIX}: substituted by the root, whose postBuild the FluxInstance's patch adds.
+            self.assertEqual(ids, {"": (["Kustomization/flux-system/app-blue", "Kustomization/flux-system/apps-blue"],
                                         ["HelmRelease/media/web", "HelmRelease/media/web-sidecar"])})
         finally:
             r.close()
@@ -335,16 +344,18 @@ class FluxTreeTest(unittest.TestCase):
         finally:
             r.close()
 
-    def test_file_listed_but_absent_is_left_out_and_reported(self):
+    def test_absent_and_remote_files_are_left_out_and_reported(self):
         r = Repo({
             "clusters/prod/flux-system/gotk-sync.yaml": GOTK_SYNC.format(cluster="prod"),
-            "clusters/prod/kustomization.yaml": "resources: [flux-system/gotk-sync.yaml, secret.sops.yaml, a.yaml]\n",
+            "clusters/prod/kustomization.yaml": "resources: [flux-system/gotk-sync.yaml, secret.sops.yaml, a.yaml, b]\n",
+            "clusters/prod/b/kustomization.yaml": "resources: [https://example.invalid/crds.yaml]\n",
             "clusters/prod/a.yaml": hr("a"),
         })
         try:
             ids, _, clusters = r.ids()
             self.assertEqual(ids, {"": ([], ["HelmRelease/default/a"])})
-            self.assertEqual(clusters[0].absent, [("Kustomization/flux-system/flux-system", ["clusters/prod/secret.sops.yaml"])])
+            self.assertEqual(clusters[0].absent, [("Kustomization/flux-system/flux-system", [
+                "clusters/prod/secret.sops.yaml", "https://example.invalid/crds.yaml (remote, not fetched)"])])
         finally:
             r.close()
 

@@ -412,7 +412,6 @@ class _Document:
             self.i += 1
         while parts and parts[-1] == "":
             parts.pop()
-            self.i -= 0
         if len(parts) == 1:
             return _plain(parts[0])
         out = parts[0]
