@@ -43,7 +43,7 @@ use strata_core::{
 };
 
 use crate::files::{YamlFiles, is_yaml_path};
-use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, is_cluster_scoped};
+use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, ScopeTable};
 use crate::patch::{Patch, PatchedValue, Selector};
 use crate::yaml::{Yaml, YamlValue, parse_documents};
 
@@ -102,6 +102,9 @@ pub struct BuiltObject {
     /// namespace change of the build, oldest first (kustomize's previous
     /// ids): references to any of these names are rewritten to the final one.
     pub(crate) previous_ids: Vec<(String, Option<String>)>,
+    /// Whether the kind is cluster-scoped (from the scope table and the
+    /// repository's CRDs), decided once when the object is read.
+    pub(crate) cluster_scoped: bool,
     /// The `namePrefix`es and `nameSuffix`es applied, innermost first.
     pub(crate) prefixes: Vec<String>,
     pub(crate) suffixes: Vec<String>,
@@ -273,6 +276,9 @@ pub(crate) struct Builder {
     /// those charts, strata does not, so the objects of such a build are
     /// incomplete.
     pub(crate) helm_charts: Vec<Location>,
+    /// Which kinds are cluster-scoped: the static table, and the
+    /// repository's own CustomResourceDefinitions.
+    pub(crate) scopes: ScopeTable,
 }
 
 /// A directory's objects as included by another build (generated names
@@ -299,6 +305,7 @@ impl Builder {
             diagnostics: Vec::new(),
             used_files: BTreeSet::new(),
             helm_charts: Vec::new(),
+            scopes: ScopeTable::new(),
         }
     }
 
@@ -773,6 +780,7 @@ impl Builder {
                     needs_hash: !no_hash,
                     secret_values: (kind == "Secret").then(|| SecretValues(Rc::new(data))),
                     previous_ids: Vec::new(),
+                    cluster_scoped: false,
                     prefixes: Vec::new(),
                     suffixes: Vec::new(),
                 });
@@ -1208,7 +1216,7 @@ impl Builder {
                 .filter(|n| n.scalar_text().is_some_and(|t| !t.is_empty()));
             match (api_version, kind, name) {
                 (Some(api_version), Some(kind), Some(name)) => {
-                    let is_cluster_scoped = is_cluster_scoped(kind);
+                    let is_cluster_scoped = self.scopes.is_cluster_scoped_object(api_version, kind);
                     let namespace = document
                         .path("metadata.namespace")
                         .and_then(Yaml::scalar_text)
@@ -1233,6 +1241,7 @@ impl Builder {
                         needs_hash: false,
                         secret_values: None,
                         previous_ids: Vec::new(),
+                        cluster_scoped: is_cluster_scoped,
                         prefixes: Vec::new(),
                         suffixes: Vec::new(),
                     });
@@ -1289,7 +1298,7 @@ pub(crate) fn set_namespace_from(
         object.name = namespace.to_string();
         set_string(&mut object.doc, &["metadata", "name"], namespace);
     }
-    if !is_cluster_scoped(&object.kind) {
+    if !object.cluster_scoped {
         object.namespace = Some(namespace.to_string());
         let span = origin.map_or(object.name_span, |o| o.span);
         let Some(metadata) = ensure_map(&mut object.doc, "metadata", span) else {
@@ -1805,6 +1814,7 @@ mod tests {
             needs_hash: false,
             secret_values: None,
             previous_ids: Vec::new(),
+            cluster_scoped: true,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
         };
@@ -1822,6 +1832,7 @@ mod tests {
             kind: "ConfigMap".into(),
             name: "c".into(),
             namespace: Some("x".into()),
+            cluster_scoped: false,
             ..ns
         };
         set_namespace_from(&mut cm, "media", None);

@@ -106,10 +106,14 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .collect();
     let files_for_artifacts = &files;
     let artifacts = artifacts::generated_artifacts(files_for_artifacts);
+    let mut builder = Builder::new();
+    // A kind's scope: the table, and every CRD the repository declares.
+    builder.scopes =
+        flux_kinds::ScopeTable::from_documents(files.iter().flat_map(|(_, f)| f.documents.iter()));
     let mut reader = Reader {
         tree,
         files,
-        builder: Builder::new(),
+        builder,
         roots,
         cluster_dirs,
         repository_sources,
@@ -132,6 +136,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         mut diagnostics,
         roots,
         built_dirs,
+        refused_files,
     } = walked;
     let provided = provided_objects(&objects);
     let entries: Vec<String> = roots
@@ -141,7 +146,13 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     let scopes = tree_scopes(&built_dirs);
-    let unapplied = unapplied_files(&reader, &scopes, &reader.bootstrap_reads, &objects);
+    let unapplied = unapplied_files(
+        &reader,
+        &scopes,
+        &reader.bootstrap_reads,
+        &refused_files,
+        &objects,
+    );
     if roots.is_empty() && root_diagnostics.is_empty() {
         diagnostics.extend(no_root_found(&reader, options));
     }

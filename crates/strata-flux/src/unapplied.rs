@@ -46,6 +46,7 @@ pub(crate) fn unapplied_files(
     reader: &Reader<'_>,
     scopes: &[String],
     bootstrap_reads: &BTreeSet<String>,
+    refused_files: &BTreeSet<String>,
     objects: &[K8sObject],
 ) -> Vec<UnappliedFile> {
     let under_root = |file: &str| {
@@ -77,6 +78,7 @@ pub(crate) fn unapplied_files(
         if !under_root(path)
             || used.contains(path)
             || read_by_bootstrap(path)
+            || refused_files.contains(path)
             || base.starts_with(".sops.")
             || KUSTOMIZATION_FILE_NAMES.contains(&base)
             || charts

@@ -1,13 +1,13 @@
 //! The walk: from each sync root, every Flux Kustomization followed through
 //! `spec.path`, each build transformed as the applying Kustomization does.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative};
 
 use crate::artifacts::GeneratedArtifact;
 use crate::files::YamlFiles;
-use crate::flux_kinds::{GIT_REPOSITORY, is_cluster_scoped, is_flux_kustomization};
+use crate::flux_kinds::{GIT_REPOSITORY, api_group, is_flux_kustomization};
 use crate::kustomize::{self, Builder, BuiltObject};
 use crate::model::*;
 use crate::patch::{Patch, Selector};
@@ -63,6 +63,8 @@ pub(crate) struct Walked {
     pub(crate) roots: Vec<SyncRoot>,
     /// Every directory built.
     pub(crate) built_dirs: BTreeSet<String>,
+    /// The files of builds kustomize refuses (reached, not applied).
+    pub(crate) refused_files: BTreeSet<String>,
 }
 
 /// The walk's working state.
@@ -74,6 +76,8 @@ struct Walk {
     visited: HashSet<(String, NodeId, String)>,
     /// Every directory built, in any cluster.
     built_dirs: BTreeSet<String>,
+    /// The files of builds kustomize refuses.
+    refused_files: BTreeSet<String>,
 }
 
 /// One pass over the tree: every sync root, then every Kustomization it
@@ -86,6 +90,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         queue: VecDeque::new(),
         visited: HashSet::new(),
         built_dirs: BTreeSet::new(),
+        refused_files: BTreeSet::new(),
     };
     let mut walked = Vec::new();
     let roots = std::mem::take(&mut reader.roots);
@@ -132,6 +137,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         diagnostics: state.diagnostics,
         roots: walked,
         built_dirs: state.built_dirs,
+        refused_files: state.refused_files,
     }
 }
 
@@ -366,6 +372,7 @@ impl Synthesiser<'_> {
             needs_hash: false,
             secret_values: None,
             previous_ids: Vec::new(),
+            cluster_scoped: false,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
         }
@@ -528,6 +535,17 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             reader
                 .builder
                 .build_dir_with_components(&mut reader.files, &dir, &step.components);
+        // kustomize refuses a build that holds one object twice ("may not
+        // add resource with an already registered id"): Flux applies none
+        // of it.
+        if let Some(diagnostic) = duplicate_id(&built, &step) {
+            state.diagnostics.push(diagnostic);
+            // Reached, though refused: not "applied by nothing".
+            state
+                .refused_files
+                .extend(built.iter().map(|o| o.file.clone()));
+            continue;
+        }
         let follow = Follow {
             applied_by: Some(step.id.clone()),
             root: &queued.root,
@@ -545,6 +563,50 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             );
         }
     }
+}
+
+/// The finding for a build that holds the same object (group, kind,
+/// namespace, name) from two places, as kustomize rejects it.
+fn duplicate_id(built: &[BuiltObject], step: &FollowStep) -> Option<Diagnostic> {
+    let mut seen: HashMap<(&str, &str, Option<&str>, &str), &BuiltObject> = HashMap::new();
+    for object in built {
+        let key = (
+            api_group(&object.api_version),
+            object.kind.as_str(),
+            object.namespace.as_deref(),
+            object.name.as_str(),
+        );
+        match seen.get(&key) {
+            Some(first)
+                if (first.file.as_str(), first.document)
+                    != (object.file.as_str(), object.document) =>
+            {
+                return Some(
+                    Diagnostic::new(
+                        Code::KustomizeDuplicateId,
+                        format!(
+                            "the build of Kustomization `{}` holds {} `{}` twice: kustomize refuses it (`may not add resource with an already registered id`), so Flux applies nothing of this Kustomization",
+                            step.id.name(),
+                            object.kind,
+                            object.name
+                        ),
+                    )
+                    .at(Location::new(object.file.clone(), object.name_span))
+                    .on(step.id.clone())
+                    .related(
+                        Location::new(first.file.clone(), first.name_span),
+                        "first declared here",
+                    )
+                    .related(step.path_location.clone(), "the path Flux builds"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(key, object);
+            }
+        }
+    }
+    None
 }
 
 /// The kind an ArtifactGenerator produces.
@@ -731,7 +793,7 @@ pub(crate) fn resolve_namespace(
     object: &BuiltObject,
     target_namespace: Option<&str>,
 ) -> Option<String> {
-    if is_cluster_scoped(&object.kind) {
+    if object.cluster_scoped {
         return None;
     }
     Some(
@@ -806,7 +868,7 @@ fn push_object(
     {
         built.name = name.into_owned();
     }
-    if !is_cluster_scoped(&built.kind)
+    if !built.cluster_scoped
         && let Some(namespace) = built
             .doc
             .path("metadata.namespace")

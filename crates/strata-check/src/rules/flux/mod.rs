@@ -10,6 +10,7 @@ pub mod depends_on_unresolved;
 pub mod image_tag_unpinned;
 pub mod ingress_conflict;
 pub mod kustomization_path_missing;
+pub mod kustomize_duplicate_id;
 pub mod kustomize_resource_missing;
 pub mod manifest_not_applied;
 pub mod namespace_missing;
