@@ -419,8 +419,13 @@ fn bootstrap_root(file: &str, document: &Yaml, siblings: &[Yaml]) -> Option<Decl
             break String::new();
         }
         if path.is_empty() {
-            // An empty path applies the source root itself: the file's
-            // top directory holds the tree.
+            // An empty path applies the whole source: only `flux bootstrap
+            // --path=.` does that to this repository; any other
+            // Kustomization with an empty path reads its own source (a
+            // chart repository's CRDs), not this tree.
+            if name != "flux-system" {
+                return None;
+            }
             break String::new();
         }
         if let Some(root) = dir.strip_suffix(path).and_then(|r| r.strip_suffix('/')) {

@@ -210,6 +210,7 @@ fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Opt
         if within_built(&path) || applied.contains(&path) {
             continue;
         }
+
         if reader.tree.is_dir(&path) {
             if kustomize::kustomization_file(reader.tree, &path).is_some() {
                 built.extend(
