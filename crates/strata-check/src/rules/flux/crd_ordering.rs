@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use strata_core::{Code, Diagnostic, EdgeKind, Graph, Location, NodeId};
+use strata_core::{Code, Diagnostic, EdgeKind, Location, NodeId};
 use strata_flux::K8sObject;
 use strata_flux::flux_kinds::{HELM_GROUP, SOURCE_GROUP, api_group};
 use strata_flux::yaml::Yaml;
@@ -87,7 +87,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let reachable = closures
             .entry(kustomization)
-            .or_insert_with(|| depends_on_closure(cx.graph, kustomization));
+            .or_insert_with(|| ready_before(cx, kustomization));
         let satisfied = candidates.iter().any(|p| match p.applier {
             None => true,
             Some(applier) if applier == kustomization => p.crd_object,
@@ -276,18 +276,68 @@ fn chart_of(cx: &Context<'_>, release: &K8sObject) -> Option<(String, Location)>
     Some((name, at(source, node)))
 }
 
-/// Every Kustomization `start` waits for through `dependsOn`, transitively.
-fn depends_on_closure(graph: &Graph, start: &NodeId) -> BTreeSet<NodeId> {
+/// The Kustomizations that are Ready before `start` reconciles, as Flux
+/// orders them: what `start` and every Kustomization applying it (a child
+/// exists only once its parent applied it) `dependsOn`, transitively; and
+/// for each of those that waits (`wait: true` or `healthChecks`), every
+/// Kustomization it applies, since it is Ready only once they are.
+fn ready_before(cx: &Context<'_>, start: &NodeId) -> BTreeSet<NodeId> {
+    let graph = cx.graph;
     let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([start.clone()]);
-    while let Some(id) = queue.pop_front() {
-        for (next, kind) in graph.outgoing(&id) {
+    // `start` and its appliers.
+    let mut appliers = vec![start.clone()];
+    let mut index = 0;
+    while index < appliers.len() {
+        let id = appliers[index].clone();
+        for (parent, kind) in graph.incoming(&id) {
+            if kind == EdgeKind::Contains
+                && parent.kind() == "Kustomization"
+                && !appliers.contains(parent)
+            {
+                appliers.push(parent.clone());
+            }
+        }
+        index += 1;
+    }
+    let mut queue: VecDeque<NodeId> = VecDeque::new();
+    for id in &appliers {
+        for (next, kind) in graph.outgoing(id) {
             if kind == EdgeKind::DependsOn && seen.insert(next.clone()) {
                 queue.push_back(next.clone());
             }
         }
     }
+    while let Some(id) = queue.pop_front() {
+        let mut next_ids: Vec<NodeId> = graph
+            .outgoing(&id)
+            .filter(|(_, kind)| *kind == EdgeKind::DependsOn)
+            .map(|(next, _)| next.clone())
+            .collect();
+        if waits(cx, &id) {
+            next_ids.extend(
+                graph
+                    .outgoing(&id)
+                    .filter(|(next, kind)| {
+                        *kind == EdgeKind::Contains && next.kind() == "Kustomization"
+                    })
+                    .map(|(next, _)| next.clone()),
+            );
+        }
+        for next in next_ids {
+            if seen.insert(next.clone()) {
+                queue.push_back(next);
+            }
+        }
+    }
     seen
+}
+
+/// Whether a Kustomization is Ready only once what it applies is healthy.
+fn waits(cx: &Context<'_>, id: &NodeId) -> bool {
+    cx.flux.object(id).is_some_and(|k| {
+        k.doc.path("spec.wait").and_then(Yaml::as_bool) == Some(true)
+            || !k.doc.path("spec.healthChecks").map(Yaml::as_seq).unwrap_or_default().is_empty()
+    })
 }
 
 #[cfg(test)]
