@@ -85,6 +85,8 @@ pub struct UnappliedFile {
     pub location: Location,
     /// How many Kubernetes objects the file holds.
     pub objects: usize,
+    /// Their ids as written (`metadata.namespace`, else `default`).
+    pub ids: Vec<NodeId>,
 }
 
 /// One Kubernetes or Flux object as it lands in the cluster.

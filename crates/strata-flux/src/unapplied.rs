@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use strata_core::{Location, parent_dir};
+use strata_core::{Location, NodeId, parent_dir};
 
 use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, api_group};
 use crate::model::*;
@@ -99,10 +99,25 @@ pub(crate) fn unapplied_files(
             continue;
         };
         let span = first.get("kind").map_or(first.span, |k| k.span);
+        let ids = manifests
+            .iter()
+            .filter_map(|d| {
+                let text = |key: &str| d.path(key).and_then(Yaml::as_str).filter(|t| !t.is_empty());
+                let (api_version, kind, name) =
+                    (text("apiVersion")?, text("kind")?, text("metadata.name")?);
+                let namespace = (!reader
+                    .builder
+                    .scopes
+                    .is_cluster_scoped_object(api_version, kind))
+                .then(|| text("metadata.namespace").unwrap_or("default"));
+                Some(NodeId::object(kind, namespace, name))
+            })
+            .collect();
         unapplied.push(UnappliedFile {
             file: path.to_string(),
             location: Location::new(path, span),
             objects: manifests.len(),
+            ids,
         });
     }
     unapplied

@@ -336,7 +336,12 @@ fn ready_before(cx: &Context<'_>, start: &NodeId) -> BTreeSet<NodeId> {
 fn waits(cx: &Context<'_>, id: &NodeId) -> bool {
     cx.flux.object(id).is_some_and(|k| {
         k.doc.path("spec.wait").and_then(Yaml::as_bool) == Some(true)
-            || !k.doc.path("spec.healthChecks").map(Yaml::as_seq).unwrap_or_default().is_empty()
+            || !k
+                .doc
+                .path("spec.healthChecks")
+                .map(Yaml::as_seq)
+                .unwrap_or_default()
+                .is_empty()
     })
 }
 

@@ -79,6 +79,28 @@ pub(crate) fn report_unresolved(
                     ),
                 },
             };
+            // Declared in the repository but applied by no Kustomization:
+            // applied by hand (`sops -d … | kubectl apply`), so it may well
+            // exist; say where it is, as a warning.
+            if let Some(file) = cx.flux.unapplied.iter().find(|f| f.ids.contains(target)) {
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        format!(
+                            "`{field}` names `{target}`, which `{}` declares but no Flux Kustomization applies",
+                            file.file
+                        ),
+                    )
+                    .severity(strata_core::Severity::Warning)
+                    .at(reference.location.clone())
+                    .on(object.id.clone())
+                    .help(format!(
+                        "if `{}` is applied by hand, nothing rebuilds it with the cluster: apply it from a Kustomization (with `decryption` for SOPS files)",
+                        file.file
+                    )),
+                );
+                continue;
+            }
             out.push(
                 Diagnostic::new(
                     code,
