@@ -38,6 +38,14 @@ fn add_flux(graph: &mut Graph, flux: &FluxTree) {
         if object.sops_encrypted {
             node = node.attr("sops", true);
         }
+        // The cluster is only said when there is a choice; an object
+        // applied in two clusters is one node, of the first.
+        if flux.clusters.len() > 1
+            && let Some(cluster) = &object.cluster
+            && graph.node(&object.id).is_none()
+        {
+            node = node.attr("cluster", cluster.clone());
+        }
         graph.add_node(node);
     }
     // Secrets an ExternalSecret or SealedSecret creates exist in the cluster

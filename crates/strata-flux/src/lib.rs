@@ -146,13 +146,19 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     let scopes = tree_scopes(&built_dirs);
-    let unapplied = unapplied_files(
-        &reader,
-        &scopes,
-        &reader.bootstrap_reads,
-        &refused_files,
-        &objects,
-    );
+    // Which files no tree applies is a question about the whole repository:
+    // with one cluster selected, the others' trees look unapplied.
+    let unapplied = if options.cluster.is_some() {
+        Vec::new()
+    } else {
+        unapplied_files(
+            &reader,
+            &scopes,
+            &reader.bootstrap_reads,
+            &refused_files,
+            &objects,
+        )
+    };
     if roots.is_empty() && root_diagnostics.is_empty() {
         diagnostics.extend(no_root_found(&reader, options));
     }

@@ -23,11 +23,14 @@ pub fn json(analysis: &Analysis) -> String {
                 object.insert("file".into(), json!(at.file));
                 object.insert("line".into(), json!(at.start.line));
             }
-            if !n.attrs.is_empty() {
-                object.insert(
-                    "attrs".into(),
-                    Value::Object(n.attrs.clone().into_iter().collect()),
-                );
+            // With several clusters, the node's cluster is a field of its
+            // own (the contract), not an attribute.
+            let mut attrs = n.attrs.clone();
+            if let Some(cluster) = attrs.remove("cluster") {
+                object.insert("cluster".into(), cluster);
+            }
+            if !attrs.is_empty() {
+                object.insert("attrs".into(), Value::Object(attrs.into_iter().collect()));
             }
             Value::Object(object)
         })

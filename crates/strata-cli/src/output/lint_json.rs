@@ -43,6 +43,14 @@ pub fn diagnostic(analysis: &Analysis, d: &Diagnostic) -> Value {
     }
     if let Some(node) = &d.node {
         object.insert("node".into(), json!(node.as_str()));
+        // Several clusters: the finding belongs to its node's cluster.
+        if let Some(cluster) = analysis
+            .graph
+            .node(node)
+            .and_then(|n| n.attrs.get("cluster"))
+        {
+            object.insert("cluster".into(), cluster.clone());
+        }
     }
     if let Some(help) = &d.help {
         object.insert("help".into(), json!(help));
