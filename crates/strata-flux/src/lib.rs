@@ -41,6 +41,7 @@ mod generator;
 mod model;
 mod provided;
 mod references;
+mod resource_sets;
 mod sync_roots;
 mod unapplied;
 mod variables;
@@ -110,6 +111,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     // A kind's scope: the table, and every CRD the repository declares.
     builder.scopes =
         flux_kinds::ScopeTable::from_documents(files.iter().flat_map(|(_, f)| f.documents.iter()));
+    let providers = resource_sets::input_providers(&files);
     let mut reader = Reader {
         tree,
         files,
@@ -120,6 +122,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         bootstrap_reads: bootstrap::bootstrap_reads(tree),
         artifacts,
         source_roots,
+        providers,
     };
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {

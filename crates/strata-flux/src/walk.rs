@@ -12,6 +12,7 @@ use crate::kustomize::{self, Builder, BuiltObject};
 use crate::model::*;
 use crate::patch::{Patch, Selector};
 use crate::references::*;
+use crate::resource_sets::{self, ResourceSetInputs};
 use crate::substitute::{self, Variables};
 use crate::sync_roots::*;
 use crate::variables::*;
@@ -36,6 +37,8 @@ pub(crate) struct Reader<'t> {
     pub(crate) artifacts: BTreeMap<NodeId, GeneratedArtifact>,
     /// Each root source's directory in the repository.
     pub(crate) source_roots: BTreeMap<NodeId, String>,
+    /// The repository's ResourceSetInputProviders.
+    pub(crate) providers: resource_sets::Providers,
 }
 
 /// One Kustomization waiting to be followed.
@@ -468,6 +471,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
         apply: &Apply::default(),
         origin: ObjectOrigin::Flux,
     };
+    let start = state.objects.len();
     for object in built.iter() {
         push_object(
             &reader.files,
@@ -477,6 +481,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
             &mut state.queue,
         );
     }
+    expand_resource_sets(reader, state, start, &root.source_root, &root.cluster);
 }
 
 /// Follows every queued Kustomization, and those their builds add.
@@ -554,7 +559,108 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             apply: &apply,
             origin: ObjectOrigin::Flux,
         };
+        let start = state.objects.len();
         for object in built.iter() {
+            push_object(
+                &reader.files,
+                object,
+                &follow,
+                &mut state.objects,
+                &mut state.queue,
+            );
+        }
+        expand_resource_sets(reader, state, start, &queued.root, &queued.cluster);
+    }
+}
+
+/// Renders the ResourceSets among `state.objects[start..]` whose inputs are
+/// known, as the Flux Operator applies them: each rendered resource is
+/// applied by its ResourceSet (in its namespace unless it names one), and a
+/// rendered Kustomization is followed.
+fn expand_resource_sets(
+    reader: &mut Reader<'_>,
+    state: &mut Walk,
+    start: usize,
+    root: &str,
+    cluster: &str,
+) {
+    let sets: Vec<(NodeId, String, String, Yaml)> = state.objects[start..]
+        .iter()
+        .filter(|o| {
+            o.kind == "ResourceSet" && api_group(&o.api_version) == "fluxcd.controlplane.io"
+        })
+        .map(|o| {
+            (
+                o.id.clone(),
+                o.namespace.clone().unwrap_or_else(|| "default".into()),
+                o.location.file.clone(),
+                o.doc.clone(),
+            )
+        })
+        .collect();
+    for (id, namespace, file, doc) in sets {
+        let ResourceSetInputs::Known(all_inputs) =
+            resource_sets::inputs(&doc, &namespace, &reader.providers)
+        else {
+            continue;
+        };
+        let templates = doc
+            .path("spec.resources")
+            .map(Yaml::as_seq)
+            .unwrap_or_default();
+        let mut rendered = Vec::new();
+        for inputs in &all_inputs {
+            for (index, template) in templates.iter().enumerate() {
+                let Some(resource) = resource_sets::render(template, inputs) else {
+                    continue;
+                };
+                let text = |key: &str| {
+                    resource
+                        .path(key)
+                        .and_then(Yaml::scalar_text)
+                        .map(|t| t.into_owned())
+                        .filter(|t| !t.is_empty())
+                };
+                let (Some(api_version), Some(kind), Some(name)) =
+                    (text("apiVersion"), text("kind"), text("metadata.name"))
+                else {
+                    continue;
+                };
+                let cluster_scoped = reader
+                    .builder
+                    .scopes
+                    .is_cluster_scoped_object(&api_version, &kind);
+                let object_namespace = (!cluster_scoped)
+                    .then(|| text("metadata.namespace").unwrap_or_else(|| namespace.clone()));
+                rendered.push(BuiltObject {
+                    file: file.clone(),
+                    document: index,
+                    api_version,
+                    kind,
+                    name: name.clone(),
+                    namespace: object_namespace.clone(),
+                    name_span: resource_sets::location(&file, template).span,
+                    doc: resource,
+                    patched: Vec::new(),
+                    generated: false,
+                    written_id: (name, object_namespace),
+                    needs_hash: false,
+                    secret_values: None,
+                    previous_ids: Vec::new(),
+                    cluster_scoped,
+                    prefixes: Vec::new(),
+                    suffixes: Vec::new(),
+                });
+            }
+        }
+        let follow = Follow {
+            applied_by: Some(id),
+            root,
+            cluster,
+            apply: &Apply::default(),
+            origin: ObjectOrigin::Flux,
+        };
+        for object in &rendered {
             push_object(
                 &reader.files,
                 object,

@@ -56,6 +56,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if api_group(&later.api_version) != api_group(&first.api_version) {
                 continue;
             }
+            // The same rendering of the same applier twice (a ResourceSet
+            // applied twice renders twice): the applier's duplicate is
+            // the finding, not each of its objects again.
+            if first.applied_by == later.applied_by && first.location == later.location {
+                continue;
+            }
             out.push(duplicate(cx, first, later));
         }
         start = end;
@@ -67,7 +73,7 @@ fn duplicate(cx: &Context<'_>, first: &K8sObject, later: &K8sObject) -> Diagnost
         o.applied_by
             .as_ref()
             .map_or("the cluster entry".to_string(), |k| {
-                format!("Kustomization `{}`", k.name())
+                format!("{} `{}`", k.kind(), k.name())
             })
     };
     let same_document = first.location == later.location;
