@@ -865,9 +865,11 @@ impl Builder {
             self.report_patch_problems(&patches);
             strategic.extend(patches.into_iter().map(|(p, f)| (p, f, None)));
         }
-        apply_patches(objects, &strategic);
+        let refused = apply_patches(objects, &strategic);
+        self.report_refused_patches(refused);
         let patches = self.patch_entries(files, dir, kustomization, document.get("patches"));
-        apply_patches(objects, &patches);
+        let refused = apply_patches(objects, &patches);
+        self.report_refused_patches(refused);
         if let Some(namespace) = document.get("namespace")
             && let Some(text) = namespace.as_str().filter(|ns| !ns.is_empty())
         {
@@ -937,7 +939,8 @@ impl Builder {
         );
         let json6902 =
             self.patch_entries(files, dir, kustomization, document.get("patchesJson6902"));
-        apply_patches(objects, &json6902);
+        let refused = apply_patches(objects, &json6902);
+        self.report_refused_patches(refused);
         apply_replicas(objects, document, kustomization);
         let images: Vec<ImageOverride> = document
             .get("images")
@@ -1095,6 +1098,17 @@ impl Builder {
             out.extend(patches.into_iter().map(|(p, f)| (p, f, target.clone())));
         }
         out
+    }
+
+    /// Findings for patches kustomize refuses on the objects they target.
+    fn report_refused_patches(&mut self, refused: Vec<(String, Span, String)>) {
+        for (file, span, message) in refused {
+            self.diagnostics.push(
+                Diagnostic::new(Code::KustomizeResourceMissing, message)
+                    .at(Location::new(file, span))
+                    .help("kustomize build fails on this patch: fix the path or name it uses, or remove the operation"),
+            );
+        }
     }
 
     /// Findings for the patches kustomize would reject.
@@ -1536,15 +1550,22 @@ fn read_text(files: &YamlFiles<'_>, path: &str) -> Option<String> {
 
 /// Applies patches (each with its file and target) to the objects they
 /// select; a strategic merge patch without a target selects by its own
-/// kind and name. An object a patch deletes leaves the build.
+/// kind and name. An object a patch deletes leaves the build. Returns what
+/// kustomize would refuse, with the file and span to point at: a strategic
+/// merge patch without a target that matches no object, and JSON 6902
+/// operations that do not apply to an object they target.
 pub(crate) fn apply_patches(
     objects: &mut Vec<BuiltObject>,
     patches: &[(Patch, String, Option<Selector>)],
-) {
+) -> Vec<(String, Span, String)> {
+    let mut problems: Vec<(String, Span, String)> = Vec::new();
     for (patch, file, target) in patches {
+        let implied = target.is_none();
         let Some(selector) = target.clone().or_else(|| patch.implied_selector()) else {
             continue;
         };
+        let mut matched = false;
+        let mut refused = Vec::new();
         objects.retain_mut(|object| {
             let (written_name, written_namespace) = &object.written_id;
             let selected = selector.matches(
@@ -1563,9 +1584,32 @@ pub(crate) fn apply_patches(
             if !selected {
                 return true;
             }
-            patch.apply(&mut object.doc, file, &mut object.patched)
+            matched = true;
+            patch.apply_reporting(&mut object.doc, file, &mut object.patched, &mut refused)
         });
+        for (span, message) in refused {
+            if !problems.iter().any(|(f, s, _)| f == file && *s == span) {
+                problems.push((file.clone(), span, message));
+            }
+        }
+        if implied
+            && !matched
+            && let Patch::StrategicMerge(doc) = patch
+        {
+            let span = doc.path("metadata.name").map_or(doc.span, |n| n.span);
+            let kind = doc.get("kind").and_then(Yaml::as_str).unwrap_or("object");
+            let name = doc
+                .path("metadata.name")
+                .and_then(Yaml::scalar_text)
+                .unwrap_or_default();
+            problems.push((
+                file.clone(),
+                span,
+                format!("this strategic merge patch names {kind} `{name}`, which the build does not have"),
+            ));
+        }
     }
+    problems
 }
 
 /// The documents of an inline patch: the string value `node` written in
