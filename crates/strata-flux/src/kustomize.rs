@@ -340,6 +340,48 @@ impl Builder {
         Rc::new(finish_build(built.objects, &built.config))
     }
 
+    /// Builds `dir` as Flux's kustomize-controller does for a Kustomization:
+    /// Flux adds its `spec.components`, `spec.patches` and
+    /// `spec.targetNamespace` (as `namespace:`) to the root kustomization,
+    /// so they take effect before kustomize appends generator hashes and
+    /// fixes name references. A HelmRelease and the ConfigMap generated for
+    /// its `valuesFrom` end up in one namespace only through
+    /// `targetNamespace`, and only then is the reference renamed.
+    /// Callers must not apply `patches` or `target_namespace` again.
+    // Discovery (being rewritten in another branch) switches from
+    // `build_dir_with_components` to this; until then only tests call it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn build_for_flux(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        components: &[(String, Location)],
+        patches: &[(Patch, String, Option<Selector>)],
+        target_namespace: Option<(&str, &Location)>,
+    ) -> Rc<Vec<BuiltObject>> {
+        let built = if components.is_empty() {
+            let nested = self.build_nested(files, dir);
+            Built {
+                objects: nested.objects.clone(),
+                config: nested.config.clone(),
+            }
+        } else {
+            self.build_uncached(files, dir, components)
+        };
+        let Built {
+            mut objects,
+            config,
+        } = built;
+        // Flux itself reports a Kustomization whose patches do not apply.
+        let _ = apply_patches(&mut objects, patches);
+        if let Some((namespace, origin)) = target_namespace {
+            for object in &mut objects {
+                set_namespace_from(object, namespace, Some(origin));
+            }
+        }
+        Rc::new(finish_build(objects, &config))
+    }
+
     fn build_uncached(
         &mut self,
         files: &mut YamlFiles<'_>,
@@ -1860,6 +1902,48 @@ mod tests {
         };
         set_namespace_from(&mut cm, "media", None);
         assert_eq!(cm.namespace.as_deref(), Some("media"));
+    }
+
+    #[test]
+    fn flux_target_namespace_joins_a_release_and_its_generated_values() {
+        // A generator entry with its own namespace and a HelmRelease without
+        // one: only Flux's `targetNamespace` puts them in one namespace, and
+        // kustomize then renames the reference (checked with kubectl by
+        // adding `namespace: media` to the kustomization).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(&app).expect("app dir");
+        let write = |name: &str, text: &str| std::fs::write(app.join(name), text).expect("write");
+        write(
+            "kustomization.yaml",
+            "resources:\n  - helmrelease.yaml\nconfigMapGenerator:\n  - name: web-values\n    namespace: media\n    literals:\n      - replicas=2\nconfigurations:\n  - kustomizeconfig.yaml\n",
+        );
+        write(
+            "kustomizeconfig.yaml",
+            "nameReference:\n  - kind: ConfigMap\n    version: v1\n    fieldSpecs:\n      - path: spec/valuesFrom/name\n        kind: HelmRelease\n",
+        );
+        write(
+            "helmrelease.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n",
+        );
+        let tree = RepoTree::scan(dir.path()).expect("scan");
+        let values_name = |objects: &[BuiltObject]| {
+            objects
+                .iter()
+                .find(|o| o.kind == "HelmRelease")
+                .and_then(|o| o.doc.path("spec.valuesFrom.0.name"))
+                .and_then(Yaml::as_str)
+                .map(str::to_string)
+        };
+        let mut files = YamlFiles::parse_all(&tree);
+        let plain = Builder::new().build_dir(&mut files, "app");
+        assert_eq!(values_name(&plain).as_deref(), Some("web-values"));
+        let origin = Location::new("ks.yaml", Span::default());
+        let mut files = YamlFiles::parse_all(&tree);
+        let flux =
+            Builder::new().build_for_flux(&mut files, "app", &[], &[], Some(("media", &origin)));
+        assert_eq!(values_name(&flux).as_deref(), Some("web-values-dt79f5gthg"));
+        assert!(flux.iter().all(|o| o.namespace.as_deref() == Some("media")));
     }
 
     #[test]
