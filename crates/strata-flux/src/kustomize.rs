@@ -347,7 +347,8 @@ impl Builder {
     /// fixes name references. A HelmRelease and the ConfigMap generated for
     /// its `valuesFrom` end up in one namespace only through
     /// `targetNamespace`, and only then is the reference renamed.
-    /// Callers must not apply `patches` or `target_namespace` again.
+    /// Callers must not apply `patches` again (pass `&[]` to keep applying
+    /// them per object); applying `target_namespace` again is harmless.
     // Discovery (being rewritten in another branch) switches from
     // `build_dir_with_components` to this; until then only tests call it.
     #[cfg_attr(not(test), allow(dead_code))]
