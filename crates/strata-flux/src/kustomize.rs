@@ -20,7 +20,7 @@
 //! Once the top-level build is done, generated names get their content hash
 //! and every name reference (kustomize's built-in table plus the build's
 //! `configurations:`) is rewritten to the final names
-//! ([`name_reference`]).
+//! (`kustomize/name_reference.rs`).
 //!
 //! Judgment calls:
 //! - a generator with `behavior: merge`/`replace` updates the existing
@@ -1639,12 +1639,24 @@ pub(crate) fn apply_patches(
             && !matched
             && let Patch::StrategicMerge(doc) = patch
         {
-            let span = doc.path("metadata.name").map_or(doc.span, |n| n.span);
             let kind = doc.get("kind").and_then(Yaml::as_str).unwrap_or("object");
             let name = doc
                 .path("metadata.name")
                 .and_then(Yaml::scalar_text)
                 .unwrap_or_default();
+            // Only report when no object of that kind ever had the name, in
+            // any namespace: kustomize's namespace matching has defaults
+            // this check need not second-guess.
+            let named = objects.iter().any(|o| {
+                o.kind == kind
+                    && (o.name == name
+                        || o.written_id.0 == name
+                        || o.previous_ids.iter().any(|(n, _)| *n == name))
+            });
+            if named {
+                continue;
+            }
+            let span = doc.path("metadata.name").map_or(doc.span, |n| n.span);
             problems.push((
                 file.clone(),
                 span,
