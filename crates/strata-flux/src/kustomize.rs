@@ -20,7 +20,7 @@
 //! Once the top-level build is done, generated names get their content hash
 //! and every name reference (kustomize's built-in table plus the build's
 //! `configurations:`) is rewritten to the final names
-//! (`kustomize/name_reference.rs`).
+//! (`name_reference`).
 //!
 //! Judgment calls:
 //! - a generator with `behavior: merge`/`replace` updates the existing
