@@ -8,8 +8,10 @@
 //! For each directory it prints one line: `same` (the same objects by kind,
 //! namespace and name; with `--docs`, the same documents too, a Secret's
 //! values aside), `differ` with the ids only one side has, `refused` when
-//! kubectl fails (and whether strata reported a finding there), or `skipped`
-//! for a Component. A summary line ends the output. Nothing is written.
+//! kubectl fails (and whether strata reported a finding there), `finding`
+//! for a strata finding on a directory kubectl builds (a false finding), or
+//! `skipped` for a Component. A summary line ends the output. Nothing is
+//! written.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -83,6 +85,7 @@ fn main() {
         .map(|f| strata_core::parent_dir(f).to_string())
         .collect();
     let (mut same, mut differ, mut refused, mut refused_found, mut skipped) = (0, 0, 0, 0, 0);
+    let mut false_findings = 0;
     for dir in &dirs {
         let (file, _) = tree.read(&format!("{dir}/kustomization.yaml"));
         let is_component = parse_documents(&file)
@@ -116,6 +119,13 @@ fn main() {
                 .collect::<String>();
             println!("refused  {dir} strata-finding={found} {reason}");
             continue;
+        }
+        if !build.diagnostics.is_empty() {
+            // kubectl builds it: a finding of strata's here is false.
+            false_findings += 1;
+            for d in &build.diagnostics {
+                println!("finding  {dir} {} {}", d.code, d.message);
+            }
         }
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         let (documents, _) = parse_documents(&SourceFile::new("kubectl.yaml", text));
@@ -170,7 +180,7 @@ fn main() {
         }
     }
     println!(
-        "summary {root}: {} directories, {same} same, {differ} differ, {refused} refused by kubectl ({refused_found} with a strata finding), {skipped} components",
+        "summary {root}: {} directories, {same} same, {differ} differ, {refused} refused by kubectl ({refused_found} with a strata finding), {false_findings} built by kubectl with a strata finding, {skipped} components",
         dirs.len()
     );
 }

@@ -347,6 +347,49 @@ impl Builder {
         Rc::new(finish_build(built.objects, &built.config))
     }
 
+    /// Builds `dir` as Flux's kustomize-controller does for a Kustomization:
+    /// Flux adds its `spec.components`, `spec.patches` and
+    /// `spec.targetNamespace` (as `namespace:`) to the root kustomization,
+    /// so they take effect before kustomize appends generator hashes and
+    /// fixes name references. A HelmRelease and the ConfigMap generated for
+    /// its `valuesFrom` end up in one namespace only through
+    /// `targetNamespace`, and only then is the reference renamed.
+    /// Callers must not apply `patches` again (pass `&[]` to keep applying
+    /// them per object); applying `target_namespace` again is harmless.
+    // Discovery (being rewritten in another branch) switches from
+    // `build_dir_with_components` to this; until then only tests call it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn build_for_flux(
+        &mut self,
+        files: &mut YamlFiles<'_>,
+        dir: &str,
+        components: &[(String, Location)],
+        patches: &[(Patch, String, Option<Selector>)],
+        target_namespace: Option<(&str, &Location)>,
+    ) -> Rc<Vec<BuiltObject>> {
+        let built = if components.is_empty() {
+            let nested = self.build_nested(files, dir);
+            Built {
+                objects: nested.objects.clone(),
+                config: nested.config.clone(),
+            }
+        } else {
+            self.build_uncached(files, dir, components)
+        };
+        let Built {
+            mut objects,
+            config,
+        } = built;
+        // Flux itself reports a Kustomization whose patches do not apply.
+        let _ = apply_patches(&mut objects, patches);
+        if let Some((namespace, origin)) = target_namespace {
+            for object in &mut objects {
+                set_namespace_from(object, namespace, Some(origin));
+            }
+        }
+        Rc::new(finish_build(objects, &config))
+    }
+
     fn build_uncached(
         &mut self,
         files: &mut YamlFiles<'_>,
@@ -873,9 +916,11 @@ impl Builder {
             self.report_patch_problems(&patches);
             strategic.extend(patches.into_iter().map(|(p, f)| (p, f, None)));
         }
-        apply_patches(objects, &strategic);
+        let refused = apply_patches(objects, &strategic);
+        self.report_refused_patches(refused);
         let patches = self.patch_entries(files, dir, kustomization, document.get("patches"));
-        apply_patches(objects, &patches);
+        let refused = apply_patches(objects, &patches);
+        self.report_refused_patches(refused);
         if let Some(namespace) = document.get("namespace")
             && let Some(text) = namespace.as_str().filter(|ns| !ns.is_empty())
         {
@@ -945,7 +990,8 @@ impl Builder {
         );
         let json6902 =
             self.patch_entries(files, dir, kustomization, document.get("patchesJson6902"));
-        apply_patches(objects, &json6902);
+        let refused = apply_patches(objects, &json6902);
+        self.report_refused_patches(refused);
         apply_replicas(objects, document, kustomization);
         let images: Vec<ImageOverride> = document
             .get("images")
@@ -1103,6 +1149,17 @@ impl Builder {
             out.extend(patches.into_iter().map(|(p, f)| (p, f, target.clone())));
         }
         out
+    }
+
+    /// Findings for patches kustomize refuses on the objects they target.
+    fn report_refused_patches(&mut self, refused: Vec<(String, Span, String)>) {
+        for (file, span, message) in refused {
+            self.diagnostics.push(
+                Diagnostic::new(Code::KustomizeResourceMissing, message)
+                    .at(Location::new(file, span))
+                    .help("kustomize build fails on this patch: fix the path or name it uses, or remove the operation"),
+            );
+        }
     }
 
     /// Findings for the patches kustomize would reject.
@@ -1555,15 +1612,22 @@ fn read_text(files: &YamlFiles<'_>, path: &str) -> Option<String> {
 
 /// Applies patches (each with its file and target) to the objects they
 /// select; a strategic merge patch without a target selects by its own
-/// kind and name. An object a patch deletes leaves the build.
+/// kind and name. An object a patch deletes leaves the build. Returns what
+/// kustomize would refuse, with the file and span to point at: a strategic
+/// merge patch without a target that matches no object, and JSON 6902
+/// operations that do not apply to an object they target.
 pub(crate) fn apply_patches(
     objects: &mut Vec<BuiltObject>,
     patches: &[(Patch, String, Option<Selector>)],
-) {
+) -> Vec<(String, Span, String)> {
+    let mut problems: Vec<(String, Span, String)> = Vec::new();
     for (patch, file, target) in patches {
+        let implied = target.is_none();
         let Some(selector) = target.clone().or_else(|| patch.implied_selector()) else {
             continue;
         };
+        let mut matched = false;
+        let mut refused = Vec::new();
         objects.retain_mut(|object| {
             let (written_name, written_namespace) = &object.written_id;
             let selected = selector.matches(
@@ -1582,9 +1646,44 @@ pub(crate) fn apply_patches(
             if !selected {
                 return true;
             }
-            patch.apply(&mut object.doc, file, &mut object.patched)
+            matched = true;
+            patch.apply_reporting(&mut object.doc, file, &mut object.patched, &mut refused)
         });
+        for (span, message) in refused {
+            if !problems.iter().any(|(f, s, _)| f == file && *s == span) {
+                problems.push((file.clone(), span, message));
+            }
+        }
+        if implied
+            && !matched
+            && let Patch::StrategicMerge(doc) = patch
+        {
+            let kind = doc.get("kind").and_then(Yaml::as_str).unwrap_or("object");
+            let name = doc
+                .path("metadata.name")
+                .and_then(Yaml::scalar_text)
+                .unwrap_or_default();
+            // Only report when no object of that kind ever had the name, in
+            // any namespace: kustomize's namespace matching has defaults
+            // this check need not second-guess.
+            let named = objects.iter().any(|o| {
+                o.kind == kind
+                    && (o.name == name
+                        || o.written_id.0 == name
+                        || o.previous_ids.iter().any(|(n, _)| *n == name))
+            });
+            if named {
+                continue;
+            }
+            let span = doc.path("metadata.name").map_or(doc.span, |n| n.span);
+            problems.push((
+                file.clone(),
+                span,
+                format!("this strategic merge patch names {kind} `{name}`, which the build does not have"),
+            ));
+        }
     }
+    problems
 }
 
 /// The documents of an inline patch: the string value `node` written in
@@ -1837,6 +1936,48 @@ mod tests {
         };
         set_namespace_from(&mut cm, "media", None);
         assert_eq!(cm.namespace.as_deref(), Some("media"));
+    }
+
+    #[test]
+    fn flux_target_namespace_joins_a_release_and_its_generated_values() {
+        // A generator entry with its own namespace and a HelmRelease without
+        // one: only Flux's `targetNamespace` puts them in one namespace, and
+        // kustomize then renames the reference (checked with kubectl by
+        // adding `namespace: media` to the kustomization).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(&app).expect("app dir");
+        let write = |name: &str, text: &str| std::fs::write(app.join(name), text).expect("write");
+        write(
+            "kustomization.yaml",
+            "resources:\n  - helmrelease.yaml\nconfigMapGenerator:\n  - name: web-values\n    namespace: media\n    literals:\n      - replicas=2\nconfigurations:\n  - kustomizeconfig.yaml\n",
+        );
+        write(
+            "kustomizeconfig.yaml",
+            "nameReference:\n  - kind: ConfigMap\n    version: v1\n    fieldSpecs:\n      - path: spec/valuesFrom/name\n        kind: HelmRelease\n",
+        );
+        write(
+            "helmrelease.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n",
+        );
+        let tree = RepoTree::scan(dir.path()).expect("scan");
+        let values_name = |objects: &[BuiltObject]| {
+            objects
+                .iter()
+                .find(|o| o.kind == "HelmRelease")
+                .and_then(|o| o.doc.path("spec.valuesFrom.0.name"))
+                .and_then(Yaml::as_str)
+                .map(str::to_string)
+        };
+        let mut files = YamlFiles::parse_all(&tree);
+        let plain = Builder::new().build_dir(&mut files, "app");
+        assert_eq!(values_name(&plain).as_deref(), Some("web-values"));
+        let origin = Location::new("ks.yaml", Span::default());
+        let mut files = YamlFiles::parse_all(&tree);
+        let flux =
+            Builder::new().build_for_flux(&mut files, "app", &[], &[], Some(("media", &origin)));
+        assert_eq!(values_name(&flux).as_deref(), Some("web-values-dt79f5gthg"));
+        assert!(flux.iter().all(|o| o.namespace.as_deref() == Some("media")));
     }
 
     #[test]

@@ -207,6 +207,20 @@ impl Patch {
     /// `patched` as coming from `file`. Returns `false` when the patch
     /// deletes the object (`$patch: delete`).
     pub fn apply(&self, doc: &mut Yaml, file: &str, patched: &mut Vec<PatchedValue>) -> bool {
+        self.apply_reporting(doc, file, patched, &mut Vec::new())
+    }
+
+    /// [`Patch::apply`], adding to `problems` each JSON 6902 operation
+    /// kustomize refuses on this document (a `replace`, `remove`, `move` or
+    /// `copy` of a path that does not exist, an `add` under a missing
+    /// parent), with the span of its `path`.
+    pub fn apply_reporting(
+        &self,
+        doc: &mut Yaml,
+        file: &str,
+        patched: &mut Vec<PatchedValue>,
+        problems: &mut Vec<(Span, String)>,
+    ) -> bool {
         match self {
             Patch::StrategicMerge(patch) => {
                 if patch.get("$patch").and_then(Yaml::as_str) == Some("delete") {
@@ -232,7 +246,10 @@ impl Patch {
             }
             Patch::Json6902(operations) => {
                 for operation in operations {
-                    json6902(doc, operation, file, patched);
+                    if let Err(problem) = json6902(doc, operation, file, patched) {
+                        let span = operation.get("path").map_or(operation.span, |p| p.span);
+                        problems.push((span, problem));
+                    }
                 }
                 true
             }
@@ -562,14 +579,28 @@ fn add_at(root: &mut Yaml, segments: &[String], value: Yaml, replace: bool) -> O
     Some(written)
 }
 
-fn json6902(doc: &mut Yaml, operation: &Yaml, file: &str, patched: &mut Vec<PatchedValue>) {
+/// Applies one JSON 6902 operation; the error says why kustomize would
+/// refuse it on this document. Operations [`Patch::problems`] reports
+/// (unknown op, missing fields) are skipped without error here.
+fn json6902(
+    doc: &mut Yaml,
+    operation: &Yaml,
+    file: &str,
+    patched: &mut Vec<PatchedValue>,
+) -> Result<(), String> {
     let op = operation.get("op").and_then(Yaml::as_str).unwrap_or("");
+    let path_text = operation.get("path").and_then(Yaml::as_str).unwrap_or("");
     let Some(path) = operation
         .get("path")
         .and_then(Yaml::as_str)
         .and_then(pointer)
     else {
-        return;
+        return Ok(());
+    };
+    let missing = |what: &str| {
+        Err(format!(
+            "`{op}` operation does not apply: the object has no {what} `{path_text}`"
+        ))
     };
     let from = operation
         .get("from")
@@ -578,24 +609,39 @@ fn json6902(doc: &mut Yaml, operation: &Yaml, file: &str, patched: &mut Vec<Patc
     let written = match op {
         "add" | "replace" => {
             let Some(value) = operation.get("value") else {
-                return;
+                return Ok(());
             };
-            add_at(doc, &path, value.clone(), op == "replace")
+            match add_at(doc, &path, value.clone(), op == "replace") {
+                Some(written) => Some(written),
+                None if op == "replace" => return missing("field"),
+                None => return missing("parent for"),
+            }
         }
         "remove" => {
-            remove_at(doc, &path);
+            if remove_at(doc, &path).is_none() {
+                return missing("field");
+            }
             None
         }
         "copy" | "move" => {
-            let Some(from) = from else { return };
+            let Some(from) = from else { return Ok(()) };
             let value = if op == "move" {
                 remove_at(doc, &from)
             } else {
                 node_at(doc, &from).map(|v| v.clone())
             };
+            let Some(value) = value else {
+                let from_text = operation.get("from").and_then(Yaml::as_str).unwrap_or("");
+                return Err(format!(
+                    "`{op}` operation does not apply: the object has no field `{from_text}`"
+                ));
+            };
             // A copied value keeps the spans of where it was written, which
             // may be another file already; the origin stays unrecorded then.
-            value.and_then(|v| add_at(doc, &path, v, false))
+            if add_at(doc, &path, value, false).is_none() {
+                return missing("parent for");
+            }
+            None
         }
         _ => None,
     };
@@ -604,6 +650,7 @@ fn json6902(doc: &mut Yaml, operation: &Yaml, file: &str, patched: &mut Vec<Patc
     {
         record(patched, &written, file);
     }
+    Ok(())
 }
 
 /// Whether a label/annotation selector matches the given map.

@@ -124,8 +124,14 @@ fn inputs_kustomize_refuses_are_findings_at_the_refused_entry() {
     assert_eq!(
         finding_positions(repo, "apps/patch"),
         [
+            // A patch file that does not exist.
             "FLUX005 apps/patch/kustomization.yaml:7:11",
-            "FLUX005 apps/patch/kustomization.yaml:14:13"
+            // `op: upsert`.
+            "FLUX005 apps/patch/kustomization.yaml:14:13",
+            // `remove` of a path the ConfigMap does not have.
+            "FLUX005 apps/patch/kustomization.yaml:21:15",
+            // A strategic merge patch naming no object of the build.
+            "FLUX005 apps/patch/kustomization.yaml:27:13"
         ]
     );
     assert_eq!(
