@@ -34,12 +34,14 @@ def flux_ids(graph):
     for n in (graph or {}).get("nodes", []):
         nid = n.get("id", "")
         attrs = n.get("attrs") or {}
-        cluster = n.get("cluster") or attrs.get("cluster") or ""
+        # A node applied in several clusters is one node: `clusters` lists them.
+        clusters = n.get("clusters") or [n.get("cluster") or attrs.get("cluster") or ""]
         api = str(attrs.get("apiVersion", ""))
-        if nid.startswith("Kustomization/") and (api.startswith(FLUX_KS_GROUP) or not api):
-            out[cluster]["ks"].add(nid)
-        elif nid.startswith("HelmRelease/"):
-            out[cluster]["hr"].add(nid)
+        for cluster in clusters:
+            if nid.startswith("Kustomization/") and (api.startswith(FLUX_KS_GROUP) or not api):
+                out[cluster]["ks"].add(nid)
+            elif nid.startswith("HelmRelease/"):
+                out[cluster]["hr"].add(nid)
     return out
 
 

@@ -42,9 +42,19 @@ fn add_flux(graph: &mut Graph, flux: &FluxTree) {
         // applied in two clusters is one node, of the first.
         if flux.clusters.len() > 1
             && let Some(cluster) = &object.cluster
-            && graph.node(&object.id).is_none()
         {
-            node = node.attr("cluster", cluster.clone());
+            let mut clusters: Vec<String> = graph
+                .node(&object.id)
+                .and_then(|n| n.attrs.get("clusters"))
+                .and_then(|c| serde_json::from_value(c.clone()).ok())
+                .unwrap_or_default();
+            if !clusters.contains(cluster) {
+                clusters.push(cluster.clone());
+                clusters.sort();
+            }
+            node = node
+                .attr("cluster", clusters[0].clone())
+                .attr("clusters", serde_json::json!(clusters));
         }
         graph.add_node(node);
     }

@@ -331,22 +331,6 @@ impl Builder {
         built
     }
 
-    /// Builds `dir` with extra components (a Flux Kustomization's
-    /// `spec.components`, paths relative to `dir`, each with where it is
-    /// written), as Flux adds them to the kustomization it builds.
-    pub(crate) fn build_dir_with_components(
-        &mut self,
-        files: &mut YamlFiles<'_>,
-        dir: &str,
-        components: &[(String, Location)],
-    ) -> Rc<Vec<BuiltObject>> {
-        if components.is_empty() {
-            return self.build_dir(files, dir);
-        }
-        let built = self.build_uncached(files, dir, components);
-        Rc::new(finish_build(built.objects, &built.config))
-    }
-
     /// Builds `dir` as Flux's kustomize-controller does for a Kustomization:
     /// Flux adds its `spec.components`, `spec.patches` and
     /// `spec.targetNamespace` (as `namespace:`) to the root kustomization,
@@ -356,9 +340,6 @@ impl Builder {
     /// `targetNamespace`, and only then is the reference renamed.
     /// Callers must not apply `patches` again (pass `&[]` to keep applying
     /// them per object); applying `target_namespace` again is harmless.
-    // Discovery (being rewritten in another branch) switches from
-    // `build_dir_with_components` to this; until then only tests call it.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn build_for_flux(
         &mut self,
         files: &mut YamlFiles<'_>,

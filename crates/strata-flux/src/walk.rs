@@ -537,10 +537,19 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
         }
         state.built_dirs.insert(dir.clone());
         let apply = Apply::of(kustomization, &mut reader.files, index);
-        let built =
-            reader
-                .builder
-                .build_dir_with_components(&mut reader.files, &dir, &step.components);
+        // kustomize-controller sets `targetNamespace` as the build's
+        // `namespace:` before kustomize runs, so name references (a
+        // generated ConfigMap named in `valuesFrom`) resolve in it.
+        let built = reader.builder.build_for_flux(
+            &mut reader.files,
+            &dir,
+            &step.components,
+            &[],
+            apply
+                .target_namespace
+                .as_ref()
+                .map(|(namespace, origin)| (namespace.as_str(), origin)),
+        );
         // kustomize refuses a build that holds one object twice ("may not
         // add resource with an already registered id"): Flux applies none
         // of it.

@@ -29,6 +29,12 @@ pub fn json(analysis: &Analysis) -> String {
             if let Some(cluster) = attrs.remove("cluster") {
                 object.insert("cluster".into(), cluster);
             }
+            // Applied in several clusters: all of them.
+            if let Some(clusters) = attrs.remove("clusters")
+                && clusters.as_array().is_some_and(|c| c.len() > 1)
+            {
+                object.insert("clusters".into(), clusters);
+            }
             if !attrs.is_empty() {
                 object.insert("attrs".into(), Value::Object(attrs.into_iter().collect()));
             }
