@@ -538,3 +538,68 @@ fn snippets_mask_nix_strings_bound_to_secret_options() {
     );
     assert!(!text.contains("correct-horse"), "{text}");
 }
+
+#[test]
+fn several_clusters_put_a_cluster_on_nodes_and_findings() {
+    let path = fixture("flux-shape-two-clusters");
+    let graph = json(&static_run("graph", &path, "json"));
+    let release = graph_node(&graph, "HelmRelease/podinfo/podinfo");
+    assert_eq!(release["cluster"], "production");
+    assert_eq!(
+        release["clusters"],
+        serde_json::json!(["production", "staging"])
+    );
+    // `--cluster` keeps one: no field is needed then.
+    let staging = strata(&[
+        "graph",
+        path.to_str().unwrap(),
+        "--eval",
+        "static",
+        "--cluster",
+        "staging",
+    ]);
+    assert_success(&staging);
+    let staging = json(&staging);
+    assert!(
+        graph_node(&staging, "HelmRelease/podinfo/podinfo")
+            .get("cluster")
+            .is_none()
+    );
+    // One cluster: no field at all.
+    let one = json(&static_run(
+        "graph",
+        &fixture("flux-shape-flux-instance"),
+        "json",
+    ));
+    assert!(
+        graph_node(&one, "HelmRelease/podinfo/podinfo")
+            .get("cluster")
+            .is_none()
+    );
+}
+
+#[test]
+fn entry_names_the_sync_root() {
+    let path = fixture("flux-sync-root-missing");
+    let lint = json(&static_run("lint", &path, "json"));
+    assert_eq!(lint["diagnostics"][0]["code"], "FLUX023");
+    let out = strata(&[
+        "lint",
+        path.to_str().unwrap(),
+        "--eval",
+        "static",
+        "--format",
+        "json",
+        "--entry",
+        "deploy/root",
+    ]);
+    let lint = json(&out);
+    assert!(
+        lint["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["code"] != "FLUX023"),
+        "{lint}"
+    );
+}
