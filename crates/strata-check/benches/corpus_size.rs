@@ -61,7 +61,10 @@ fn parse_only(bencher: divan::Bencher) {
     bencher.bench(|| {
         let tree = RepoTree::scan(root).expect("tree");
         let mut documents = 0;
-        for path in tree.files().filter(|f| f.ends_with(".yaml") || f.ends_with(".yml")) {
+        for path in tree
+            .files()
+            .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
+        {
             let text = std::fs::read_to_string(root.join(path)).expect("file");
             let (parsed, _) = strata_flux::yaml::parse_documents(&SourceFile::new(path, text));
             documents += parsed.len();

@@ -279,6 +279,9 @@ pub(crate) struct Builder {
     /// Which kinds are cluster-scoped: the static table, and the
     /// repository's own CustomResourceDefinitions.
     pub(crate) scopes: ScopeTable,
+    /// Files no source artifact holds (`.sourceignore`, `spec.ignore`,
+    /// source-controller's defaults): a generated kustomization leaves them out.
+    pub(crate) ignored: BTreeSet<String>,
 }
 
 /// A directory's objects as included by another build (generated names
@@ -306,6 +309,7 @@ impl Builder {
             used_files: BTreeSet::new(),
             helm_charts: Vec::new(),
             scopes: ScopeTable::new(),
+            ignored: BTreeSet::new(),
         }
     }
 
@@ -1192,6 +1196,9 @@ impl Builder {
         let mut units: BTreeSet<String> = BTreeSet::new();
         let mut loose: Vec<String> = Vec::new();
         for file in tree.files_under(dir) {
+            if self.ignored.contains(file) {
+                continue;
+            }
             match outermost_kustomize_unit(tree, dir, parent_dir(file)) {
                 Some(unit) => {
                     units.insert(unit);

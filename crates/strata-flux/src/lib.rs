@@ -42,6 +42,7 @@ mod model;
 mod provided;
 mod references;
 mod resource_sets;
+mod source_ignore;
 mod sync_roots;
 mod unapplied;
 mod variables;
@@ -112,6 +113,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     builder.scopes =
         flux_kinds::ScopeTable::from_documents(files.iter().flat_map(|(_, f)| f.documents.iter()));
     let providers = resource_sets::input_providers(&files);
+    builder.ignored = source_ignore::ignored_files(tree, &spec_ignores(&files, &roots));
     let mut reader = Reader {
         tree,
         files,
@@ -207,6 +209,32 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         provided,
         unapplied,
     }
+}
+
+/// The `spec.ignore` of each root's source written in the repository, with
+/// the directory its artifact starts at.
+fn spec_ignores(
+    files: &YamlFiles<'_>,
+    roots: &[sync_roots::DeclaredRoot],
+) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for root in roots {
+        let Some(source) = &root.root.source else {
+            continue;
+        };
+        for (_, parsed) in files.iter() {
+            for document in &parsed.documents {
+                let text = |path: &str| document.path(path).and_then(Yaml::as_str);
+                if text("kind") == Some(source.kind())
+                    && text("metadata.name") == Some(source.name())
+                    && let Some(ignore) = text("spec.ignore")
+                {
+                    found.push((root.root.source_root.clone(), ignore.to_string()));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The sources whose `spec.url` is the URL a sync root reads: this

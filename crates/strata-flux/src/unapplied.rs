@@ -79,6 +79,8 @@ pub(crate) fn unapplied_files(
             || used.contains(path)
             || read_by_bootstrap(path)
             || refused_files.contains(path)
+            // Left out of the artifact on purpose (`.sourceignore`).
+            || reader.builder.ignored.contains(path)
             || base.starts_with(".sops.")
             || KUSTOMIZATION_FILE_NAMES.contains(&base)
             || charts
