@@ -15,9 +15,10 @@ declare_rule! {
     /// `${VAR:=default}` and `${VAR:-default}`, objects annotated
     /// `kustomize.toolkit.fluxcd.io/substitute: disabled`, anything applied by
     /// a Kustomization without `postBuild` (Flux does not substitute there:
-    /// Grafana dashboards keep their `${DS_PROMETHEUS}`), names Flux does not
-    /// substitute (not `^[_a-zA-Z][_a-zA-Z0-9]*$`), and every variable when a
-    /// `substituteFrom` source cannot be read.
+    /// Grafana dashboards keep their `${DS_PROMETHEUS}`), and every variable
+    /// when a `substituteFrom` source cannot be read. A name Flux's envsubst
+    /// parses but no variable can have (`${9bad}`) is reported: strict
+    /// substitution fails on it, and without strict mode it becomes empty.
     ///
     /// ## Why
     /// Without strict substitution Flux silently replaces an undefined
