@@ -1,6 +1,8 @@
 //! `FLUX017` secret-plaintext: the rule, its documentation and its tests.
 
 use strata_core::{Code, Diagnostic};
+use strata_flux::K8sObject;
+use strata_flux::yaml::Yaml;
 
 use super::objects::{is_substituted, unique_documents};
 use crate::rules::{Context, declare_rule};
@@ -54,6 +56,48 @@ fn is_secret_reference(text: &str) -> bool {
     .any(|prefix| text.starts_with(prefix))
 }
 
+/// Keys that name where or who, not a secret: a user or database name, a
+/// host, port, region, bucket or endpoint, an e-mail address. A URL is
+/// not among them: one can carry a password (`postgres://user:pass@…`).
+fn names_no_secret(key: &str) -> bool {
+    let key: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "username",
+        "user",
+        "superuser",
+        "database",
+        "dbname",
+        "db",
+        "host",
+        "hostname",
+        "port",
+        "region",
+        "bucket",
+        "endpoint",
+        "email",
+    ]
+    .iter()
+    .any(|name| key == *name || (key.len() > name.len() + 2 && key.ends_with(name)))
+        && !["password", "token", "secret", "key"]
+            .iter()
+            .any(|s| key.contains(s))
+}
+
+/// Whether the value is written in the repository as a `${VAR}` that
+/// `postBuild` fills in when it applies: what is committed is the name.
+fn written_as_variable(cx: &Context<'_>, object: &K8sObject, value: &Yaml) -> bool {
+    let location = object.location_at(value);
+    cx.flux
+        .sources
+        .get(&location.file)
+        .and_then(|file| file.text().get(location.span.start..location.span.end))
+        .is_some_and(|written| written.contains("${"))
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for object in unique_documents(cx) {
         if object.kind != "Secret" || object.api_version != "v1" || object.sops_encrypted {
@@ -67,12 +111,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let plain: Vec<String> = map
                 .entries()
                 .iter()
+                .filter(|(key, _)| !key.scalar_text().is_some_and(|k| names_no_secret(&k)))
                 .filter(|(_, value)| {
                     // Only whether a value is plaintext is looked at, never what it says.
                     value.scalar_text().is_some_and(|text| {
                         let text = text.trim();
                         !text.is_empty()
                             && !is_substituted(text)
+                            && !written_as_variable(cx, object, value)
                             && !text.starts_with("ENC[")
                             && !is_secret_reference(text)
                     })
