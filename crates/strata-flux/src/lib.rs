@@ -50,8 +50,8 @@ mod walk;
 
 pub use crate::bootstrap::BootstrapRelease;
 pub use crate::model::{
-    FluxTree, K8sObject, ObjectOrigin, ProvidedObject, Reference, ReferenceKind, Substitution,
-    UnappliedFile,
+    FluxTree, IncompleteBuild, K8sObject, ObjectOrigin, ProvidedObject, Reference, ReferenceKind,
+    Substitution, UnappliedFile,
 };
 pub use crate::sync_roots::{RootOrigin, SyncRoot, cluster_name};
 
@@ -125,6 +125,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         artifacts,
         source_roots,
         providers,
+        incomplete_dirs: Default::default(),
     };
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {
@@ -142,6 +143,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         roots,
         built_dirs,
         refused_files,
+        incomplete,
     } = walked;
     let provided = provided_objects(&objects);
     let entries: Vec<String> = roots
@@ -199,6 +201,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     FluxTree {
+        incomplete_builds: incomplete,
         bootstrap_releases: bootstrap::bootstrap_releases(&reader.files),
         objects,
         entries,

@@ -1,6 +1,8 @@
 //! The public model of a Flux tree: the objects as Flux applies them, their
 //! references, what controllers provide and what nothing applies.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use strata_core::{Diagnostic, Location, NodeId, SourceDb};
 
@@ -20,6 +22,9 @@ pub struct FluxTree {
     pub entries: Vec<String>,
     /// The sync roots walked, in walk order: where each cluster's tree starts.
     pub roots: Vec<SyncRoot>,
+    /// Builds that name a file which is not in the repository (FLUX005):
+    /// what they would apply is not fully known.
+    pub incomplete_builds: Vec<IncompleteBuild>,
     /// The Helm releases bootstrap helmfiles install before Flux runs.
     pub bootstrap_releases: Vec<crate::bootstrap::BootstrapRelease>,
     /// The clusters' names, sorted; more than one when the repository holds
@@ -74,6 +79,19 @@ pub struct ProvidedObject {
     /// The rule of the table that makes the provider create it: what is
     /// created, how it is named, and the upstream documentation.
     pub rule: &'static str,
+}
+
+/// A Kustomization's build that names a file the repository does not hold:
+/// the objects that file would declare are unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncompleteBuild {
+    /// The Flux Kustomization whose build it is.
+    pub kustomization: NodeId,
+    /// The namespaces its objects land in (the missing file's objects
+    /// would too), `default` included.
+    pub namespaces: BTreeSet<String>,
+    /// Where the missing file is named.
+    pub missing: Location,
 }
 
 /// A file below the Flux tree whose objects no Kustomization applies.

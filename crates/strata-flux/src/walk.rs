@@ -39,6 +39,8 @@ pub(crate) struct Reader<'t> {
     pub(crate) source_roots: BTreeMap<NodeId, String>,
     /// The repository's ResourceSetInputProviders.
     pub(crate) providers: resource_sets::Providers,
+    /// Built directories that name a missing file, with where.
+    pub(crate) incomplete_dirs: BTreeMap<String, Location>,
 }
 
 /// One Kustomization waiting to be followed.
@@ -68,6 +70,8 @@ pub(crate) struct Walked {
     pub(crate) built_dirs: BTreeSet<String>,
     /// The files of builds kustomize refuses (reached, not applied).
     pub(crate) refused_files: BTreeSet<String>,
+    /// Builds that name a file which is not there.
+    pub(crate) incomplete: Vec<IncompleteBuild>,
 }
 
 /// The walk's working state.
@@ -81,6 +85,8 @@ struct Walk {
     built_dirs: BTreeSet<String>,
     /// The files of builds kustomize refuses.
     refused_files: BTreeSet<String>,
+    /// Builds that name a file which is not there.
+    incomplete: Vec<IncompleteBuild>,
 }
 
 /// One pass over the tree: every sync root, then every Kustomization it
@@ -94,6 +100,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         visited: HashSet::new(),
         built_dirs: BTreeSet::new(),
         refused_files: BTreeSet::new(),
+        incomplete: Vec::new(),
     };
     let mut walked = Vec::new();
     let roots = std::mem::take(&mut reader.roots);
@@ -141,6 +148,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         roots: walked,
         built_dirs: state.built_dirs,
         refused_files: state.refused_files,
+        incomplete: state.incomplete,
     }
 }
 
@@ -540,6 +548,7 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
         // kustomize-controller sets `targetNamespace` as the build's
         // `namespace:` before kustomize runs, so name references (a
         // generated ConfigMap named in `valuesFrom`) resolve in it.
+        let findings_before = reader.builder.diagnostics.len();
         let built = reader.builder.build_for_flux(
             &mut reader.files,
             &dir,
@@ -553,6 +562,31 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
         // kustomize refuses a build that holds one object twice ("may not
         // add resource with an already registered id"): Flux applies none
         // of it.
+        // kustomize refuses a build naming a file that is not there; what
+        // that file holds is unknown, so references into the namespaces
+        // the build fills cannot be judged.
+        // Builds are cached across passes: remember which directory had
+        // the finding the first time.
+        if let Some(missing) = reader.builder.diagnostics[findings_before..]
+            .iter()
+            .find(|d| d.code == Code::KustomizeResourceMissing)
+            .and_then(|d| d.location.clone())
+        {
+            reader.incomplete_dirs.insert(dir.clone(), missing);
+        }
+        if let Some(missing) = reader.incomplete_dirs.get(&dir).cloned() {
+            let mut namespaces: BTreeSet<String> =
+                built.iter().filter_map(|o| o.namespace.clone()).collect();
+            namespaces.insert("default".to_string());
+            if let Some((namespace, _)) = &apply.target_namespace {
+                namespaces.insert(namespace.clone());
+            }
+            state.incomplete.push(IncompleteBuild {
+                kustomization: step.id.clone(),
+                namespaces,
+                missing,
+            });
+        }
         if let Some(diagnostic) = duplicate_id(&built, &step) {
             state.diagnostics.push(diagnostic);
             // Reached, though refused: not "applied by nothing".

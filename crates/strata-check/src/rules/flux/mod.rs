@@ -79,6 +79,29 @@ pub(crate) fn report_unresolved(
                     ),
                 },
             };
+            // A build that names a missing file may have declared it:
+            // strata cannot know, and FLUX005 already names the cause.
+            if let Some(incomplete) = cx.flux.incomplete_builds.iter().find(|b| {
+                target
+                    .namespace()
+                    .is_some_and(|ns| b.namespaces.contains(ns))
+            }) {
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        format!(
+                            "`{field}` names `{target}`, which nothing applied declares; the build of Kustomization `{}` names a file that is not in the repository, which may",
+                            incomplete.kustomization.name()
+                        ),
+                    )
+                    .severity(strata_core::Severity::Warning)
+                    .at(reference.location.clone())
+                    .on(object.id.clone())
+                    .related(incomplete.missing.clone(), "the missing file")
+                    .help("add the missing file (see FLUX005), or fix the reference"),
+                );
+                continue;
+            }
             // Declared in the repository but applied by no Kustomization:
             // applied by hand (`sops -d … | kubectl apply`), so it may well
             // exist; say where it is, as a warning.

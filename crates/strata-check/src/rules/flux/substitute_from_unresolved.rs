@@ -75,4 +75,27 @@ mod tests {
             Code::SubstituteFromUnresolved,
         );
     }
+
+    #[test]
+    fn a_source_a_missing_file_may_declare_is_a_warning() {
+        let analysis = analyze_fixture("flux-substitute-from-missing-file");
+        let found: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::SubstituteFromUnresolved)
+            .map(|d| d.severity.as_str().to_string())
+            .collect();
+        assert_eq!(found, ["warning"]);
+        assert_fires_at(
+            &analysis,
+            Code::SubstituteFromUnresolved,
+            &["clusters/lab/ks.yaml:34:15"],
+        );
+        // The cause is reported where it is.
+        assert_fires_at(
+            &analysis,
+            Code::KustomizeResourceMissing,
+            &["config/kustomization.yaml:8:5"],
+        );
+    }
 }
