@@ -67,6 +67,28 @@ fn a_flux_instance_sync_is_the_root_and_its_patches_apply() {
         object(&flux, "Kustomization/flux-system/cluster-apps").applied_by,
         Some(kustomization.id.clone())
     );
+    // `.sourceignore` leaves drafts out of the artifact: not applied, not
+    // reported as unapplied either.
+    assert!(objects(&flux, "Kustomization/flux-system/next").is_empty());
+    assert!(flux.unapplied.is_empty(), "{:?}", flux.unapplied);
+}
+
+#[test]
+fn resource_sets_render_known_inputs_and_leave_cluster_inputs_alone() {
+    let flux = load_fixture("flux-shape-flux-instance");
+    let teams = NodeId::object("ResourceSet", Some("flux-system"), "teams");
+    for team in ["Namespace/team-red", "Namespace/team-blue"] {
+        let namespace = object(&flux, team);
+        assert_eq!(namespace.applied_by.as_ref(), Some(&teams));
+        assert_eq!(
+            namespace.location.file,
+            "kubernetes/apps/previews/resourceset.yaml"
+        );
+    }
+    // Pull-request inputs come from the cluster: nothing is rendered, and
+    // nothing is reported about what would be.
+    assert!(!flux.objects.iter().any(|o| o.name.starts_with("preview-")));
+    assert_eq!(errors(&flux), Vec::<String>::new());
 }
 
 #[test]
