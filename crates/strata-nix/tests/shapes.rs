@@ -304,3 +304,69 @@ fn package_sets_of_non_nixos_hosts() {
     );
     assert!(main.k3s.is_none());
 }
+
+/// Option declarations decide facts: `mkEnableOption`, `mkOption` defaults,
+/// `mkIf` on an option inside `mkMerge`, and deploy-rs's profile-level
+/// `sshUser`.
+#[test]
+fn option_defaults_decide_k3s_facts() {
+    let repo = fixture("nix-shape-option-defaults");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["kube-1", "kube-2", "kube-3"]);
+    let k1 = host(&repo, "kube-1");
+    let k3s = k1.k3s.as_ref().expect("k3s");
+    assert_eq!(
+        known(&repo, &k3s.enable),
+        (true, "machines/cluster.nix:21:11".into())
+    );
+    assert_eq!(
+        known(&repo, &k3s.cluster_init),
+        (true, "machines/cluster.nix:22:27".into())
+    );
+    assert!(k3s.server_addr.is_unset(), "{:?}", k3s.server_addr);
+    let k2 = host(&repo, "kube-2");
+    let k3s = k2.k3s.as_ref().expect("k3s");
+    // `first` is not set on kube-2: its default (false) applies, so the
+    // `mkIf (!cfg.first)` branch joins.
+    assert!(k3s.cluster_init.is_unset(), "{:?}", k3s.cluster_init);
+    assert_eq!(
+        known(&repo, &k3s.server_addr).0,
+        "https://192.168.7.10:6443"
+    );
+    assert_eq!(known(&repo, &k2.target_user).0, "ops");
+}
+
+/// Addresses from an `attrsOf (submodule …)` option, read through another
+/// option whose default reads `config`, under an interface whose name is
+/// computed the same way.
+#[test]
+fn submodule_option_defaults_give_addresses() {
+    let repo = fixture("nix-shape-submodule-hosts");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["ash", "elm", "oak"]);
+    let elm = host(&repo, "elm");
+    assert_eq!(elm.addresses.len(), 1, "{:?}", elm.addresses);
+    assert_eq!(elm.addresses[0].interface, "enp3s0");
+    assert_eq!(
+        known(&repo, &elm.addresses[0].address),
+        ("10.20.0.12".into(), "site/default.nix:25:21".into())
+    );
+    let k3s = elm.k3s.as_ref().expect("k3s");
+    assert_eq!(k3s.extra_flags, ["--node-ip 10.20.0.12"]);
+    assert_eq!(
+        at(&repo, k3s.extra_flags_location.as_ref()),
+        "roles/server.nix:9:5"
+    );
+    // The file no output reaches keeps its syntax error, as a warning.
+    let broken: Vec<_> = repo
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == strata_core::Code::NixSyntax)
+        .collect();
+    assert_eq!(broken.len(), 1, "{broken:#?}");
+    assert_eq!(broken[0].severity, strata_core::Severity::Warning);
+    assert_eq!(
+        at(&repo, broken[0].location.as_ref()),
+        "overlays/default.nix:1:2"
+    );
+}

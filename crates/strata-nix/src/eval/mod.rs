@@ -112,6 +112,8 @@ pub(crate) enum Deferred {
     Merge(Rc<modules::MergeNode>),
     /// One value of a submodule-typed option, merged with its declarations.
     Submodule(Rc<modules::SubmoduleNode>),
+    /// A set with entries whose names are computed when it is forced.
+    DynamicSet(Rc<DynamicSet>),
     /// The flake's `self`: its outputs plus `outPath` (the flake's
     /// directory in the repository).
     FlakeSelf(ThunkId, String),
@@ -574,6 +576,7 @@ impl<'t> Evaluator<'t> {
             )),
             Deferred::Merge(_)
             | Deferred::Submodule(_)
+            | Deferred::DynamicSet(_)
             | Deferred::FlakeSelf(..)
             | Deferred::NotReady(_) => None,
         }
@@ -607,6 +610,7 @@ impl<'t> Evaluator<'t> {
             }
             Deferred::Merge(node) => self.merge(&node),
             Deferred::Submodule(node) => self.eval_submodule(&node),
+            Deferred::DynamicSet(set) => self.force_dynamic_set(&set),
             Deferred::FlakeSelf(outputs, dir) => match self.force(outputs) {
                 Value::Attrs(a) => {
                     let mut attrs = (*a).clone();
@@ -1230,9 +1234,33 @@ impl<'t> Evaluator<'t> {
                 }
                 ast::Entry::AttrpathValue(apv) => {
                     let Some(path) = apv.attrpath() else { continue };
+                    let attrs: Vec<ast::Attr> = path.attrs().collect();
+                    // `a.b.${x}.c = v` is `a = { b = { ${x} = …; }; }`: `x`
+                    // is only evaluated when `a.b` is forced (module code
+                    // names interfaces after `config` values this way).
+                    if let Some(i) = attrs
+                        .iter()
+                        .skip(1)
+                        .position(|a| matches!(a, ast::Attr::Dynamic(_)))
+                        .map(|i| i + 1)
+                    {
+                        let mut keys = Vec::new();
+                        for attr in &attrs[..i] {
+                            let loc = self.loc(value_scope, syn(attr));
+                            if let Ok((k, written)) = self.attr_name_at(attr, value_scope) {
+                                keys.push((k, written.or(loc)));
+                            }
+                        }
+                        let Some(value) = apv.value() else { continue };
+                        if keys.len() == i && keys.len() <= 256 {
+                            let rest = attrs[i..].to_vec();
+                            self.insert_pending_dynamic(pending, &keys, rest, value, value_scope);
+                        }
+                        continue;
+                    }
                     let mut keys = Vec::new();
                     let mut skip = false;
-                    for attr in path.attrs() {
+                    for attr in attrs {
                         let loc = self.loc(value_scope, syn(&attr));
                         match self.attr_name_at(&attr, value_scope) {
                             Ok((k, written)) => keys.push((k, written.or(loc))),
@@ -1288,6 +1316,7 @@ impl<'t> Evaluator<'t> {
                 self.insert_pending(&mut children, rest, value, scope);
                 PendingAttr::Node {
                     children,
+                    dynamic: Vec::new(),
                     loc: loc.clone(),
                 }
             };
@@ -1307,6 +1336,7 @@ impl<'t> Evaluator<'t> {
                 self.collect_entries(&set, set_scope, set_scope, &mut children);
                 PendingAttr::Node {
                     children,
+                    dynamic: Vec::new(),
                     loc: first_loc,
                 }
             }
@@ -1327,6 +1357,88 @@ impl<'t> Evaluator<'t> {
         map.insert(key.clone(), node);
     }
 
+    /// Files `prefix.${name}.rest = value` under the node at `prefix`.
+    fn insert_pending_dynamic(
+        &mut self,
+        map: &mut BTreeMap<String, PendingAttr>,
+        prefix: &[(String, Option<Location>)],
+        attrs: Vec<ast::Attr>,
+        value: ast::Expr,
+        scope: ScopeId,
+    ) {
+        let Some(((key, loc), rest)) = prefix.split_first() else {
+            return;
+        };
+        let existing = map.remove(key);
+        let mut node = match existing {
+            None => PendingAttr::Node {
+                children: BTreeMap::new(),
+                dynamic: Vec::new(),
+                loc: loc.clone(),
+            },
+            Some(PendingAttr::Leaf {
+                literal: Some((set, set_scope)),
+                loc: first_loc,
+                ..
+            }) => {
+                let mut children = BTreeMap::new();
+                self.collect_entries(&set, set_scope, set_scope, &mut children);
+                PendingAttr::Node {
+                    children,
+                    dynamic: Vec::new(),
+                    loc: first_loc,
+                }
+            }
+            // A duplicate definition (a Nix error): the first one is kept.
+            Some(leaf) => {
+                map.insert(key.clone(), leaf);
+                return;
+            }
+        };
+        if let PendingAttr::Node {
+            children, dynamic, ..
+        } = &mut node
+        {
+            if rest.is_empty() {
+                dynamic.push(DynamicEntry {
+                    attrs,
+                    value,
+                    scope,
+                });
+            } else {
+                self.insert_pending_dynamic(children, rest, attrs, value, scope);
+            }
+        }
+        map.insert(key.clone(), node);
+    }
+
+    /// Forces a set whose entries include computed names.
+    fn force_dynamic_set(&mut self, set: &DynamicSet) -> Value {
+        let mut pending = BTreeMap::new();
+        for entry in &set.dynamic {
+            let mut keys = Vec::new();
+            for attr in &entry.attrs {
+                let loc = self.loc(entry.scope, syn(attr));
+                match self.attr_name_at(attr, entry.scope) {
+                    Ok((k, written)) => keys.push((k, written.or(loc))),
+                    // An unknown name: this entry cannot be placed.
+                    Err(_) => break,
+                }
+            }
+            if keys.len() == entry.attrs.len() {
+                self.insert_pending(&mut pending, &keys, entry.value.clone(), entry.scope);
+            }
+        }
+        let mut entries = self.finalize(pending);
+        for (k, e) in &set.known {
+            entries.insert(k.clone(), e.clone());
+        }
+        Value::Attrs(Rc::new(Attrs {
+            entries,
+            fallback: None,
+        }))
+    }
+
     fn finalize(&mut self, pending: BTreeMap<String, PendingAttr>) -> BTreeMap<String, AttrEntry> {
         let mut out = BTreeMap::new();
         for (k, p) in pending {
@@ -1335,12 +1447,23 @@ impl<'t> Evaluator<'t> {
                     value: thunk,
                     location: loc,
                 },
-                PendingAttr::Node { children, loc } => {
+                PendingAttr::Node {
+                    children,
+                    dynamic,
+                    loc,
+                } => {
                     let entries = self.finalize(children);
-                    let value = self.done(Value::Attrs(Rc::new(Attrs {
-                        entries,
-                        fallback: None,
-                    })));
+                    let value = if dynamic.is_empty() {
+                        self.done(Value::Attrs(Rc::new(Attrs {
+                            entries,
+                            fallback: None,
+                        })))
+                    } else {
+                        self.alloc(Deferred::DynamicSet(Rc::new(DynamicSet {
+                            known: entries,
+                            dynamic,
+                        })))
+                    };
                     AttrEntry {
                         value,
                         location: loc,
@@ -2046,8 +2169,25 @@ enum PendingAttr {
     },
     Node {
         children: BTreeMap<String, PendingAttr>,
+        /// Entries whose path continues with a dynamic name, placed when
+        /// the set is forced.
+        dynamic: Vec<DynamicEntry>,
         loc: Option<Location>,
     },
+}
+
+/// `${name}.rest = value` inside a set, waiting for the set to be forced.
+#[derive(Clone)]
+pub(crate) struct DynamicEntry {
+    attrs: Vec<ast::Attr>,
+    value: ast::Expr,
+    scope: ScopeId,
+}
+
+/// A set with entries whose names are computed when it is forced.
+pub(crate) struct DynamicSet {
+    known: BTreeMap<String, AttrEntry>,
+    dynamic: Vec<DynamicEntry>,
 }
 
 /// Runs `f` on a thread with a large stack: evaluation recursion is bounded
