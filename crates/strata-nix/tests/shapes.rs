@@ -370,3 +370,37 @@ fn submodule_option_defaults_give_addresses() {
         "overlays/default.nix:1:2"
     );
 }
+
+/// An inventory evaluated with `lib.evalModules`, hosts generated from its
+/// `config` and merged with one more (`lib.mergeAttrs`), role modules
+/// imported through `"${root}/…"` strings, and `--cluster-init` in flags.
+#[test]
+fn eval_modules_inventory_and_repository_path_strings() {
+    let repo = fixture("nix-shape-eval-modules");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["cp-a", "cp-b", "rescue", "wk-a"]);
+    let cp_a = host(&repo, "cp-a");
+    assert!(
+        cp_a.imported_files
+            .contains(&"modules/roles/control-plane.nix".to_string()),
+        "{:?}",
+        cp_a.imported_files
+    );
+    assert!(
+        cp_a.imported_files
+            .contains(&"modules/services/keepalived.nix".to_string())
+    );
+    let k3s = cp_a.k3s.as_ref().expect("k3s");
+    assert_eq!(
+        known(&repo, &k3s.cluster_init),
+        (true, "modules/roles/control-plane.nix:11:5".into())
+    );
+    assert_eq!(
+        known(&repo, &cp_a.addresses[0].address),
+        ("10.30.0.11".into(), "inventory/default.nix:13:26".into())
+    );
+    let wk = host(&repo, "wk-a").k3s.as_ref().expect("k3s");
+    assert_eq!(known(&repo, &wk.role).0, "agent");
+    assert_eq!(known(&repo, &wk.server_addr).0, "https://10.30.0.100:6443");
+    assert!(host(&repo, "rescue").k3s.is_none());
+}
