@@ -502,6 +502,7 @@ fn read_decl(
         host.target_port = int_fact(get(ev, &config, &["deployment", "targetPort"]));
     }
     host.addresses = addresses(ev, &config);
+    networkd_addresses(ev, &config, &mut host.addresses);
     host.firewall = firewall(ev, &config);
     host.k3s = k3s(ev, &config);
     host.openiscsi = bool_fact(get(ev, &config, &["services", "openiscsi", "enable"]));
@@ -950,6 +951,80 @@ fn addresses(ev: &mut Evaluator<'_>, config: &Value) -> Vec<InterfaceAddress> {
         }
     }
     out
+}
+
+/// `systemd.network.networks.<name>`: `address = [ "10.0.0.5/24" ]` and
+/// `addresses = [ { Address = …; } ]` (or `addressConfig.Address`), on the
+/// interface `matchConfig.Name` names (else the network's name).
+fn networkd_addresses(ev: &mut Evaluator<'_>, config: &Value, out: &mut Vec<InterfaceAddress>) {
+    let Got::Val(Value::Attrs(networks), _) = get(ev, config, &["systemd", "network", "networks"])
+    else {
+        return;
+    };
+    for (name, entry) in &networks.entries {
+        let network = ev.force(entry.value);
+        let interface = match string_fact_at(ev, &network, &["matchConfig", "Name"]) {
+            Fact::Known { value, .. } => value,
+            _ => name.clone(),
+        };
+        let mut cidrs: Vec<(Value, Option<Location>)> = Vec::new();
+        match get(ev, &network, &["address"]) {
+            Got::Val(Value::List(items), def) => {
+                for item in items.iter() {
+                    cidrs.push((ev.force(*item), def.clone()));
+                }
+            }
+            Got::Val(v, def) => cidrs.push((v, def)),
+            Got::Missing => {}
+        }
+        if let Got::Val(Value::List(items), def) = get(ev, &network, &["addresses"]) {
+            for item in items.iter() {
+                let v = ev.force(*item);
+                let got = match get(ev, &v, &["Address"]) {
+                    Got::Missing => get(ev, &v, &["addressConfig", "Address"]),
+                    got => got,
+                };
+                if let Got::Val(v, d) = got {
+                    cidrs.push((v, d.or(def.clone())));
+                }
+            }
+        }
+        for (v, def) in cidrs {
+            let (address, prefix_length) = match string_fact(&v, def) {
+                Fact::Known { value, location } => {
+                    let (ip, prefix) = match value.split_once('/') {
+                        Some((ip, p)) => (ip.to_string(), p.parse::<i64>().ok()),
+                        None => (value.clone(), None),
+                    };
+                    // Only IPv4 here, like `networking.interfaces.*.ipv4`.
+                    if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                        continue;
+                    }
+                    let prefix = match prefix {
+                        Some(p) => Fact::Known {
+                            value: p,
+                            location: location.clone(),
+                        },
+                        None => Fact::Unset,
+                    };
+                    (
+                        Fact::Known {
+                            value: ip,
+                            location,
+                        },
+                        prefix,
+                    )
+                }
+                Fact::Unset => continue,
+                unknown => (unknown, Fact::Unset),
+            };
+            out.push(InterfaceAddress {
+                interface: interface.clone(),
+                address,
+                prefix_length,
+            });
+        }
+    }
 }
 
 fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {

@@ -404,3 +404,69 @@ fn eval_modules_inventory_and_repository_path_strings() {
     assert_eq!(known(&repo, &wk.server_addr).0, "https://10.30.0.100:6443");
     assert!(host(&repo, "rescue").k3s.is_none());
 }
+
+/// A flake in `nixos/` (none at the root) built with flake-parts: hosts
+/// under `flake.nixosConfigurations` of an imported part, deploy-rs nodes
+/// that read `self.nixosConfigurations.X.config`, and systemd-networkd
+/// addresses.
+#[test]
+fn flake_parts_in_a_subdirectory() {
+    let repo = fixture("nix-shape-flake-parts");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["alpha"]);
+    let alpha = host(&repo, "alpha");
+    assert_eq!(
+        alpha.sources,
+        [HostSource::NixosConfigurations, HostSource::DeployRs]
+    );
+    assert_eq!(
+        known(&repo, &alpha.target_host),
+        ("alpha.lan".into(), "nixos/parts/deploy.nix:3:16".into())
+    );
+    assert_eq!(known(&repo, &alpha.target_user).0, "deploy");
+    assert_eq!(alpha.addresses.len(), 1);
+    assert_eq!(alpha.addresses[0].interface, "enp1s0");
+    assert_eq!(
+        known(&repo, &alpha.addresses[0].address),
+        (
+            "10.40.0.5".into(),
+            "nixos/machines/alpha/default.nix:5:17".into()
+        )
+    );
+    assert_eq!(known(&repo, &alpha.addresses[0].prefix_length).0, 24);
+    assert!(
+        repo.inputs.iter().any(|i| i.name == "flake-parts"),
+        "the subdirectory flake's inputs are read"
+    );
+}
+
+/// A hive generated from `hosts/<group>/<host>.nix` (`readDir`,
+/// `concatMapAttrs`, `mapAttrs'`), whose nodes read their own evaluated
+/// configuration through `self.colmenaHive.nodes.<host>.config`, with
+/// `meta.nodeSpecialArgs`; `nixosConfigurations` are the hive's nodes.
+#[test]
+fn hive_nodes_read_their_own_configuration() {
+    let repo = fixture("nix-shape-hive-nodes");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["big", "desk", "tiny"]);
+    for name in ["big", "tiny"] {
+        let h = host(&repo, name);
+        assert_eq!(
+            h.sources,
+            [HostSource::NixosConfigurations, HostSource::Colmena]
+        );
+        // `tiny` is managed through its node-specific argument.
+        assert_eq!(
+            known(&repo, &h.target_user),
+            ("deployer".into(), "flake.nix:19:78".into()),
+            "{name}"
+        );
+    }
+    // `mkIf false`: Colmena's default user.
+    assert_eq!(known(&repo, &host(&repo, "desk").target_user).0, "root");
+    assert_eq!(
+        known(&repo, &host(&repo, "desk").target_host).0,
+        "desk.example.org"
+    );
+    assert_eq!(known(&repo, &host(&repo, "desk").tags).0, ["desktops"]);
+}
