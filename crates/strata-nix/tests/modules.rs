@@ -299,3 +299,31 @@ fn runaway_evaluation_stops_with_nix003() {
     assert!(r.diagnostics.iter().any(|d| d.code == Code::NixEvalLimit));
     assert!(matches!(host(&r, "x").hostname, Fact::Unknown { .. }));
 }
+
+#[test]
+fn an_unreadable_repository_module_makes_undefined_facts_unknown() {
+    let r = repo(&[(
+        "flake.nix",
+        r#"{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { imports = [ (throw "generated elsewhere") ]; networking.hostName = "box"; } ];
+    };
+    nixosConfigurations.plain = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { networking.hostName = "plain"; } ];
+    };
+  };
+}"#,
+    )]);
+    let box_ = host(&r, "box");
+    assert_eq!(known(&box_.hostname), "box");
+    assert!(
+        matches!(&box_.state_version, Fact::Unknown { reason, .. } if reason.contains("could not be read")),
+        "{:?}",
+        box_.state_version
+    );
+    // Without such a module, what no module defines stays unset.
+    assert!(host(&r, "plain").state_version.is_unset());
+}

@@ -114,6 +114,10 @@ pub(crate) struct ModuleSet {
     pub opaque: Vec<OpaqueModule>,
     /// Module paths naming nothing: (message, where).
     pub missing: Vec<(String, Option<Location>)>,
+    /// Modules of the repository's own code that could not be evaluated
+    /// (not inputs, not nixpkgs): they may define anything, so what no read
+    /// module defines is unknown, not unset. Their reasons.
+    pub unread: Vec<String>,
 }
 
 /// What collecting a list of modules gives.
@@ -124,6 +128,7 @@ struct Collected {
     files: BTreeSet<String>,
     opaque: Vec<OpaqueModule>,
     missing: Vec<(String, Option<Location>)>,
+    unread: Vec<String>,
 }
 
 struct Piece {
@@ -186,6 +191,7 @@ impl Evaluator<'_> {
             files: got.files,
             opaque: got.opaque,
             missing: got.missing,
+            unread: got.unread,
         }
     }
 
@@ -289,10 +295,15 @@ impl Evaluator<'_> {
                     if let Some(imports) = a.get("imports").map(|e| e.value) {
                         match self.force(imports) {
                             Value::List(items) => stack.extend(items.iter().rev().copied()),
-                            Value::Unknown(u) => got.opaque.push(OpaqueModule {
-                                reason: format!("`imports` not known statically: {}", u.reason),
-                                location: u.location.clone(),
-                            }),
+                            Value::Unknown(u) => {
+                                if u.kind != UnknownKind::Opaque {
+                                    got.unread.push(u.reason.clone());
+                                }
+                                got.opaque.push(OpaqueModule {
+                                    reason: format!("`imports` not known statically: {}", u.reason),
+                                    location: u.location.clone(),
+                                })
+                            }
                             other => got.opaque.push(OpaqueModule {
                                 reason: format!("`imports` is a {}, not a list", other.type_name()),
                                 location: a.get("imports").and_then(|e| e.location.clone()),
@@ -330,10 +341,15 @@ impl Evaluator<'_> {
                     ),
                     location: None,
                 }),
-                Value::Unknown(u) => got.opaque.push(OpaqueModule {
-                    reason: u.reason.clone(),
-                    location: u.location.clone(),
-                }),
+                Value::Unknown(u) => {
+                    if u.kind != UnknownKind::Opaque {
+                        got.unread.push(u.reason.clone());
+                    }
+                    got.opaque.push(OpaqueModule {
+                        reason: u.reason.clone(),
+                        location: u.location.clone(),
+                    })
+                }
                 other => got.opaque.push(OpaqueModule {
                     reason: format!(
                         "a module must be a set, a function or a path, not a {}",

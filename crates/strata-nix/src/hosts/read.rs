@@ -112,6 +112,25 @@ pub(super) fn read_decl(
     host.openiscsi = fact_at::<bool>(ev, &config, &["services", "openiscsi", "enable"]);
     host.sops = sops(ev, &config);
     host.state_version = fact_at::<String>(ev, &config, &["system", "stateVersion"]);
+    // A module of the repository that could not be evaluated may define
+    // what no read module does: unknown, not unset.
+    if let Some(why) = set.unread.first() {
+        let unknown = || Fact::Unknown {
+            reason: format!("a module of this host could not be read: {why}"),
+            location: None,
+        };
+        for fact in [&mut host.hostname, &mut host.state_version] {
+            if fact.is_unset() {
+                *fact = unknown();
+            }
+        }
+        if host.openiscsi.is_unset() {
+            host.openiscsi = Fact::Unknown {
+                reason: format!("a module of this host could not be read: {why}"),
+                location: None,
+            };
+        }
+    }
     host
 }
 
