@@ -470,3 +470,25 @@ fn hive_nodes_read_their_own_configuration() {
     );
     assert_eq!(known(&repo, &host(&repo, "desk").tags).0, ["desktops"]);
 }
+
+/// Modules found by walking a directory tree with `readDir` (every `.nix`
+/// file at any depth); an option one declares decides a fact another sets.
+#[test]
+fn recursive_auto_import_of_a_module_tree() {
+    let repo = fixture("nix-shape-auto-import");
+    no_errors(&repo);
+    let vault = host(&repo, "vault");
+    assert_eq!(
+        vault.imported_files,
+        [
+            "hosts/vault.nix",
+            "modules/base/default.nix",
+            "modules/services/storage/iscsi.nix"
+        ]
+    );
+    assert_eq!(
+        known(&repo, &vault.openiscsi),
+        (true, "modules/services/storage/iscsi.nix:4:24".into())
+    );
+    assert_eq!(known(&repo, &vault.state_version).0, "24.05");
+}
