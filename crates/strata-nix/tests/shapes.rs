@@ -399,6 +399,8 @@ fn eval_modules_inventory_and_repository_path_strings() {
         known(&repo, &cp_a.addresses[0].address),
         ("10.30.0.11".into(), "inventory/default.nix:13:26".into())
     );
+    // keepalived's virtual address: the front the other nodes join.
+    assert_eq!(cp_a.virtual_ips, ["10.30.0.100"]);
     let wk = host(&repo, "wk-a").k3s.as_ref().expect("k3s");
     assert_eq!(known(&repo, &wk.role).0, "agent");
     assert_eq!(known(&repo, &wk.server_addr).0, "https://10.30.0.100:6443");

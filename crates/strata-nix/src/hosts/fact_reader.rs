@@ -133,6 +133,15 @@ impl FromNix for PortRange {
     }
 }
 
+/// A value as it is (a list's items, read further by the caller).
+impl FromNix for Value {
+    const EXPECTED: &'static str = "value";
+
+    fn from_nix(_: &mut Evaluator<'_>, v: &Value) -> Result<Self, (Value, &'static str)> {
+        Ok(v.clone())
+    }
+}
+
 impl<T: FromNix> FromNix for Vec<T> {
     const EXPECTED: &'static str = "list";
 

@@ -99,6 +99,9 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
     if host.addresses.is_empty() {
         host.addresses = f.addresses;
     }
+    if host.virtual_ips.is_empty() {
+        host.virtual_ips = f.virtual_ips;
+    }
     if host.firewall == FirewallFacts::default_unset() {
         host.firewall = f.firewall;
     }

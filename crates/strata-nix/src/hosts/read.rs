@@ -107,6 +107,7 @@ pub(super) fn read_decl(
     }
     host.addresses = addresses(ev, &config);
     networkd_addresses(ev, &config, &mut host.addresses);
+    host.virtual_ips = virtual_ips(ev, &config);
     host.firewall = firewall(ev, &config);
     host.k3s = k3s(ev, &config);
     host.openiscsi = fact_at::<bool>(ev, &config, &["services", "openiscsi", "enable"]);
@@ -462,6 +463,38 @@ fn networkd_addresses(ev: &mut Evaluator<'_>, config: &Value, out: &mut Vec<Inte
             });
         }
     }
+}
+
+/// keepalived's `vrrpInstances.<name>.virtualIps` (`[ { addr = "10.0.0.9/24"; } ]`):
+/// the addresses, prefix lengths dropped; unknown ones are left out.
+fn virtual_ips(ev: &mut Evaluator<'_>, config: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let Got::Val(Value::Attrs(instances), _) =
+        get(ev, config, &["services", "keepalived", "vrrpInstances"])
+    else {
+        return out;
+    };
+    for entry in instances.entries.values() {
+        let instance = ev.force(entry.value);
+        let Fact::Known { value, .. } = fact_at::<Vec<Value>>(ev, &instance, &["virtualIps"])
+        else {
+            continue;
+        };
+        for ip in value {
+            let addr = match &ip {
+                Value::String(s) => Some(s.text.clone()),
+                other => fact_at::<String>(ev, other, &["addr"]).known().cloned(),
+            };
+            if let Some(addr) = addr {
+                let addr = addr.split('/').next().unwrap_or(&addr).to_string();
+                if !out.contains(&addr) {
+                    out.push(addr);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
