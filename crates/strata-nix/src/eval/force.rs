@@ -4,6 +4,14 @@
 use super::*;
 
 impl Evaluator<'_> {
+    /// The value of a thunk if it was already forced, without forcing it.
+    pub(crate) fn forced(&self, id: ThunkId) -> Option<&Value> {
+        match self.slots.get(id.0 as usize) {
+            Some(Slot::Done(v)) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Evaluates a thunk to weak head normal form (cached).
     pub fn force(&mut self, id: ThunkId) -> Value {
         let index = id.0 as usize;

@@ -509,12 +509,18 @@ impl Evaluator<'_> {
                         }
                     }
                     // An unknown definition of a set may define any name:
-                    // those no known definition gives read as unknown.
-                    Value::Unknown(u)
-                        if unknown.is_none()
-                            && !matches!(self.conditions_hold(&piece.conds), Ok(false)) =>
-                    {
-                        unknown = Some(Rc::clone(u));
+                    // those no known definition gives read as unknown. Its
+                    // conditions are not forced here (they usually read this
+                    // very set: `config = mkIf cfg.enable …`); one already
+                    // known to be false drops it.
+                    Value::Unknown(u) if unknown.is_none() => {
+                        let dropped = piece
+                            .conds
+                            .iter()
+                            .any(|c| matches!(self.forced(*c), Some(Value::Bool(false))));
+                        if !dropped {
+                            unknown = Some(Rc::clone(u));
+                        }
                     }
                     _ => {}
                 }
