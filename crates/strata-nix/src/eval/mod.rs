@@ -162,7 +162,7 @@ pub struct Evaluator<'t> {
     /// `config` was selected, by call (the `Rc` keeps the address unique).
     system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
     /// `nodes` of each Colmena hive selected from, by call.
-    hive_nodes: Vec<(Rc<SystemCall>, Value)>,
+    hive_nodes: Vec<(Rc<SystemCall>, ThunkId)>,
 }
 
 impl<'t> Evaluator<'t> {

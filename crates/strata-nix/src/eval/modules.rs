@@ -978,12 +978,23 @@ impl Evaluator<'_> {
     /// `hive.nodes` (`self.colmenaHive.nodes`): each node as an evaluated
     /// system, `{ config = …; }`.
     pub(crate) fn hive_nodes(&mut self, call: &Rc<SystemCall>) -> Value {
-        if let Some((_, v)) = self.hive_nodes.iter().find(|(c, _)| Rc::ptr_eq(c, call)) {
-            return v.clone();
+        if let Some((_, t)) = self.hive_nodes.iter().find(|(c, _)| Rc::ptr_eq(c, call)) {
+            let t = *t;
+            return self.force(t);
         }
+        // Registered before the nodes are read: a node whose imports read
+        // `self.colmenaHive.nodes` meanwhile gets an unknown, not a second
+        // reading of the hive.
+        let t = self.alloc(Deferred::NotReady(
+            "`nodes` of the hive is read while its nodes are being collected".to_string(),
+        ));
+        self.hive_nodes.push((Rc::clone(call), t));
         let members = match self.hive_members(Value::Hive(Rc::clone(call))) {
             Ok(m) => m,
-            Err(v) => return v,
+            Err(v) => {
+                self.set_done(t, v.clone());
+                return v;
+            }
         };
         let mut entries = BTreeMap::new();
         for m in members {
@@ -1015,7 +1026,7 @@ impl Evaluator<'_> {
             entries,
             fallback: None,
         }));
-        self.hive_nodes.push((Rc::clone(call), v.clone()));
+        self.set_done(t, v.clone());
         v
     }
 }
