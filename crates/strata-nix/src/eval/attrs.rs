@@ -124,7 +124,7 @@ impl Evaluator<'_> {
                     if let Some(i) = attrs
                         .iter()
                         .skip(1)
-                        .position(|a| matches!(a, ast::Attr::Dynamic(_)))
+                        .position(is_computed_name)
                         .map(|i| i + 1)
                     {
                         let mut keys = Vec::new();
@@ -556,4 +556,14 @@ pub(crate) struct DynamicSet {
 
 pub(super) fn is_system_name(key: &str) -> bool {
     key.ends_with("-linux") || key.ends_with("-darwin")
+}
+
+/// A name computed when the set is built: `${e}`, or a string with
+/// interpolation (`"${host}.example.org"`).
+fn is_computed_name(attr: &ast::Attr) -> bool {
+    match attr {
+        ast::Attr::Dynamic(_) => true,
+        ast::Attr::Str(s) => crate::syntax::static_string(s).is_none(),
+        ast::Attr::Ident(_) => false,
+    }
 }

@@ -563,6 +563,10 @@ fn dynamic_names_below_a_static_one_are_computed_when_forced() {
         json!(1)
     );
     assert_eq!(
+        ev(r#"let s = { a."${s.b.c}.org".x = 1; b.c = "k"; }; in s.a."k.org".x"#),
+        json!(1)
+    );
+    assert_eq!(
         ev(r#"let n = "m"; in { a.${n}.x = 1; a.z = 3; }"#),
         json!({ "a": { "m": { "x": 1 }, "z": 3 } })
     );
