@@ -145,7 +145,7 @@ pub(crate) fn k3s_join<'a>(nix: &'a NixRepo, host: &HostFacts) -> Join<'a> {
     if let Some(server) = found {
         return Join::Server(server);
     }
-    if runs_virtual_ip(nix) {
+    if is_virtual_ip(nix, wanted) {
         return Join::External(wanted.to_string());
     }
     if wanted.parse::<std::net::IpAddr>().is_ok() && has_dhcp_server(nix, host) {
@@ -154,14 +154,23 @@ pub(crate) fn k3s_join<'a>(nix: &'a NixRepo, host: &HostFacts) -> Join<'a> {
     Join::Unresolved(addr, location)
 }
 
-/// Whether the repository's Nix code sets up a virtual IP (keepalived,
-/// kube-vip or haproxy in front of the k3s servers).
-fn runs_virtual_ip(nix: &NixRepo) -> bool {
+/// Whether `address` is a virtual IP of the repository: a host's keepalived
+/// `virtualIps`, or written in a Nix file that sets up kube-vip or haproxy
+/// (their addresses live in manifests and configuration text).
+fn is_virtual_ip(nix: &NixRepo, address: &str) -> bool {
+    if nix
+        .hosts
+        .iter()
+        .any(|h| h.virtual_ips.iter().any(|ip| ip == address))
+    {
+        return true;
+    }
     nix.sources.iter().any(|f| {
         f.path().ends_with(".nix")
-            && ["keepalived", "kube-vip", "kubevip", "haproxy"]
+            && ["kube-vip", "kubevip", "haproxy", "keepalived"]
                 .iter()
                 .any(|w| f.text().contains(w))
+            && f.text().contains(address)
     })
 }
 

@@ -99,6 +99,8 @@ pub(crate) fn evaluate(
                 let why = format!("the flake does not evaluate: {}", failure.message);
                 if mode == EvalMode::Auto {
                     diagnostics.push(fallback(why));
+                } else if failure.input_unavailable {
+                    diagnostics.push(unfetchable(&failure, &flake_location));
                 } else {
                     diagnostics.push(host_failure(
                         None,
@@ -147,18 +149,24 @@ pub(crate) fn evaluate(
         }
     };
     let results = evaluate_hosts(&cli, &flake, &hosts, jobs, &report);
-    let unfetchable = results
+    let unfetchable_input = results
         .iter()
         .filter_map(|r| r.as_ref().err())
         .find(|f| f.input_unavailable);
-    if let (EvalMode::Auto, Some(failure)) = (mode, unfetchable) {
+    if let (EvalMode::Auto, Some(failure)) = (mode, unfetchable_input) {
         diagnostics.push(fallback(format!(
             "a flake input cannot be fetched on this machine ({})",
             failure.message
         )));
         return Ok((None, diagnostics));
     }
+    let unfetchable_failure = unfetchable_input.cloned();
 
+    // An input that cannot be fetched fails every host the same way: one
+    // finding, not one per host.
+    if let Some(failure) = &unfetchable_failure {
+        diagnostics.push(unfetchable(failure, &flake_location));
+    }
     let mut evaluation = Evaluation {
         nix_version: Some(cli.version()),
         ..Evaluation::default()
@@ -179,7 +187,11 @@ pub(crate) fn evaluate(
                     diagnostics.extend(comparison.differences.iter().map(mismatch));
                     evaluation.comparisons.push(comparison);
                 }
-                if let Some(failure) = &evaluated.toplevel_failure {
+                if let Some(failure) = evaluated
+                    .toplevel_failure
+                    .as_ref()
+                    .filter(|f| !f.input_unavailable)
+                {
                     let why = format!(
                         "host {} does not evaluate its system: {}",
                         host.name, failure.message
@@ -187,7 +199,7 @@ pub(crate) fn evaluate(
                     let declared =
                         declaration(nix, &host.name).unwrap_or_else(|| flake_location.clone());
                     diagnostics.push(host_failure(
-                        Some(&host.name),
+                        Some(host),
                         failure,
                         &nix.sources,
                         &declared,
@@ -196,6 +208,7 @@ pub(crate) fn evaluate(
                 }
                 evaluation.hosts.push(evaluated);
             }
+            Err(failure) if failure.input_unavailable => {}
             Err(failure) => {
                 let why = if failure.timed_out {
                     format!(
@@ -208,7 +221,7 @@ pub(crate) fn evaluate(
                 let declared =
                     declaration(nix, &host.name).unwrap_or_else(|| flake_location.clone());
                 diagnostics.push(host_failure(
-                    Some(&host.name),
+                    Some(host),
                     &failure,
                     &nix.sources,
                     &declared,
@@ -248,7 +261,7 @@ fn declaration(nix: &NixRepo, host: &str) -> Option<Location> {
 /// EVAL003 at the repository position Nix's trace names (when that file was
 /// read), else at `fallback` (the host's declaration, or `flake.nix`).
 fn host_failure(
-    host: Option<&str>,
+    host: Option<&HostAttr>,
     failure: &EvalFailure,
     sources: &SourceDb,
     fallback: &Location,
@@ -269,14 +282,38 @@ fn host_failure(
         failure.message.contains("does not exist") || failure.message.contains("No such file");
     let help = if missing_path {
         "if the file exists, `git add` it: a flake in a git checkout sees only tracked files"
+            .to_string()
     } else {
-        "run `nix eval --show-trace .#nixosConfigurations.<host>.config.system.build.toplevel` for the whole trace"
+        match host {
+            Some(host) => format!(
+                "run `nix eval --show-trace '.#{}.config.system.build.toplevel'` for the whole trace",
+                host.attr_path()
+            ),
+            None => "run `nix flake show --show-trace` for the whole trace".to_string(),
+        }
     };
     let mut diagnostic = Diagnostic::new(Code::EvalHostFailed, message)
         .at(location)
         .help(help);
     if let Some(host) = host {
-        diagnostic = diagnostic.on(NodeId::host(host));
+        diagnostic = diagnostic.on(NodeId::host(&host.name));
     }
     diagnostic
+}
+
+/// EVAL003, once: a flake input cannot be fetched, so Nix cannot evaluate
+/// any host on this machine.
+fn unfetchable(failure: &EvalFailure, flake: &Location) -> Diagnostic {
+    Diagnostic::new(
+        Code::EvalHostFailed,
+        format!(
+            "a flake input could not be fetched, so Nix cannot evaluate the hosts on this machine: {}",
+            failure.message
+        ),
+    )
+    .at(flake.clone())
+    .help(
+        "`--eval static` reads the repository without fetching inputs and works offline; \
+         or fetch the inputs once with network access (`nix flake archive`)",
+    )
 }

@@ -314,6 +314,10 @@ pub struct HostFacts {
     pub tags: Fact<Vec<String>>,
     /// `networking.interfaces.*.ipv4.addresses`, by interface name.
     pub addresses: Vec<InterfaceAddress>,
+    /// Virtual addresses this host may hold (keepalived's
+    /// `vrrpInstances.*.virtualIps`), without prefix length: a load-balanced
+    /// front a k3s node may join.
+    pub virtual_ips: Vec<String>,
     /// `networking.firewall`.
     pub firewall: FirewallFacts,
     /// `services.k3s`, when any module defines it.
@@ -365,6 +369,7 @@ impl HostFacts {
             target_port: Fact::Unset,
             tags: Fact::Unset,
             addresses: Vec::new(),
+            virtual_ips: Vec::new(),
             firewall: FirewallFacts::unset(),
             k3s: None,
             openiscsi: Fact::Unset,

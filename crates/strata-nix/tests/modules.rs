@@ -299,3 +299,71 @@ fn runaway_evaluation_stops_with_nix003() {
     assert!(r.diagnostics.iter().any(|d| d.code == Code::NixEvalLimit));
     assert!(matches!(host(&r, "x").hostname, Fact::Unknown { .. }));
 }
+
+#[test]
+fn an_unreadable_repository_module_makes_undefined_facts_unknown() {
+    let r = repo(&[(
+        "flake.nix",
+        r#"{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { imports = [ (throw "generated elsewhere") ]; networking.hostName = "box"; } ];
+    };
+    nixosConfigurations.plain = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { networking.hostName = "plain"; } ];
+    };
+  };
+}"#,
+    )]);
+    let box_ = host(&r, "box");
+    assert_eq!(known(&box_.hostname), "box");
+    assert!(
+        matches!(&box_.state_version, Fact::Unknown { reason, .. } if reason.contains("could not be read")),
+        "{:?}",
+        box_.state_version
+    );
+    // Without such a module, what no module defines stays unset.
+    assert!(host(&r, "plain").state_version.is_unset());
+}
+
+#[test]
+fn an_unknown_conditional_definition_does_not_recurse_into_its_condition() {
+    // `config = mkIf cfg.enable (mkMerge [ <unknown> { … } ])`: the unknown
+    // piece's condition reads the configuration being merged.
+    let r = repo(&[(
+        "flake.nix",
+        r#"{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [
+        ({ config, lib, pkgs, ... }: {
+          options.site.enable = lib.mkEnableOption "site";
+          config = lib.mkIf config.site.enable (lib.mkMerge [
+            pkgs.siteDefaults
+            { networking.hostName = "box"; }
+          ]);
+        })
+        { site.enable = true; system.stateVersion = "24.05"; }
+      ];
+    };
+  };
+}"#,
+    )]);
+    assert!(
+        !r.diagnostics.iter().any(|d| d.code == Code::NixEvalLimit),
+        "{:#?}",
+        r.diagnostics
+    );
+    let box_ = host(&r, "box");
+    assert_eq!(known(&box_.hostname), "box");
+    assert_eq!(known(&box_.state_version), "24.05");
+    // Names no known definition gives may come from the unknown one.
+    assert!(
+        matches!(box_.openiscsi, Fact::Unknown { .. }),
+        "{:?}",
+        box_.openiscsi
+    );
+}

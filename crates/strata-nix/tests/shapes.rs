@@ -325,3 +325,193 @@ fn hosts_built_with_lib_helpers() {
     );
     assert!(host(&repo, "rescue").addresses.is_empty());
 }
+
+/// Option declarations decide facts: `mkEnableOption`, `mkOption` defaults,
+/// `mkIf` on an option inside `mkMerge`, and deploy-rs's profile-level
+/// `sshUser`.
+#[test]
+fn option_defaults_decide_k3s_facts() {
+    let repo = fixture("nix-shape-option-defaults");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["kube-1", "kube-2", "kube-3"]);
+    let k1 = host(&repo, "kube-1");
+    let k3s = k1.k3s.as_ref().expect("k3s");
+    assert_eq!(
+        known(&repo, &k3s.enable),
+        (true, "machines/cluster.nix:21:11".into())
+    );
+    assert_eq!(
+        known(&repo, &k3s.cluster_init),
+        (true, "machines/cluster.nix:22:27".into())
+    );
+    assert!(k3s.server_addr.is_unset(), "{:?}", k3s.server_addr);
+    let k2 = host(&repo, "kube-2");
+    let k3s = k2.k3s.as_ref().expect("k3s");
+    // `first` is not set on kube-2: its default (false) applies, so the
+    // `mkIf (!cfg.first)` branch joins.
+    assert!(k3s.cluster_init.is_unset(), "{:?}", k3s.cluster_init);
+    assert_eq!(
+        known(&repo, &k3s.server_addr).0,
+        "https://192.168.7.10:6443"
+    );
+    assert_eq!(known(&repo, &k2.target_user).0, "ops");
+}
+
+/// Addresses from an `attrsOf (submodule …)` option, read through another
+/// option whose default reads `config`, under an interface whose name is
+/// computed the same way.
+#[test]
+fn submodule_option_defaults_give_addresses() {
+    let repo = fixture("nix-shape-submodule-hosts");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["ash", "elm", "oak"]);
+    let elm = host(&repo, "elm");
+    assert_eq!(elm.addresses.len(), 1, "{:?}", elm.addresses);
+    assert_eq!(elm.addresses[0].interface, "enp3s0");
+    assert_eq!(
+        known(&repo, &elm.addresses[0].address),
+        ("10.20.0.12".into(), "site/default.nix:25:21".into())
+    );
+    let k3s = elm.k3s.as_ref().expect("k3s");
+    assert_eq!(k3s.extra_flags, ["--node-ip 10.20.0.12"]);
+    assert_eq!(
+        at(&repo, k3s.extra_flags_location.as_ref()),
+        "roles/server.nix:9:5"
+    );
+    // The file no output reaches keeps its syntax error, as a warning.
+    let broken: Vec<_> = repo
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == strata_core::Code::NixSyntax)
+        .collect();
+    assert_eq!(broken.len(), 1, "{broken:#?}");
+    assert_eq!(broken[0].severity, strata_core::Severity::Warning);
+    assert_eq!(
+        at(&repo, broken[0].location.as_ref()),
+        "overlays/default.nix:1:2"
+    );
+}
+
+/// An inventory evaluated with `lib.evalModules`, hosts generated from its
+/// `config` and merged with one more (`lib.mergeAttrs`), role modules
+/// imported through `"${root}/…"` strings, and `--cluster-init` in flags.
+#[test]
+fn eval_modules_inventory_and_repository_path_strings() {
+    let repo = fixture("nix-shape-eval-modules");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["cp-a", "cp-b", "rescue", "wk-a"]);
+    let cp_a = host(&repo, "cp-a");
+    assert!(
+        cp_a.imported_files
+            .contains(&"modules/roles/control-plane.nix".to_string()),
+        "{:?}",
+        cp_a.imported_files
+    );
+    assert!(
+        cp_a.imported_files
+            .contains(&"modules/services/keepalived.nix".to_string())
+    );
+    let k3s = cp_a.k3s.as_ref().expect("k3s");
+    assert_eq!(
+        known(&repo, &k3s.cluster_init),
+        (true, "modules/roles/control-plane.nix:11:5".into())
+    );
+    assert_eq!(
+        known(&repo, &cp_a.addresses[0].address),
+        ("10.30.0.11".into(), "inventory/default.nix:13:26".into())
+    );
+    // keepalived's virtual address: the front the other nodes join.
+    assert_eq!(cp_a.virtual_ips, ["10.30.0.100"]);
+    let wk = host(&repo, "wk-a").k3s.as_ref().expect("k3s");
+    assert_eq!(known(&repo, &wk.role).0, "agent");
+    assert_eq!(known(&repo, &wk.server_addr).0, "https://10.30.0.100:6443");
+    assert!(host(&repo, "rescue").k3s.is_none());
+}
+
+/// A flake in `nixos/` (none at the root) built with flake-parts: hosts
+/// under `flake.nixosConfigurations` of an imported part, deploy-rs nodes
+/// that read `self.nixosConfigurations.X.config`, and systemd-networkd
+/// addresses.
+#[test]
+fn flake_parts_in_a_subdirectory() {
+    let repo = fixture("nix-shape-flake-parts");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["alpha"]);
+    let alpha = host(&repo, "alpha");
+    assert_eq!(
+        alpha.sources,
+        [HostSource::NixosConfigurations, HostSource::DeployRs]
+    );
+    assert_eq!(
+        known(&repo, &alpha.target_host),
+        ("alpha.lan".into(), "nixos/parts/deploy.nix:3:16".into())
+    );
+    assert_eq!(known(&repo, &alpha.target_user).0, "deploy");
+    assert_eq!(alpha.addresses.len(), 1);
+    assert_eq!(alpha.addresses[0].interface, "enp1s0");
+    assert_eq!(
+        known(&repo, &alpha.addresses[0].address),
+        (
+            "10.40.0.5".into(),
+            "nixos/machines/alpha/default.nix:5:17".into()
+        )
+    );
+    assert_eq!(known(&repo, &alpha.addresses[0].prefix_length).0, 24);
+    assert!(
+        repo.inputs.iter().any(|i| i.name == "flake-parts"),
+        "the subdirectory flake's inputs are read"
+    );
+}
+
+/// A hive generated from `hosts/<group>/<host>.nix` (`readDir`,
+/// `concatMapAttrs`, `mapAttrs'`), whose nodes read their own evaluated
+/// configuration through `self.colmenaHive.nodes.<host>.config`, with
+/// `meta.nodeSpecialArgs`; `nixosConfigurations` are the hive's nodes.
+#[test]
+fn hive_nodes_read_their_own_configuration() {
+    let repo = fixture("nix-shape-hive-nodes");
+    no_errors(&repo);
+    assert_eq!(names(&repo), ["big", "desk", "tiny"]);
+    for name in ["big", "tiny"] {
+        let h = host(&repo, name);
+        assert_eq!(
+            h.sources,
+            [HostSource::NixosConfigurations, HostSource::Colmena]
+        );
+        // `tiny` is managed through its node-specific argument.
+        assert_eq!(
+            known(&repo, &h.target_user),
+            ("deployer".into(), "flake.nix:19:78".into()),
+            "{name}"
+        );
+    }
+    // `mkIf false`: Colmena's default user.
+    assert_eq!(known(&repo, &host(&repo, "desk").target_user).0, "root");
+    assert_eq!(
+        known(&repo, &host(&repo, "desk").target_host).0,
+        "desk.example.org"
+    );
+    assert_eq!(known(&repo, &host(&repo, "desk").tags).0, ["desktops"]);
+}
+
+/// Modules found by walking a directory tree with `readDir` (every `.nix`
+/// file at any depth); an option one declares decides a fact another sets.
+#[test]
+fn recursive_auto_import_of_a_module_tree() {
+    let repo = fixture("nix-shape-auto-import");
+    no_errors(&repo);
+    let vault = host(&repo, "vault");
+    assert_eq!(
+        vault.imported_files,
+        [
+            "hosts/vault.nix",
+            "modules/base/default.nix",
+            "modules/services/storage/iscsi.nix"
+        ]
+    );
+    assert_eq!(
+        known(&repo, &vault.openiscsi),
+        (true, "modules/services/storage/iscsi.nix:4:24".into())
+    );
+    assert_eq!(known(&repo, &vault.state_version).0, "24.05");
+}

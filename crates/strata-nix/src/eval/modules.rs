@@ -114,6 +114,10 @@ pub(crate) struct ModuleSet {
     pub opaque: Vec<OpaqueModule>,
     /// Module paths naming nothing: (message, where).
     pub missing: Vec<(String, Option<Location>)>,
+    /// Modules of the repository's own code that could not be evaluated
+    /// (not inputs, not nixpkgs): they may define anything, so what no read
+    /// module defines is unknown, not unset. Their reasons.
+    pub unread: Vec<String>,
 }
 
 /// What collecting a list of modules gives.
@@ -124,6 +128,7 @@ struct Collected {
     files: BTreeSet<String>,
     opaque: Vec<OpaqueModule>,
     missing: Vec<(String, Option<Location>)>,
+    unread: Vec<String>,
 }
 
 struct Piece {
@@ -186,6 +191,7 @@ impl Evaluator<'_> {
             files: got.files,
             opaque: got.opaque,
             missing: got.missing,
+            unread: got.unread,
         }
     }
 
@@ -289,10 +295,15 @@ impl Evaluator<'_> {
                     if let Some(imports) = a.get("imports").map(|e| e.value) {
                         match self.force(imports) {
                             Value::List(items) => stack.extend(items.iter().rev().copied()),
-                            Value::Unknown(u) => got.opaque.push(OpaqueModule {
-                                reason: format!("`imports` not known statically: {}", u.reason),
-                                location: u.location.clone(),
-                            }),
+                            Value::Unknown(u) => {
+                                if u.kind != UnknownKind::Opaque {
+                                    got.unread.push(u.reason.clone());
+                                }
+                                got.opaque.push(OpaqueModule {
+                                    reason: format!("`imports` not known statically: {}", u.reason),
+                                    location: u.location.clone(),
+                                })
+                            }
                             other => got.opaque.push(OpaqueModule {
                                 reason: format!("`imports` is a {}, not a list", other.type_name()),
                                 location: a.get("imports").and_then(|e| e.location.clone()),
@@ -330,10 +341,15 @@ impl Evaluator<'_> {
                     ),
                     location: None,
                 }),
-                Value::Unknown(u) => got.opaque.push(OpaqueModule {
-                    reason: u.reason.clone(),
-                    location: u.location.clone(),
-                }),
+                Value::Unknown(u) => {
+                    if u.kind != UnknownKind::Opaque {
+                        got.unread.push(u.reason.clone());
+                    }
+                    got.opaque.push(OpaqueModule {
+                        reason: u.reason.clone(),
+                        location: u.location.clone(),
+                    })
+                }
                 other => got.opaque.push(OpaqueModule {
                     reason: format!(
                         "a module must be a set, a function or a path, not a {}",
@@ -493,12 +509,18 @@ impl Evaluator<'_> {
                         }
                     }
                     // An unknown definition of a set may define any name:
-                    // those no known definition gives read as unknown.
-                    Value::Unknown(u)
-                        if unknown.is_none()
-                            && !matches!(self.conditions_hold(&piece.conds), Ok(false)) =>
-                    {
-                        unknown = Some(Rc::clone(u));
+                    // those no known definition gives read as unknown. Its
+                    // conditions are not forced here (they usually read this
+                    // very set: `config = mkIf cfg.enable …`); one already
+                    // known to be false drops it.
+                    Value::Unknown(u) if unknown.is_none() => {
+                        let dropped = piece
+                            .conds
+                            .iter()
+                            .any(|c| matches!(self.forced(*c), Some(Value::Bool(false))));
+                        if !dropped {
+                            unknown = Some(Rc::clone(u));
+                        }
                     }
                     _ => {}
                 }
@@ -956,12 +978,23 @@ impl Evaluator<'_> {
     /// `hive.nodes` (`self.colmenaHive.nodes`): each node as an evaluated
     /// system, `{ config = …; }`.
     pub(crate) fn hive_nodes(&mut self, call: &Rc<SystemCall>) -> Value {
-        if let Some((_, v)) = self.hive_nodes.iter().find(|(c, _)| Rc::ptr_eq(c, call)) {
-            return v.clone();
+        if let Some((_, t)) = self.hive_nodes.iter().find(|(c, _)| Rc::ptr_eq(c, call)) {
+            let t = *t;
+            return self.force(t);
         }
+        // Registered before the nodes are read: a node whose imports read
+        // `self.colmenaHive.nodes` meanwhile gets an unknown, not a second
+        // reading of the hive.
+        let t = self.alloc(Deferred::NotReady(
+            "`nodes` of the hive is read while its nodes are being collected".to_string(),
+        ));
+        self.hive_nodes.push((Rc::clone(call), t));
         let members = match self.hive_members(Value::Hive(Rc::clone(call))) {
             Ok(m) => m,
-            Err(v) => return v,
+            Err(v) => {
+                self.set_done(t, v.clone());
+                return v;
+            }
         };
         let mut entries = BTreeMap::new();
         for m in members {
@@ -993,7 +1026,7 @@ impl Evaluator<'_> {
             entries,
             fallback: None,
         }));
-        self.hive_nodes.push((Rc::clone(call), v.clone()));
+        self.set_done(t, v.clone());
         v
     }
 }

@@ -553,3 +553,21 @@ fn unknown_lib_functions_are_unknown_not_errors() {
     let v = ev_lib("lib: lib.strings.match \"a\" \"a\"");
     assert!(is_unknown(&v), "{v}");
 }
+
+#[test]
+fn dynamic_names_below_a_static_one_are_computed_when_forced() {
+    // Nix desugars `a.${n}.x = 1` to `a = { ${n} = { x = 1; }; }`: the name
+    // may read the set being defined.
+    assert_eq!(
+        ev(r#"let s = { a.${s.b.c}.x = 1; b.c = "k"; }; in s.a.k.x"#),
+        json!(1)
+    );
+    assert_eq!(
+        ev(r#"let s = { a."${s.b.c}.org".x = 1; b.c = "k"; }; in s.a."k.org".x"#),
+        json!(1)
+    );
+    assert_eq!(
+        ev(r#"let n = "m"; in { a.${n}.x = 1; a.z = 3; }"#),
+        json!({ "a": { "m": { "x": 1 }, "z": 3 } })
+    );
+}

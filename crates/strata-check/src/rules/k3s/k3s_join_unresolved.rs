@@ -60,6 +60,43 @@ mod tests {
     }
 
     #[test]
+    fn silent_when_a_server_joins_its_own_address() {
+        let analysis = analyze_fixture("nix-shape-submodule-hosts");
+        assert_clean(&analysis, Code::K3sJoinUnresolved);
+        let joins: Vec<_> = analysis
+            .graph
+            .edges()
+            .filter(|e| e.kind == strata_core::EdgeKind::Joins)
+            .map(|e| (e.from.to_string(), e.to.to_string()))
+            .collect();
+        assert_eq!(
+            joins,
+            [
+                ("host/ash".to_string(), "host/elm".to_string()),
+                ("host/elm".to_string(), "host/oak".to_string())
+            ],
+            "no edge from oak to itself"
+        );
+    }
+
+    #[test]
+    fn silent_when_the_target_may_be_a_dhcp_addressed_server() {
+        // kube-1 initialises and has no static address: 192.168.7.10 may be it.
+        assert_clean(
+            &analyze_fixture("nix-shape-option-defaults"),
+            Code::K3sJoinUnresolved,
+        );
+    }
+
+    #[test]
+    fn silent_when_the_target_is_a_virtual_ip() {
+        assert_clean(
+            &analyze_fixture("nix-shape-eval-modules"),
+            Code::K3sJoinUnresolved,
+        );
+    }
+
+    #[test]
     fn silent_when_every_node_joins_a_known_server() {
         let analysis = analyze_fixture("k3s-join-unresolved-clean");
         assert_clean(&analysis, Code::K3sJoinUnresolved);

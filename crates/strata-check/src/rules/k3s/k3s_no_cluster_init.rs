@@ -129,6 +129,26 @@ mod tests {
     }
 
     #[test]
+    fn silent_when_the_joined_server_rejoins_its_own_address() {
+        assert_clean(
+            &analyze_fixture("nix-shape-submodule-hosts"),
+            Code::K3sNoClusterInit,
+        );
+    }
+
+    #[test]
+    fn joiners_of_an_undecidable_address_share_the_initialising_server() {
+        assert_clean(
+            &analyze_fixture("nix-shape-option-defaults"),
+            Code::K3sNoClusterInit,
+        );
+        assert_clean(
+            &analyze_fixture("nix-shape-eval-modules"),
+            Code::K3sNoClusterInit,
+        );
+    }
+
+    #[test]
     fn silent_when_the_first_server_initialises() {
         assert_clean(
             &analyze_fixture("k3s-no-cluster-init-clean"),

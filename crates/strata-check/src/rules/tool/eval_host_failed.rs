@@ -54,6 +54,17 @@ mod tests {
             )),
             "{found:#?}"
         );
+        // The help names the host's own attribute, not a placeholder.
+        let undefined = analysis
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::EvalHostFailed && d.message.contains("host undefined"))
+            .and_then(|d| d.help.clone())
+            .unwrap_or_default();
+        assert!(
+            undefined.contains("nix eval --show-trace '.#nixosConfigurations.\"undefined\".config"),
+            "{undefined}"
+        );
         let evaluation = analysis.evaluation.unwrap();
         let names: Vec<_> = evaluation
             .hosts
@@ -140,7 +151,19 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(findings(&strict, Code::EvalHostFailed).len(), 1);
+        let strict_findings = findings(&strict, Code::EvalHostFailed);
+        assert_eq!(strict_findings.len(), 1, "{strict_findings:#?}");
+        assert!(
+            strict_findings[0].contains("a flake input could not be fetched"),
+            "{strict_findings:#?}"
+        );
+        let help = strict
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::EvalHostFailed)
+            .and_then(|d| d.help.clone())
+            .unwrap_or_default();
+        assert!(help.contains("`--eval static`"), "{help}");
         assert!(analysis.evaluation.is_none());
     }
 }
