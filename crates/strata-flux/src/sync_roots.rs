@@ -108,6 +108,9 @@ pub(crate) struct InstanceSync {
     /// The `kustomize.patches` list beside `sync` (they patch the generated
     /// objects, the sync Kustomization included), when written.
     pub(crate) patches: Option<Yaml>,
+    /// `commonMetadata` beside `sync`: labels and annotations the operator
+    /// puts on everything it generates.
+    pub(crate) common_metadata: Option<Yaml>,
 }
 
 /// Every sync root of the repository, and findings about roots that cannot
@@ -142,14 +145,14 @@ pub(crate) fn find_sync_roots(
 
     for (path, parsed) in files.iter() {
         for document in &parsed.documents {
-            for (sync, origin, namespace, patches) in instance_syncs(document) {
+            for (sync, origin, namespace, spec) in instance_syncs(document) {
                 match instance_root(
                     tree,
                     path,
                     sync,
                     origin,
                     namespace,
-                    patches,
+                    spec,
                     &push_artifact_dirs,
                 ) {
                     Ok(root) => roots.push(root),
@@ -243,7 +246,8 @@ fn first_file_location(tree: &RepoTree, dir: &str) -> Location {
 }
 
 /// Every `sync` block a document declares: a FluxInstance's `spec.sync`
-/// (with its namespace and `spec.kustomize.patches`), or any
+/// (with its namespace and `spec`, which holds `kustomize.patches` and
+/// `commonMetadata`), or any
 /// `instance: { sync: … }` map inside it (chart values wherever written).
 fn instance_syncs(document: &Yaml) -> Vec<(&Yaml, RootOrigin, String, Option<&Yaml>)> {
     let mut found = Vec::new();
@@ -263,7 +267,7 @@ fn instance_syncs(document: &Yaml) -> Vec<(&Yaml, RootOrigin, String, Option<&Ya
                 sync,
                 RootOrigin::FluxInstance,
                 namespace_of(document),
-                document.path("spec.kustomize.patches"),
+                document.get("spec"),
             ));
         }
         return found;
@@ -297,7 +301,7 @@ fn instance_syncs(document: &Yaml) -> Vec<(&Yaml, RootOrigin, String, Option<&Ya
                             sync,
                             RootOrigin::InstanceValues,
                             namespace.clone(),
-                            value.path("kustomize.patches"),
+                            Some(value),
                         ));
                     } else {
                         stack.push((value, depth + 1));
@@ -319,7 +323,7 @@ fn instance_root(
     sync: &Yaml,
     origin: RootOrigin,
     namespace: String,
-    patches: Option<&Yaml>,
+    spec: Option<&Yaml>,
     push_artifact_dirs: &[String],
 ) -> Result<DeclaredRoot, Option<Box<Diagnostic>>> {
     let field = |key: &str| {
@@ -382,7 +386,8 @@ fn instance_root(
             span: sync.span,
             path_span,
             path: written,
-            patches: patches.cloned(),
+            patches: spec.and_then(|s| s.path("kustomize.patches")).cloned(),
+            common_metadata: spec.and_then(|s| s.get("commonMetadata")).cloned(),
         }),
     })
 }

@@ -315,7 +315,10 @@ fn synthesise_instance(
         apply: &apply,
         origin: ObjectOrigin::Synthesised,
     };
-    for object in [source, kustomization] {
+    for mut object in [source, kustomization] {
+        if let Some(metadata) = &instance.common_metadata {
+            add_common_metadata(&mut object.doc, metadata);
+        }
         push_object(
             &reader.files,
             &object,
@@ -323,6 +326,46 @@ fn synthesise_instance(
             &mut state.objects,
             &mut state.queue,
         );
+    }
+}
+
+/// Merges a FluxInstance's `commonMetadata` (labels, annotations) into a
+/// generated object's metadata, the object's own keys first.
+fn add_common_metadata(doc: &mut Yaml, common: &Yaml) {
+    let YamlValue::Map(entries) = &mut doc.value else {
+        return;
+    };
+    let Some((_, metadata)) = entries
+        .iter_mut()
+        .find(|(k, _)| k.as_str() == Some("metadata"))
+    else {
+        return;
+    };
+    let YamlValue::Map(metadata) = &mut metadata.value else {
+        return;
+    };
+    for field in ["labels", "annotations"] {
+        let Some(values) = common.get(field).filter(|v| v.is_map()) else {
+            continue;
+        };
+        match metadata.iter_mut().find(|(k, _)| k.as_str() == Some(field)) {
+            Some((_, existing)) => {
+                if let YamlValue::Map(existing) = &mut existing.value {
+                    for (key, value) in values.entries() {
+                        if !existing.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+                            existing.push((key.clone(), value.clone()));
+                        }
+                    }
+                }
+            }
+            None => metadata.push((
+                Yaml {
+                    value: YamlValue::String(field.to_string()),
+                    span: values.span,
+                },
+                values.clone(),
+            )),
+        }
     }
 }
 

@@ -41,7 +41,7 @@ fn a_flux_instance_sync_is_the_root_and_its_patches_apply() {
     assert_eq!(root.dir, "kubernetes/flux/cluster");
     assert_eq!(
         position(&flux, &root.location),
-        "kubernetes/apps/flux-system/flux-instance.yaml:19:11"
+        "kubernetes/apps/flux-system/flux-instance.yaml:22:11"
     );
     // What the operator creates: the root Kustomization and its source,
     // named after the namespace, located at the sync block.
@@ -51,8 +51,17 @@ fn a_flux_instance_sync_is_the_root_and_its_patches_apply() {
         object(&flux, "GitRepository/flux-system/flux-system").origin,
         ObjectOrigin::Synthesised
     );
-    // The instance's `kustomize.patches` reached the root Kustomization.
+    // The instance's `kustomize.patches` and `commonMetadata` reached the
+    // root Kustomization.
     assert_eq!(flux.decryption_provider(&kustomization.id), Some("sops"));
+    assert_eq!(
+        kustomization
+            .doc
+            .path("metadata.labels")
+            .and_then(|l| l.get("app.kubernetes.io/part-of"))
+            .and_then(strata_flux::yaml::Yaml::as_str),
+        Some("flux")
+    );
     // The whole tree behind it is read.
     let release = object(&flux, "HelmRelease/podinfo/podinfo");
     assert_eq!(
