@@ -522,17 +522,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
         apply: &Apply::default(),
         origin: ObjectOrigin::Flux,
     };
-    let start = state.objects.len();
-    for object in built.iter() {
-        push_object(
-            &reader.files,
-            object,
-            &follow,
-            &mut state.objects,
-            &mut state.queue,
-        );
-    }
-    expand_resource_sets(reader, state, start, &root.source_root, &root.cluster);
+    apply_build(reader, state, &built, &follow);
 }
 
 /// Follows every queued Kustomization, and those their builds add.
@@ -645,18 +635,29 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             apply: &apply,
             origin: ObjectOrigin::Flux,
         };
-        let start = state.objects.len();
-        for object in built.iter() {
-            push_object(
-                &reader.files,
-                object,
-                &follow,
-                &mut state.objects,
-                &mut state.queue,
-            );
-        }
-        expand_resource_sets(reader, state, start, &queued.root, &queued.cluster);
+        apply_build(reader, state, &built, &follow);
     }
+}
+
+/// Applies one build: every object as `follow` says, then what the
+/// build's ResourceSets render.
+fn apply_build(
+    reader: &mut Reader<'_>,
+    state: &mut Walk,
+    built: &[BuiltObject],
+    follow: &Follow<'_>,
+) {
+    let start = state.objects.len();
+    for object in built {
+        push_object(
+            &reader.files,
+            object,
+            follow,
+            &mut state.objects,
+            &mut state.queue,
+        );
+    }
+    expand_resource_sets(reader, state, start, follow.root, follow.cluster);
 }
 
 /// Renders the ResourceSets among `state.objects[start..]` whose inputs are
