@@ -68,9 +68,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             // A directory: Nix reads its `default.nix`; without one, the
-            // code lists it (`readDir`), so all of it counts as used.
+            // code lists it (`readDir`), so all of it counts as used. A
+            // file naming its own directory (`discover ./.`) lists it too.
             let default = format!("{reference}/default.nix");
-            if let Some(d) = all.get(default.as_str()) {
+            let own_directory = strata_core::parent_dir(&file.path) == reference.as_str();
+            if let Some(d) = all.get(default.as_str()).filter(|_| !own_directory) {
                 used.insert(d);
             } else {
                 let prefix = format!("{reference}/");
