@@ -8,10 +8,11 @@
 
 use std::collections::BTreeSet;
 
-use strata_core::{Location, RepoTree, join_relative, parent_dir};
+use strata_core::{Location, RepoTree, SourceFile, join_relative, parent_dir};
 
 use crate::files::{YamlFiles, is_yaml_path};
 use crate::yaml::Yaml;
+use crate::yaml::parse_documents;
 
 /// A Helm release a bootstrap helmfile installs before Flux runs: its CRDs
 /// and objects exist before any Flux Kustomization applies.
@@ -31,10 +32,32 @@ pub struct BootstrapRelease {
 
 /// Every release of every helmfile in the repository (a YAML tooling file
 /// with a top-level `releases:` list).
-pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease> {
-    let mut releases = Vec::new();
+pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>, tree: &RepoTree) -> Vec<BootstrapRelease> {
+    let mut documents: Vec<(String, Yaml)> = Vec::new();
     for (path, parsed) in files.iter().filter(|(path, _)| is_tooling(path)) {
-        for document in &parsed.documents {
+        documents.extend(
+            parsed
+                .documents
+                .iter()
+                .map(|d| (path.to_string(), d.clone())),
+        );
+    }
+    // A templated helmfile (`helmfile.yaml.gotmpl`) is YAML once its
+    // template actions are blanked out, offsets unchanged.
+    for path in tree.files().filter(|f| {
+        f.ends_with(".gotmpl")
+            && f.rsplit('/')
+                .next()
+                .is_some_and(|b| b.starts_with("helmfile"))
+    }) {
+        let (source, _) = tree.read(path);
+        let blanked = SourceFile::new(path, blank_templates(source.text()));
+        let (parsed, _) = parse_documents(&blanked);
+        documents.extend(parsed.into_iter().map(|d| (path.to_string(), d)));
+    }
+    let mut releases = Vec::new();
+    for (path, document) in &documents {
+        {
             for release in document
                 .get("releases")
                 .map(Yaml::as_seq)
@@ -46,7 +69,7 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease>
                 };
                 let name = name_node.as_str().unwrap_or_default().to_string();
                 let chart = text("chart")
-                    .filter(|c| !c.contains("{{"))
+                    .filter(|c| !c.contains("{{") && !c.contains(TEMPLATE))
                     .map(|c| {
                         c.trim_end_matches('/')
                             .rsplit('/')
@@ -58,7 +81,7 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease>
                 releases.push(BootstrapRelease {
                     chart,
                     namespace: text("namespace").map(str::to_string),
-                    location: Location::new(path, name_node.span),
+                    location: Location::new(path.as_str(), name_node.span),
                     name,
                 });
             }
@@ -66,6 +89,33 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>) -> Vec<BootstrapRelease>
     }
     releases.sort();
     releases
+}
+
+/// What a template action becomes once blanked: a plain-scalar character
+/// no chart name holds, so a templated `chart:` is recognised as unknown.
+const TEMPLATE: char = '~';
+
+/// `text` with every `{{ … }}` action replaced by filler of the same byte
+/// length, and lines holding only actions emptied: YAML with the same
+/// offsets.
+fn blank_templates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let only_actions = trimmed.starts_with("{{") && trimmed.ends_with("}}");
+        let mut rest = line;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find("}}").map(|e| start + e + 2) else {
+                break;
+            };
+            let filler = if only_actions { ' ' } else { TEMPLATE };
+            out.extend(std::iter::repeat_n(filler, end - start));
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+    }
+    out
 }
 
 /// Whether a file is a bootstrap tool's (a script, justfile, Makefile,
@@ -204,6 +254,28 @@ mod tests {
         assert_eq!(
             resolve(&tree, "bootstrap/helmfile", &words[0]),
             ["kubernetes/apps/kube-system/cilium/app/net.yaml"]
+        );
+    }
+
+    #[test]
+    fn templated_helmfiles_read_as_yaml_with_their_offsets() {
+        let text = "{{- $root := env \"ROOT\" }}\nreleases:\n  - name: cert-manager\n    chart: {{ $cm.spec.url }}\n";
+        let blanked = blank_templates(text);
+        assert_eq!(blanked.len(), text.len());
+        let (docs, diagnostics) =
+            parse_documents(&SourceFile::new("helmfile.yaml.gotmpl", blanked));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let release = &docs[0].get("releases").unwrap().as_seq()[0];
+        assert_eq!(
+            release.get("name").and_then(Yaml::as_str),
+            Some("cert-manager")
+        );
+        assert!(
+            release
+                .get("chart")
+                .and_then(Yaml::as_str)
+                .unwrap()
+                .contains(TEMPLATE)
         );
     }
 

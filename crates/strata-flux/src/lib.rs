@@ -202,7 +202,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .collect();
     FluxTree {
         incomplete_builds: incomplete,
-        bootstrap_releases: bootstrap::bootstrap_releases(&reader.files),
+        bootstrap_releases: bootstrap::bootstrap_releases(&reader.files, tree),
         objects,
         entries,
         roots,
