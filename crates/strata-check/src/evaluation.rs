@@ -2,11 +2,10 @@
 //! host's facts, folds them into what the static reader found, and reports
 //! where the two disagreed or a host does not evaluate.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
-use strata_core::{Code, Diagnostic, Location, NodeId, SourceDb, Span};
+use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, SourceDb, Span};
 use strata_nix::NixRepo;
 use strata_nix::evaluate::{
     EvalFailure, EvaluatedHost, FactComparison, FactDifference, FlakeRef, HostAttr, HostOutput,
@@ -39,7 +38,7 @@ pub struct Evaluation {
 /// Runs the tier for `mode` and folds its facts into `nix`. `Err` only when
 /// `--eval nix` cannot run at all; every other problem is a finding.
 pub(crate) fn evaluate(
-    root: &Path,
+    tree: &RepoTree,
     options: &Options,
     nix: &mut NixRepo,
 ) -> Result<(Option<Evaluation>, Vec<Diagnostic>), AnalyzeError> {
@@ -49,7 +48,7 @@ pub(crate) fn evaluate(
         return Ok((None, diagnostics));
     }
     // Only a flake (or a classic default.nix) has something to evaluate.
-    let Some(flake) = FlakeRef::detect(root) else {
+    let Some(flake) = FlakeRef::detect(tree.root()) else {
         return Ok((None, diagnostics));
     };
     let entry = if flake.is_flake {
@@ -74,6 +73,14 @@ pub(crate) fn evaluate(
             return Ok((None, diagnostics));
         }
     };
+    // The real `nix` follows every symlink and quotes what it read in its
+    // errors, so it never runs on a tree the file boundary refused parts of.
+    if let Some((path, _)) = tree.refused().next() {
+        diagnostics.push(fallback(format!(
+            "`{path}` (and maybe more, see IO002) resolves outside the repository or is not a regular file, and `nix` would read it"
+        )));
+        return Ok((None, diagnostics));
+    }
     if mode == EvalMode::Auto {
         // An input that cannot be fetched (offline) should fail at once, not after retries.
         cli.download_attempts = 1;

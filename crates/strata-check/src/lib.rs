@@ -160,7 +160,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
         cluster: options.cluster.clone(),
     };
     let (mut nix, flux) = load_layers(&tree, &flux_options);
-    let (evaluation, evaluation_diagnostics) = evaluation::evaluate(root, options, &mut nix)?;
+    let (evaluation, evaluation_diagnostics) = evaluation::evaluate(&tree, options, &mut nix)?;
     diagnostics.extend(evaluation_diagnostics);
     let mut analysis = finish(&tree, nix, flux, diagnostics);
     if let Some(evaluation) = &evaluation {
@@ -204,6 +204,12 @@ fn finish(
     mut diagnostics: Vec<Diagnostic>,
 ) -> Analysis {
     let mut sources = SourceDb::new();
+    // Entries the boundary refused to read (symlinks out of the root, FIFOs,
+    // devices) are findings at line 1 of an empty source: named, never shown.
+    for (path, _) in tree.refused() {
+        sources.insert(strata_core::SourceFile::new(path, ""));
+    }
+    diagnostics.extend(tree.refusal_diagnostics());
     sources.extend(nix.sources.clone());
     sources.extend(flux.sources.clone());
     diagnostics.extend(nix.diagnostics.iter().cloned());

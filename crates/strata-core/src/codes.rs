@@ -69,6 +69,8 @@ macro_rules! codes {
 codes! {
     /// A file could not be read as text: unreadable, not UTF-8, or too large.
     UnreadableFile = ("IO001", "unreadable-file", Io, Error),
+    /// A repository entry that is not read: a symlink resolving outside the root, a device, FIFO or socket.
+    FileOutsideRepository = ("IO002", "file-outside-repository", Io, Error),
     /// A `.nix` file does not parse.
     NixSyntax = ("NIX001", "nix-syntax-error", Nix, Error),
     /// `imports = [ ./x ]` or `import ./x` names a path that does not exist.

@@ -20,5 +20,5 @@ pub use diagnostic::{Diagnostic, Related, Severity};
 pub use graph::{Edge, EdgeKind, Graph, Node};
 pub use id::NodeId;
 pub use path::{join_relative, parent_dir};
-pub use repo::{MAX_FILE_BYTES, RepoTree};
+pub use repo::{MAX_FILE_BYTES, Refusal, RepoTree};
 pub use source::{LineCol, Location, SourceDb, SourceFile, Span};

@@ -1,6 +1,12 @@
 //! The files of a repository working tree, listed once and read on demand.
+//!
+//! This is the one boundary through which strata reads repository content:
+//! the Nix reader and evaluator (`import`, `readFile`, `readDir`,
+//! `pathExists`), the Flux and kustomize builder (`../` paths included) and
+//! the rules all ask a [`RepoTree`], never the file system.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::{Code, Diagnostic, Location, SourceFile, Span};
@@ -11,16 +17,37 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Directories never descended into: VCS data, build output, editor state.
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules", "result"];
 
+/// Host directories whose entries are never repository content, wherever
+/// the root is.
+const PSEUDO_FILESYSTEMS: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Why an entry of the tree is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A symlink whose target resolves outside the repository root.
+    OutsideRoot,
+    /// A device, FIFO, socket or pseudo-file (`/proc`, `/sys`): reading it
+    /// could block, never end, or return host state rather than content.
+    NotARegularFile,
+}
+
 /// The listing of a repository: every regular file and directory below the
 /// root, as repository-relative `/`-separated paths.
 ///
 /// **Invariant:** hidden directories (`.git`, `.github`, …), build output and
 /// symlinked directories are never listed, so a walk always terminates.
+///
+/// **Invariant:** nothing outside the root is ever read. A symlink resolving
+/// outside it, a device, FIFO, socket or `/proc` entry is not listed; it is
+/// kept by name in [`RepoTree::refused`] and reported, never opened.
 #[derive(Debug, Clone, Default)]
 pub struct RepoTree {
     root: PathBuf,
+    /// The root with every symlink resolved: what a file must lie below.
+    canonical_root: Option<PathBuf>,
     files: BTreeSet<String>,
     dirs: BTreeSet<String>,
+    refused: BTreeMap<String, Refusal>,
 }
 
 impl RepoTree {
@@ -53,6 +80,7 @@ impl RepoTree {
         }
         let mut tree = RepoTree {
             root: root.to_path_buf(),
+            canonical_root: Some(std::fs::canonicalize(root)?),
             ..Default::default()
         };
         tree.dirs.insert(String::new());
@@ -74,8 +102,9 @@ impl RepoTree {
                 if is_excluded(&child_rel) {
                     continue;
                 }
+                let skipped_name = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str());
                 if file_type.is_dir() {
-                    if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str()) {
+                    if skipped_name {
                         continue;
                     }
                     tree.dirs.insert(child_rel.clone());
@@ -83,10 +112,24 @@ impl RepoTree {
                 } else if file_type.is_file() {
                     tree.files.insert(child_rel);
                 } else if file_type.is_symlink() {
-                    // A symlink to a file counts as that file; links to directories are not followed.
-                    if entry.path().metadata().is_ok_and(|m| m.is_file()) {
-                        tree.files.insert(child_rel);
+                    // A symlink to a file inside the root counts as that file;
+                    // links to directories are not followed; dangling links do not exist.
+                    match tree.admit(&entry.path()) {
+                        Ok(Some(_)) => {
+                            tree.files.insert(child_rel);
+                        }
+                        Ok(None) => {}
+                        // Hidden names and build output (a devshell's
+                        // `.pre-commit-config.yaml` or `result` into the Nix
+                        // store) are never analysed: refused without a report.
+                        Err(_) if skipped_name => {}
+                        Err(refusal) => {
+                            tree.refused.insert(child_rel, refusal);
+                        }
                     }
+                } else if !skipped_name {
+                    // A FIFO, socket or device inside the tree.
+                    tree.refused.insert(child_rel, Refusal::NotARegularFile);
                 }
             }
         }
@@ -97,6 +140,7 @@ impl RepoTree {
     pub fn from_files(root: &Path, files: impl IntoIterator<Item = String>) -> Self {
         let mut tree = RepoTree {
             root: root.to_path_buf(),
+            canonical_root: std::fs::canonicalize(root).ok(),
             ..Default::default()
         };
         tree.dirs.insert(String::new());
@@ -130,6 +174,24 @@ impl RepoTree {
         self.is_file(path) || self.is_dir(path)
     }
 
+    /// Why `path` was left out of the listing, when it was refused.
+    pub fn refusal(&self, path: &str) -> Option<Refusal> {
+        self.refused.get(path).copied()
+    }
+
+    /// Every refused entry with its reason, sorted by path.
+    pub fn refused(&self) -> impl Iterator<Item = (&str, Refusal)> {
+        self.refused.iter().map(|(p, r)| (p.as_str(), *r))
+    }
+
+    /// One `IO002` diagnostic per refused entry, naming it and nothing of
+    /// what it points to.
+    pub fn refusal_diagnostics(&self) -> Vec<Diagnostic> {
+        self.refused()
+            .map(|(path, refusal)| refusal_diagnostic(path, refusal))
+            .collect()
+    }
+
     /// Every listed file, sorted.
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(String::as_str)
@@ -154,50 +216,117 @@ impl RepoTree {
             .map(String::as_str)
     }
 
+    /// Where `full` really is, when it may be read: `Ok(Some(path))` for a
+    /// regular file below the root, `Ok(None)` for a directory below the root
+    /// or a path that does not resolve, `Err` for anything else.
+    fn admit(&self, full: &Path) -> Result<Option<PathBuf>, Refusal> {
+        let Ok(resolved) = std::fs::canonicalize(full) else {
+            return Ok(None);
+        };
+        let Some(root) = &self.canonical_root else {
+            return Err(Refusal::OutsideRoot);
+        };
+        if !resolved.starts_with(root) {
+            return Err(Refusal::OutsideRoot);
+        }
+        if PSEUDO_FILESYSTEMS
+            .iter()
+            .any(|p| resolved.starts_with(p) && !root.starts_with(p))
+        {
+            return Err(Refusal::NotARegularFile);
+        }
+        match std::fs::metadata(&resolved) {
+            Ok(m) if m.is_file() => Ok(Some(resolved)),
+            Ok(m) if m.is_dir() => Ok(None),
+            Ok(_) => Err(Refusal::NotARegularFile),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Reads a listed file as text. Never fails: an unreadable, oversized or
     /// non-UTF-8 file yields a diagnostic next to whatever text could be kept
-    /// (an empty file, or the text with invalid bytes replaced).
+    /// (an empty file, or the text with invalid bytes replaced). The path is
+    /// checked again at read time, so nothing outside the root is opened even
+    /// for a tree built with [`RepoTree::from_files`] or changed since the scan.
     pub fn read(&self, path: &str) -> (SourceFile, Option<Diagnostic>) {
-        let full = self.root.join(path);
+        let empty = || SourceFile::new(path, "");
         let unreadable = |message: String, help: &str| {
             Diagnostic::new(Code::UnreadableFile, message)
                 .at(Location::new(path, Span::at(0)))
                 .help(help.to_string())
         };
-        match std::fs::metadata(&full) {
-            Ok(m) if m.len() > MAX_FILE_BYTES => {
-                let diag = unreadable(
-                    format!(
-                        "`{path}` is {} bytes, over the {} byte limit; it was not analysed",
-                        m.len(),
-                        MAX_FILE_BYTES
-                    ),
-                    "split the file, or move generated bundles out of the analysed tree",
-                );
-                return (SourceFile::new(path, ""), Some(diag));
-            }
-            Ok(_) => {}
-            Err(e) => {
-                return (
-                    SourceFile::new(path, ""),
-                    Some(unreadable(
-                        format!("cannot read `{path}`: {e}"),
-                        "check the file's permissions",
-                    )),
-                );
-            }
-        }
-        match std::fs::read(&full) {
-            Ok(bytes) => decode(path, bytes),
-            Err(e) => (
-                SourceFile::new(path, ""),
+        let cannot_read = |e: std::io::Error| {
+            (
+                empty(),
                 Some(unreadable(
                     format!("cannot read `{path}`: {e}"),
                     "check the file's permissions",
                 )),
-            ),
+            )
+        };
+        let too_large = |len: u64| {
+            unreadable(
+                format!(
+                    "`{path}` is {len} bytes or more, over the {MAX_FILE_BYTES} byte limit; it was not analysed"
+                ),
+                "split the file, or move generated bundles out of the analysed tree",
+            )
+        };
+        let resolved = match self.admit(&self.root.join(path)) {
+            Ok(Some(resolved)) => resolved,
+            Ok(None) => {
+                return cannot_read(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a file",
+                ));
+            }
+            Err(refusal) => return (empty(), Some(refusal_diagnostic(path, refusal))),
+        };
+        let file = match std::fs::File::open(&resolved) {
+            Ok(file) => file,
+            Err(e) => return cannot_read(e),
+        };
+        match file.metadata() {
+            Ok(m) if !m.is_file() => {
+                return (
+                    empty(),
+                    Some(refusal_diagnostic(path, Refusal::NotARegularFile)),
+                );
+            }
+            Ok(m) if m.len() > MAX_FILE_BYTES => return (empty(), Some(too_large(m.len()))),
+            Ok(_) => {}
+            Err(e) => return cannot_read(e),
         }
+        // Bounded even when the size on disk lies (a file growing while read).
+        let mut bytes = Vec::new();
+        if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+            return cannot_read(e);
+        }
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return (empty(), Some(too_large(bytes.len() as u64)));
+        }
+        decode(path, bytes)
     }
+}
+
+/// The `IO002` finding for a refused entry: its repository-relative path and
+/// why, never its target or contents.
+fn refusal_diagnostic(path: &str, refusal: Refusal) -> Diagnostic {
+    let (message, help) = match refusal {
+        Refusal::OutsideRoot => (
+            format!("`{path}` is a symlink that resolves outside the repository; it was not read"),
+            "commit the file itself, or point the link at a file inside the repository",
+        ),
+        Refusal::NotARegularFile => (
+            format!(
+                "`{path}` is not a regular file (a device, FIFO, socket or /proc entry); it was not read"
+            ),
+            "remove it from the repository, or list it under `paths.exclude` in strata.toml",
+        ),
+    };
+    Diagnostic::new(Code::FileOutsideRepository, message)
+        .at(Location::new(path, Span::at(0)))
+        .help(help)
 }
 
 /// Decodes bytes as UTF-8, replacing invalid sequences and reporting the first.

@@ -83,6 +83,7 @@ pub(crate) use declare_rule;
 /// Every rule, in code-table order.
 pub const RULES: &[Rule] = &[
     io::unreadable_file::RULE,
+    io::file_outside_repository::RULE,
     nix::nix_syntax_error::RULE,
     nix::nix_import_missing::RULE,
     nix::nix_eval_limit::RULE,
