@@ -387,6 +387,75 @@ mod tests {
     }
 
     #[test]
+    fn refuses_links_out_of_the_root_and_special_files() {
+        let dir = std::env::temp_dir().join(format!("strata-core-boundary-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::write(dir.join("a/real.yaml"), "x: 1").unwrap();
+        std::os::unix::fs::symlink("real.yaml", dir.join("a/alias.yaml")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", dir.join("a/env.yaml")).unwrap();
+        std::os::unix::fs::symlink("/etc", dir.join("a/etc")).unwrap();
+        std::os::unix::fs::symlink("../../", dir.join("a/up")).unwrap();
+        std::os::unix::fs::symlink("missing", dir.join("a/dangling.yaml")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.join("a/pipe.yaml"))
+            .status()
+            .unwrap();
+        assert!(fifo.success());
+        let tree = RepoTree::scan(&dir).unwrap();
+        assert_eq!(
+            tree.files().collect::<Vec<_>>(),
+            ["a/alias.yaml", "a/real.yaml"]
+        );
+        assert_eq!(
+            tree.refused().collect::<Vec<_>>(),
+            [
+                ("a/env.yaml", Refusal::OutsideRoot),
+                ("a/etc", Refusal::OutsideRoot),
+                ("a/pipe.yaml", Refusal::NotARegularFile),
+                ("a/up", Refusal::OutsideRoot),
+            ]
+        );
+        assert_eq!(tree.read("a/alias.yaml").0.text(), "x: 1");
+        // A read re-checks, whatever the listing says: never opened, never blocks.
+        let listed = RepoTree::from_files(
+            &dir,
+            [
+                "a/env.yaml".to_string(),
+                "a/pipe.yaml".to_string(),
+                "../../etc/passwd".to_string(),
+            ],
+        );
+        for path in ["a/env.yaml", "a/pipe.yaml", "../../etc/passwd"] {
+            let (file, diag) = listed.read(path);
+            assert_eq!(file.text(), "");
+            assert_eq!(diag.unwrap().code, Code::FileOutsideRepository, "{path}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_oversized_file_is_reported_not_read() {
+        let dir = std::env::temp_dir().join(format!("strata-core-big-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // Sparse: over the limit on paper, nothing on disk.
+        let file = std::fs::File::create(dir.join("big.yaml")).unwrap();
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let tree = RepoTree::scan(&dir).unwrap();
+        let (source, diag) = tree.read("big.yaml");
+        assert_eq!(source.text(), "");
+        let diag = diag.unwrap();
+        assert_eq!(diag.code, Code::UnreadableFile);
+        assert!(
+            diag.message.contains("over the 16777216 byte limit"),
+            "{}",
+            diag.message
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn from_files_derives_directories() {
         let tree = RepoTree::from_files(Path::new("/r"), ["x/y/z.nix".to_string()]);
         assert!(tree.is_dir("x") && tree.is_dir("x/y") && tree.is_file("x/y/z.nix"));
