@@ -192,6 +192,26 @@ fn lint_names_every_refused_entry_and_exits_1() {
         ]
     );
     assert_eq!(at("NIX002"), ["hosts/edge.nix:3:15"]);
+    let message = |code: &str, file: &str| -> String {
+        diagnostics
+            .iter()
+            .find(|d| d["code"] == code && d["file"] == file)
+            .and_then(|d| d["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        message("IO002", "apps/environ.yaml"),
+        "`apps/environ.yaml` is a symlink that resolves outside the repository; it was not read"
+    );
+    assert_eq!(
+        message("IO002", "apps/pipe.yaml"),
+        "`apps/pipe.yaml` is not a regular file (a device, FIFO, socket or /proc entry); it was not read"
+    );
+    assert_eq!(
+        message("NIX002", "hosts/edge.nix"),
+        "`./passwd.nix` imported from `hosts/edge.nix`: `hosts/passwd.nix` resolves outside the repository and was not read (IO002)"
+    );
     // No snippet was ever built from a refused file.
     assert!(at("YAML001").is_empty() && at("NIX001").is_empty());
 }
@@ -210,7 +230,13 @@ fn read_file_of_a_link_out_of_the_root_is_unknown_in_the_graph() {
             .iter()
             .find(|n| n["id"] == host)
             .unwrap_or_else(|| panic!("no {host}"));
-        assert_eq!(node["attrs"]["facts"]["hostname"]["state"], "unknown");
+        let hostname = &node["attrs"]["facts"]["hostname"];
+        assert_eq!(hostname["state"], "unknown");
+        let reason = hostname["reason"].as_str().expect("a reason");
+        assert!(
+            reason.ends_with("resolves outside the repository and was not read (IO002)"),
+            "{reason}"
+        );
     }
 }
 

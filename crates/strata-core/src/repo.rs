@@ -179,6 +179,18 @@ impl RepoTree {
         self.refused.get(path).copied()
     }
 
+    /// Why `path` is neither a listed file nor a directory, as the end of a
+    /// sentence about it: "does not exist", or why the boundary refused it.
+    pub fn absence(&self, path: &str) -> &'static str {
+        match self.refusal(path) {
+            None => "does not exist",
+            Some(Refusal::OutsideRoot) => {
+                "resolves outside the repository and was not read (IO002)"
+            }
+            Some(Refusal::NotARegularFile) => "is not a regular file and was not read (IO002)",
+        }
+    }
+
     /// Every refused entry with its reason, sorted by path.
     pub fn refused(&self) -> impl Iterator<Item = (&str, Refusal)> {
         self.refused.iter().map(|(p, r)| (p.as_str(), *r))

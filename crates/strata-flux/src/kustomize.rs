@@ -470,7 +470,7 @@ impl Builder {
                             self.not_a_kustomization(field, text, &path, location);
                         }
                     }
-                    _ => self.missing_entry(field, text, target.as_deref(), location),
+                    _ => self.missing_entry(files.tree, field, text, target.as_deref(), location),
                 }
             }
         }
@@ -586,7 +586,13 @@ impl Builder {
                 }
             },
             _ => {
-                self.missing_entry("components", text, target.as_deref(), location.clone());
+                self.missing_entry(
+                    files.tree,
+                    "components",
+                    text,
+                    target.as_deref(),
+                    location.clone(),
+                );
                 built
             }
         }
@@ -673,13 +679,23 @@ impl Builder {
         );
     }
 
-    fn missing_entry(&mut self, field: &str, text: &str, target: Option<&str>, location: Location) {
-        let shown = target.unwrap_or("outside the repository");
+    fn missing_entry(
+        &mut self,
+        tree: &RepoTree,
+        field: &str,
+        text: &str,
+        target: Option<&str>,
+        location: Location,
+    ) {
+        let message = match target {
+            Some(path) if tree.refusal(path).is_some() => {
+                format!("`{field}` entry `{text}`: `{path}` {}", tree.absence(path))
+            }
+            Some(path) => format!("`{field}` entry `{text}` does not exist ({path})"),
+            None => format!("`{field}` entry `{text}` does not exist (outside the repository)"),
+        };
         self.diagnostics.push(
-            Diagnostic::new(
-                Code::KustomizeResourceMissing,
-                format!("`{field}` entry `{text}` does not exist ({shown})"),
-            )
+            Diagnostic::new(Code::KustomizeResourceMissing, message)
             .at(location)
             .help("fix the path (it is relative to the kustomization.yaml), create the file, or remove the entry; kustomize build fails on it"),
         );
@@ -840,7 +856,7 @@ impl Builder {
             let path = join_relative(dir, text);
             let Some(content) = path.as_deref().and_then(|p| read_text(files, p)) else {
                 let location = Location::new(kustomization, env.span);
-                self.missing_entry("envs", text, path.as_deref(), location);
+                self.missing_entry(files.tree, "envs", text, path.as_deref(), location);
                 continue;
             };
             if let Some(path) = path {
@@ -869,7 +885,7 @@ impl Builder {
                 }
                 None => {
                     let location = Location::new(kustomization, file.span);
-                    self.missing_entry("files", text, path.as_deref(), location);
+                    self.missing_entry(files.tree, "files", text, path.as_deref(), location);
                 }
             }
         }
@@ -1035,7 +1051,13 @@ impl Builder {
                 else {
                     let location = Location::new(kustomization, entry.span);
                     let target = join_relative(dir, path);
-                    self.missing_entry("replacements", path, target.as_deref(), location);
+                    self.missing_entry(
+                        files.tree,
+                        "replacements",
+                        path,
+                        target.as_deref(),
+                        location,
+                    );
                     continue;
                 };
                 self.used_files.insert(target.clone());
@@ -1094,7 +1116,13 @@ impl Builder {
             let Some(path) = path.filter(|p| files.tree.is_file(p) || files.tree.is_dir(p)) else {
                 let location = Location::new(kustomization, entry.span);
                 let target = join_relative(dir, text);
-                self.missing_entry("transformers", text, target.as_deref(), location);
+                self.missing_entry(
+                    files.tree,
+                    "transformers",
+                    text,
+                    target.as_deref(),
+                    location,
+                );
                 continue;
             };
             if !files.tree.is_file(&path) {
@@ -1176,7 +1204,7 @@ impl Builder {
         let Some(path) = path.filter(|p| files.tree.is_file(p)) else {
             let location = Location::new(kustomization, entry.span);
             let target = join_relative(dir, relative);
-            self.missing_entry("patch", relative, target.as_deref(), location);
+            self.missing_entry(files.tree, "patch", relative, target.as_deref(), location);
             return Vec::new();
         };
         self.used_files.insert(path.clone());

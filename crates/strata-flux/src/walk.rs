@@ -902,6 +902,7 @@ pub(crate) fn path_missing(
 ) -> Diagnostic {
     let why = match resolved {
         Some(dir) if tree.is_file(dir) => format!("`{dir}` is a file, not a directory"),
+        Some(dir) if tree.refusal(dir).is_some() => format!("`{dir}` {}", tree.absence(dir)),
         Some(dir) => format!("`{dir}` does not exist in the repository"),
         None => "it leaves the repository root".to_string(),
     };

@@ -332,7 +332,7 @@ pub fn resolve_repo_path(tree: &RepoTree, path: &str) -> Result<String, String> 
         }
         return Err(format!("directory `{path}` has no `default.nix`"));
     }
-    Err(format!("`{path}` does not exist"))
+    Err(format!("`{path}` {}", tree.absence(path)))
 }
 
 /// A literal path expression: `./x`, `(./x)`, or `./x + "/y"`.

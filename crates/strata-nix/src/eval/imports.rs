@@ -135,6 +135,11 @@ impl Evaluator<'_> {
         Some(text)
     }
 
+    /// Why a repository path could not be read, as the end of a sentence.
+    pub(crate) fn absence(&self, path: &str) -> &'static str {
+        self.tree.map_or("does not exist", |t| t.absence(path))
+    }
+
     /// Whether a repository path exists (for `builtins.pathExists`).
     pub(crate) fn path_exists(&self, path: &str) -> Option<bool> {
         self.tree.map(|t| t.exists(path))

@@ -210,7 +210,7 @@ impl Evaluator<'_> {
                 ),
                 None => Value::unknown(
                     UnknownKind::Error,
-                    format!("readFile: `{}` does not exist", p.path),
+                    format!("readFile: `{}` {}", p.path, self.absence(&p.path)),
                     p.location.clone(),
                 ),
             },
