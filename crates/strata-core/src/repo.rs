@@ -78,9 +78,19 @@ impl RepoTree {
                 "not a directory",
             ));
         }
+        let canonical_root = std::fs::canonicalize(root)?;
+        if ["/proc", "/sys"]
+            .iter()
+            .any(|p| canonical_root.starts_with(p))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a kernel pseudo-filesystem, not a repository",
+            ));
+        }
         let mut tree = RepoTree {
             root: root.to_path_buf(),
-            canonical_root: Some(std::fs::canonicalize(root)?),
+            canonical_root: Some(canonical_root),
             ..Default::default()
         };
         tree.dirs.insert(String::new());
@@ -444,6 +454,12 @@ mod tests {
             assert_eq!(diag.unwrap().code, Code::FileOutsideRepository, "{path}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_root_in_proc_is_not_a_repository() {
+        assert!(RepoTree::scan(Path::new("/proc/self")).is_err());
+        assert!(RepoTree::scan(Path::new("/proc/self/cwd")).is_ok());
     }
 
     #[test]
