@@ -76,9 +76,14 @@ pub(crate) fn evaluate(
     // The real `nix` follows every symlink and quotes what it read in its
     // errors, so it never runs on a tree the file boundary refused parts of.
     if let Some((path, _)) = tree.refused().next() {
-        diagnostics.push(fallback(format!(
-            "`{path}` (and maybe more, see IO002) resolves outside the repository or is not a regular file, and `nix` would read it"
-        )));
+        diagnostics.push(
+            Diagnostic::new(
+                Code::EvalFallback,
+                format!("`nix` was not run: `{path}` (and maybe more, see IO002) resolves outside the repository or is not a regular file, and `nix` would read it; facts come from the static reader"),
+            )
+            .at(flake_location.clone())
+            .help("remove or replace the entries IO002 names, then evaluate again"),
+        );
         return Ok((None, diagnostics));
     }
     if mode == EvalMode::Auto {

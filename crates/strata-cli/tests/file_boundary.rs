@@ -271,3 +271,28 @@ fn no_subcommand_or_format_prints_what_lies_beyond() {
         }
     }
 }
+
+#[test]
+fn the_real_nix_never_runs_on_a_tree_with_refused_entries() {
+    let repo = hostile_repository();
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let out = strata(&["lint", root, "--eval", "nix", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_leak("lint --eval nix", &out.stdout);
+    assert_no_leak("lint --eval nix", &out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let fallback: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "EVAL001")
+        .collect();
+    assert_eq!(fallback.len(), 1);
+    assert_eq!(fallback[0]["file"], "flake.nix");
+    assert!(
+        fallback[0]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("`nix` was not run: `apps/broken.yaml` (and maybe more, see IO002)")
+    );
+}
