@@ -39,7 +39,8 @@ pub enum Refusal {
 ///
 /// **Invariant:** nothing outside the root is ever read. A symlink resolving
 /// outside it, a device, FIFO, socket or `/proc` entry is not listed; it is
-/// kept by name in [`RepoTree::refused`] and reported, never opened.
+/// kept by name in [`RepoTree::refused`] and reported, never opened (links
+/// named like build output into the Nix store are left out without a report).
 #[derive(Debug, Clone, Default)]
 pub struct RepoTree {
     root: PathBuf,
@@ -129,15 +130,15 @@ impl RepoTree {
                             tree.files.insert(child_rel);
                         }
                         Ok(None) => {}
-                        // Hidden names and build output (a devshell's
-                        // `.pre-commit-config.yaml` or `result` into the Nix
-                        // store) are never analysed: refused without a report.
-                        Err(_) if skipped_name => {}
+                        // Nix build output and devshell links (`result`,
+                        // a generated `.pre-commit-config.yaml`) point into
+                        // the store: refused without a report.
+                        Err(_) if is_build_link(&name, &entry.path()) => {}
                         Err(refusal) => {
                             tree.refused.insert(child_rel, refusal);
                         }
                     }
-                } else if !skipped_name {
+                } else {
                     // A FIFO, socket or device inside the tree.
                     tree.refused.insert(child_rel, Refusal::NotARegularFile);
                 }
@@ -331,6 +332,13 @@ impl RepoTree {
     }
 }
 
+/// Whether a link out of the root is Nix build or devshell output: a hidden
+/// name or `result*` pointing into the Nix store.
+fn is_build_link(name: &str, link: &Path) -> bool {
+    (name.starts_with('.') || name.starts_with("result"))
+        && std::fs::canonicalize(link).is_ok_and(|target| target.starts_with("/nix/store"))
+}
+
 /// The `IO002` finding for a refused entry: its repository-relative path and
 /// why, never its target or contents.
 fn refusal_diagnostic(path: &str, refusal: Refusal) -> Diagnostic {
@@ -439,6 +447,11 @@ mod tests {
             ]
         );
         assert_eq!(tree.read("a/alias.yaml").0.text(), "x: 1");
+        assert_eq!(
+            tree.absence("a/env.yaml"),
+            "resolves outside the repository and was not read (IO002)"
+        );
+        assert_eq!(tree.absence("a/nothing.yaml"), "does not exist");
         // A read re-checks, whatever the listing says: never opened, never blocks.
         let listed = RepoTree::from_files(
             &dir,
@@ -453,6 +466,31 @@ mod tests {
             assert_eq!(file.text(), "");
             assert_eq!(diag.unwrap().code, Code::FileOutsideRepository, "{path}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn build_links_into_the_nix_store_are_left_out_without_a_report() {
+        let Some(store_path) = std::fs::read_dir("/nix/store")
+            .ok()
+            .and_then(|mut entries| entries.next())
+            .and_then(|entry| entry.ok())
+            .map(|entry| entry.path())
+        else {
+            return; // no Nix store on this machine
+        };
+        let dir = std::env::temp_dir().join(format!("strata-core-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(&store_path, dir.join("result")).unwrap();
+        std::os::unix::fs::symlink(&store_path, dir.join(".pre-commit-config.yaml")).unwrap();
+        std::os::unix::fs::symlink(&store_path, dir.join("hosts.nix")).unwrap();
+        let tree = RepoTree::scan(&dir).unwrap();
+        assert_eq!(tree.files().count(), 0);
+        assert_eq!(
+            tree.refused().collect::<Vec<_>>(),
+            [("hosts.nix", Refusal::OutsideRoot)]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -15,8 +15,9 @@ declare_rule! {
     /// FIFO would block the run. Such entries are reported by their
     /// repository path and never opened; whatever they would have declared
     /// is missing from the analysis. Symlinks inside the repository are
-    /// followed as usual. Hidden names and build output (`result`) are left
-    /// out silently, as they are never analysed.
+    /// followed as usual. Links that Nix builds and devshells leave behind
+    /// (`result`, a hidden `.pre-commit-config.yaml`, pointing into
+    /// `/nix/store`) are left out without a finding.
     ///
     /// ## Example
     /// `apps/config.yaml -> /etc/app/config.yaml`: commit the file itself,
@@ -50,16 +51,20 @@ mod tests {
         )
         .unwrap();
         symlink("/etc/passwd", root.join("modules/passwd.nix")).unwrap();
-        // A hidden link out of the tree (a devshell's hook config) is not analysed at all.
-        symlink("/etc/passwd", root.join(".pre-commit-config.yaml")).unwrap();
+        // A hidden file out of the tree is reported like any other.
+        symlink("/etc/passwd", root.join(".sourceignore")).unwrap();
         let tree = RepoTree::scan(root).unwrap();
         assert!(tree.is_file("modules/inside.nix"));
-        assert!(!tree.is_file("modules/leak.nix") && !tree.is_file(".pre-commit-config.yaml"));
+        assert!(!tree.is_file("modules/leak.nix") && !tree.is_file(".sourceignore"));
         let analysis = crate::analyze_tree(&tree, Vec::new());
         assert_fires_at(
             &analysis,
             Code::FileOutsideRepository,
-            &["modules/leak.nix:1:1", "modules/passwd.nix:1:1"],
+            &[
+                ".sourceignore:1:1",
+                "modules/leak.nix:1:1",
+                "modules/passwd.nix:1:1",
+            ],
         );
         let everything = format!("{:?}", analysis.diagnostics);
         assert!(!everything.contains("PLANTED") && !everything.contains("root:"));
