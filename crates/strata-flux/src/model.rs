@@ -8,7 +8,7 @@ use strata_core::{Diagnostic, Location, NodeId, SourceDb};
 
 use crate::kustomize::{self};
 use crate::patch::PatchedValue;
-use crate::substitute::UnsetVariable;
+use crate::substitute::{InvalidExpression, UnsetVariable};
 use crate::sync_roots::SyncRoot;
 use crate::yaml::{self, Yaml};
 
@@ -156,6 +156,9 @@ pub struct K8sObject {
     pub substitution: Option<Substitution>,
     /// `${VAR}`s left without a value by the substitution, in document order.
     pub unset_variables: Vec<UnsetVariable>,
+    /// `${…}` expressions Flux's envsubst cannot parse: Flux refuses to
+    /// apply the whole Kustomization.
+    pub invalid_substitutions: Vec<InvalidExpression>,
     /// The cluster whose sync root leads to the object (see
     /// [`SyncRoot::cluster`]); the same file applied in two clusters is two
     /// objects.

@@ -1037,17 +1037,20 @@ fn push_object(
         kustomize::set_namespace_from(&mut built, namespace, Some(origin));
     }
     let mut unset_variables = Vec::new();
+    let mut invalid_substitutions = Vec::new();
     let mut substitution = None;
     if let (Some(variables), Some(kustomization)) = (&apply.variables, &apply.id)
         && !substitute::is_disabled(&built.doc)
     {
         let (own, patched) = (built.file.clone(), built.patched.clone());
-        unset_variables = substitute::substitute_document(
+        let findings = substitute::substitute_document_with_findings(
             &mut built.doc,
             variables,
             &|path| kustomize::file_of(&own, &patched, path).to_string(),
             &|file| files.peek(file).map(|f| f.source.text()),
         );
+        unset_variables = findings.unset;
+        invalid_substitutions = findings.invalid;
         substitution = Some(Substitution {
             kustomization: kustomization.clone(),
             variables: variables.values.keys().cloned().collect(),
@@ -1095,6 +1098,7 @@ fn push_object(
         generated: built.generated,
         substitution,
         unset_variables,
+        invalid_substitutions,
         cluster: Some(follow.cluster.to_string()),
         origin: follow.origin,
     });

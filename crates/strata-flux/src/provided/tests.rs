@@ -40,6 +40,7 @@ fn objects(text: &str) -> Vec<K8sObject> {
                 generated: false,
                 substitution: None,
                 unset_variables: Vec::new(),
+                invalid_substitutions: Vec::new(),
                 cluster: None,
                 origin: crate::ObjectOrigin::Flux,
             }

@@ -20,6 +20,7 @@ pub mod secret_plaintext;
 pub mod sops_without_decryption;
 pub mod source_unresolved;
 pub mod substitute_from_unresolved;
+pub mod substitution_invalid;
 pub mod substitution_variable_unset;
 pub mod sync_root_missing;
 pub mod sync_root_unresolved;
