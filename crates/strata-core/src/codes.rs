@@ -127,6 +127,8 @@ codes! {
     SyncRootMissing = ("FLUX023", "sync-root-missing", Flux, Warning),
     /// A Kustomization's build holds the same object twice; kustomize refuses it.
     KustomizeDuplicateId = ("FLUX024", "kustomize-duplicate-id", Flux, Error),
+    /// A Flux Kustomization, HelmRelease or source has a field of the wrong shape or misses a required one.
+    FluxObjectMalformed = ("FLUX025", "flux-object-malformed", Flux, Error),
     /// A k3s node's `serverAddr` names no known k3s server.
     K3sJoinUnresolved = ("K3S001", "k3s-join-unresolved", Nix, Error),
     /// A `.nix` module file under the flake that no host imports and no Nix code references.

@@ -99,6 +99,7 @@ pub const RULES: &[Rule] = &[
     flux::sync_root_missing::RULE,
     flux::sync_root_unresolved::RULE,
     flux::kustomize_duplicate_id::RULE,
+    flux::flux_object_malformed::RULE,
     flux::sops_without_decryption::RULE,
     flux::manifest_not_applied::RULE,
     flux::api_version_removed::RULE,
