@@ -149,6 +149,8 @@ codes! {
     StateVersionMissing = ("NIX011", "state-version-missing", Nix, Warning),
     /// A flake output that declares hosts cannot be read statically: its hosts are unknown or only partly known.
     HostsUnknown = ("NIX012", "hosts-unknown", Nix, Warning),
+    /// A value strata reads from the flake (`flake.nix`, `outputs`, a host fact) has the wrong type, or evaluating it fails.
+    NixValueMalformed = ("NIX013", "nix-value-malformed", Nix, Error),
     /// k3s nodes join a cluster no server initialises (or agents exist without any server).
     K3sNoClusterInit = ("K3S002", "k3s-no-cluster-init", Nix, Error),
     /// More than one k3s server sets `clusterInit`.

@@ -102,8 +102,15 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             repo.lock = flake::apply_lock(&lock, &mut repo.inputs, &formals, &mut repo.diagnostics);
             repo.sources.insert(lock);
         }
-        if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs, flake_dir(primary)) {
-            repo.hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+        if let Some(outputs) = flake::outputs(
+            &mut ev,
+            &flake,
+            &repo.inputs,
+            flake_dir(primary),
+            &mut repo.diagnostics,
+        ) {
+            let defined_at = flake::outputs_location(&flake);
+            repo.hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
         }
         let mut evaluated = ev.evaluated_files();
         collect_evaluator(&mut repo, &mut ev);
@@ -113,8 +120,15 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
             let flake = ev.import_file(path, None);
             let inputs = flake::read_inputs(&mut ev, &flake);
-            if let Some(outputs) = flake::outputs(&mut ev, &flake, &inputs, flake_dir(path)) {
-                let hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+            if let Some(outputs) = flake::outputs(
+                &mut ev,
+                &flake,
+                &inputs,
+                flake_dir(path),
+                &mut repo.diagnostics,
+            ) {
+                let defined_at = flake::outputs_location(&flake);
+                let hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
                 for host in hosts {
                     if !repo.hosts.iter().any(|h| h.name == host.name) {
                         repo.hosts.push(host);

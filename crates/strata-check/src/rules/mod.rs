@@ -123,6 +123,7 @@ pub const RULES: &[Rule] = &[
     nix::host_duplicate_address::RULE,
     nix::state_version_missing::RULE,
     nix::hosts_unknown::RULE,
+    nix::nix_value_malformed::RULE,
     k3s::k3s_no_cluster_init::RULE,
     k3s::k3s_multiple_cluster_init::RULE,
     k3s::k3s_etcd_quorum::RULE,
