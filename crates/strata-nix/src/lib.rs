@@ -205,7 +205,8 @@ fn collect_evaluator(repo: &mut NixRepo, ev: &mut eval::Evaluator<'_>) {
 
 /// A syntax error or a missing import in a file that no flake output
 /// reaches (not evaluated, not imported by an evaluated file) breaks no
-/// host: a warning, not an error. When some output's hosts could not be
+/// host: a warning, not an error (never for `flake.lock`, which Nix reads
+/// first). When some output's hosts could not be
 /// read (NIX012), what is reached is not known, so nothing is downgraded.
 fn downgrade_unreached(repo: &mut NixRepo) {
     if repo
@@ -238,7 +239,10 @@ fn downgrade_unreached(repo: &mut NixRepo) {
         let Some(file) = d.location.as_ref().map(|l| l.file.as_str()) else {
             continue;
         };
-        if !reached.contains(file) {
+        // A flake's lock is read by Nix before any output: it is never
+        // "unreached", and a broken one fails every host of the flake.
+        let is_lock = file == "flake.lock" || file.ends_with("/flake.lock");
+        if !reached.contains(file) && !is_lock {
             d.severity = strata_core::Severity::Warning;
             d.message
                 .push_str(" (no flake output reaches this file, so no host is affected)");
