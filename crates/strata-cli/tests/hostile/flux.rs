@@ -284,6 +284,73 @@ pub const CASES: &[Case] = &[
         kustomization!(concat!(kustomization_spec!(), "  wait: 1\n")),
         13
     ),
+    // Kustomization: what it adds to the build.
+    case!(
+        "ks components is a string",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  components: ../components/x\n"
+        )),
+        13
+    ),
+    case!(
+        "ks component is a number",
+        APPS,
+        kustomization!(concat!(kustomization_spec!(), "  components:\n    - 5\n")),
+        14
+    ),
+    case!(
+        "ks patches is a string",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  patches: add-labels.yaml\n"
+        )),
+        13
+    ),
+    case!(
+        "ks patch entry is a string",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  patches:\n    - add-labels.yaml\n"
+        )),
+        14
+    ),
+    case!(
+        "ks patch entry without patch",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  patches:\n    - target:\n        kind: Namespace\n"
+        )),
+        14
+    ),
+    case!(
+        "ks decryption is a string",
+        APPS,
+        kustomization!(concat!(kustomization_spec!(), "  decryption: sops\n")),
+        13
+    ),
+    case!(
+        "ks decryption provider is age",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  decryption:\n    provider: age\n"
+        )),
+        14
+    ),
+    case!(
+        "ks decryption without provider",
+        APPS,
+        kustomization!(concat!(
+            kustomization_spec!(),
+            "  decryption:\n    secretRef:\n      name: sops-age\n"
+        )),
+        13
+    ),
     // Kustomization: postBuild.
     case!(
         "ks postBuild is a number",
@@ -520,6 +587,21 @@ pub const CASES: &[Case] = &[
         release!(concat!(
             release_spec!(),
             "  dependsOn:\n    - namespace: podinfo\n"
+        )),
+        16
+    ),
+    case!(
+        "hr install is a boolean",
+        RELEASE,
+        release!(concat!(release_spec!(), "  install: true\n")),
+        15
+    ),
+    case!(
+        "hr upgrade is a list",
+        RELEASE,
+        release!(concat!(
+            release_spec!(),
+            "  upgrade:\n    - remediation: {}\n"
         )),
         16
     ),

@@ -99,4 +99,46 @@ pub const CASES: &[Case] = &[
         kustomization!("secretGenerator:\n  - name: env\n    envs:\n      - secret.env\n"),
         9
     ),
+    case!("resource entry is a number", kustomization!("  - 5\n"), 6),
+    case!(
+        "resource entry is a map",
+        kustomization!("  - path: x.yaml\n"),
+        6
+    ),
+    case!(
+        "namespace is a list",
+        kustomization!("namespace:\n  - podinfo\n"),
+        7
+    ),
+    case!(
+        "namePrefix is a number",
+        kustomization!("namePrefix: 5\n"),
+        6
+    ),
+    case!("images is a string", kustomization!("images: nginx\n"), 6),
+    case!(
+        "patches is a string",
+        kustomization!("patches: add-labels.yaml\n"),
+        6
+    ),
+    case!(
+        "components is a map",
+        kustomization!("components:\n  path: ../x\n"),
+        7
+    ),
+    case!(
+        "kustomization is a list",
+        "- resources:\n    - namespace.yaml\n",
+        1
+    ),
+    Case {
+        name: "kustomization syntax error",
+        base: Base::Flux,
+        files: &[(
+            KUSTOMIZATION,
+            "resources:\n  - namespace.yaml\n - repository.yaml\n",
+        )],
+        expect: &[("YAML001", KUSTOMIZATION, 3)],
+        exit: 1,
+    },
 ];

@@ -164,6 +164,41 @@ impl<'a> Shape<'a> {
             }
         }
         self.dependencies(spec);
+        if let Some(components) = spec.get("components")
+            && let Some(items) = self.list(components, "spec.components", "paths")
+        {
+            for (i, item) in items.iter().enumerate() {
+                self.string(item, &format!("spec.components[{i}]"));
+            }
+        }
+        if let Some(patches) = spec.get("patches")
+            && let Some(items) = self.list(patches, "spec.patches", "{patch, target?}")
+        {
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("spec.patches[{i}]");
+                if !item.is_map() {
+                    self.wrong_type(item, &path, "a map with `patch`");
+                } else if let Some(patch) = self.required(item, &path, "patch") {
+                    self.string(patch, &format!("{path}.patch"));
+                }
+            }
+        }
+        if let Some(decryption) = spec.get("decryption") {
+            if !decryption.is_map() {
+                self.wrong_type(decryption, "spec.decryption", "a map with `provider: sops`");
+            } else if let Some(provider) = self.required(decryption, "spec.decryption", "provider")
+                && provider.as_str() != Some("sops")
+            {
+                self.report(
+                    at(self.object, provider),
+                    format!(
+                        "`spec.decryption.provider` is {}, not `sops`",
+                        describe(provider)
+                    ),
+                    "write `provider: sops`: it is the only provider Flux has",
+                );
+            }
+        }
         if let Some(post_build) = spec.get("postBuild") {
             if !post_build.is_map() {
                 self.wrong_type(post_build, "spec.postBuild", "a map");
@@ -219,6 +254,21 @@ impl<'a> Shape<'a> {
             && !values.is_null()
         {
             self.wrong_type(values, "spec.values", "a map");
+        }
+        for field in [
+            "install",
+            "upgrade",
+            "test",
+            "rollback",
+            "uninstall",
+            "driftDetection",
+        ] {
+            if let Some(value) = spec.get(field)
+                && !value.is_map()
+                && !value.is_null()
+            {
+                self.wrong_type(value, &format!("spec.{field}"), "a map");
+            }
         }
         self.dependencies(spec);
         if let Some(from) = spec.get("valuesFrom") {
