@@ -129,7 +129,7 @@ pub(super) fn read_decl(
     networkd_addresses(ev, &config, &mut host.addresses);
     host.virtual_ips = virtual_ips(ev, &config);
     host.firewall = firewall(ev, &config);
-    host.k3s = k3s(ev, &config);
+    host.k3s = k3s(ev, &config, name, diagnostics);
     host.openiscsi = config_fact_at::<bool>(
         ev,
         &config,
@@ -524,7 +524,12 @@ fn virtual_ips(ev: &mut Evaluator<'_>, config: &Value) -> Vec<String> {
     out
 }
 
-fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
+fn k3s(
+    ev: &mut Evaluator<'_>,
+    config: &Value,
+    host: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<K3sFacts> {
     let k3s = match get(ev, config, &["services", "k3s"]) {
         Got::Missing => return None,
         Got::Val(v @ Value::Attrs(_), _) => v,
@@ -549,10 +554,29 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
             });
         }
     };
-    let enable = fact_at::<bool>(ev, &k3s, &["enable"]);
-    let role = fact_at::<String>(ev, &k3s, &["role"]);
-    let cluster_init = fact_at::<bool>(ev, &k3s, &["clusterInit"]);
-    let server_addr = fact_at::<String>(ev, &k3s, &["serverAddr"]);
+    let enable = config_fact_at::<bool>(
+        ev,
+        config,
+        &["services", "k3s", "enable"],
+        host,
+        diagnostics,
+    );
+    let role =
+        config_fact_at::<String>(ev, config, &["services", "k3s", "role"], host, diagnostics);
+    let cluster_init = config_fact_at::<bool>(
+        ev,
+        config,
+        &["services", "k3s", "clusterInit"],
+        host,
+        diagnostics,
+    );
+    let server_addr = config_fact_at::<String>(
+        ev,
+        config,
+        &["services", "k3s", "serverAddr"],
+        host,
+        diagnostics,
+    );
     let environment_file = match get(ev, &k3s, &["environmentFile"]) {
         Got::Missing => Fact::Unset,
         Got::Val(v, def) => path_fact(ev, &v, def),
