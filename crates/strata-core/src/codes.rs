@@ -129,6 +129,8 @@ codes! {
     SyncRootMissing = ("FLUX023", "sync-root-missing", Flux, Warning),
     /// A Kustomization's build holds the same object twice; kustomize refuses it.
     KustomizeDuplicateId = ("FLUX024", "kustomize-duplicate-id", Flux, Error),
+    /// A Flux Kustomization, HelmRelease or source has a field of the wrong shape or misses a required one.
+    FluxObjectMalformed = ("FLUX025", "flux-object-malformed", Flux, Error),
     /// A `${…}` expression Flux's postBuild substitution cannot parse.
     SubstitutionInvalid = ("FLUX026", "substitution-invalid", Flux, Error),
     /// A k3s node's `serverAddr` names no known k3s server.
@@ -151,6 +153,8 @@ codes! {
     StateVersionMissing = ("NIX011", "state-version-missing", Nix, Warning),
     /// A flake output that declares hosts cannot be read statically: its hosts are unknown or only partly known.
     HostsUnknown = ("NIX012", "hosts-unknown", Nix, Warning),
+    /// A value strata reads from the flake (`flake.nix`, `outputs`, a host fact) has the wrong type, or evaluating it fails.
+    NixValueMalformed = ("NIX013", "nix-value-malformed", Nix, Error),
     /// k3s nodes join a cluster no server initialises (or agents exist without any server).
     K3sNoClusterInit = ("K3S002", "k3s-no-cluster-init", Nix, Error),
     /// More than one k3s server sets `clusterInit`.

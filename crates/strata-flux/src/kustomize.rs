@@ -643,13 +643,25 @@ impl Builder {
                     .help("kustomize refuses this kustomization.yaml: write the field as kustomize's schema says (see kubectl kustomize's error)"),
             );
         };
+        // kustomize reads the file as JSON into its schema: strings stay
+        // strings (`namespace: 5` or a list is refused).
+        const STRINGS: &[&str] = &["namespace", "namePrefix", "nameSuffix"];
+        if !document.is_map() && !document.is_null() {
+            problem(
+                document.span,
+                "a kustomization must be a mapping of fields".to_string(),
+            );
+            return;
+        }
         for (key, value) in document.entries() {
             let Some(field) = key.as_str() else { continue };
             let is_list = PATH_LISTS.contains(&field) || LISTS.contains(&field);
             if value.is_null() {
                 continue;
             }
-            if is_list && !matches!(value.value, YamlValue::Seq(_)) {
+            if STRINGS.contains(&field) && value.as_str().is_none() {
+                problem(value.span, format!("`{field}` must be a string"));
+            } else if is_list && !matches!(value.value, YamlValue::Seq(_)) {
                 problem(value.span, format!("`{field}` must be a list"));
             } else if MAPS.contains(&field) && !value.is_map() {
                 problem(value.span, format!("`{field}` must be a mapping"));

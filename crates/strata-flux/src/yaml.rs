@@ -214,8 +214,40 @@ impl Yaml {
 /// are still returned. An empty document (`---` followed by nothing) is
 /// returned as a null node so document indices match the file.
 pub fn parse_documents(file: &SourceFile) -> (Vec<Yaml>, Vec<Diagnostic>) {
+    // YAML 1.2 allows a tab as the separator after a mapping's `:`
+    // (`key:<TAB>value`), and so does the Go parser kustomize and Flux use;
+    // saphyr refuses it. Where saphyr stops at such a tab, the tab can only be
+    // a separator, so it becomes a space (same byte length: every span
+    // stays true) and the file is parsed again.
+    let mut text = Cow::Borrowed(file.text());
+    let mut retries = 0;
+    loop {
+        let (docs, diagnostics, tab_separator) = parse_text(file, &text);
+        match tab_separator {
+            Some(separator) if retries < TAB_SEPARATOR_RETRIES => {
+                let spaces = " ".repeat(separator.len());
+                text.to_mut().replace_range(separator, &spaces);
+                retries += 1;
+            }
+            _ => return (docs, diagnostics),
+        }
+    }
+}
+
+/// How many `key:<TAB>value` separators one file may have before the next
+/// is reported as saphyr reports it (each costs one more parse).
+const TAB_SEPARATOR_RETRIES: usize = 256;
+
+/// Parses `text` (the file's text, or a copy with tab separators replaced
+/// by spaces) and returns, with the documents and diagnostics, the bytes
+/// of a tab separator after `:` that saphyr refused.
+fn parse_text(
+    file: &SourceFile,
+    text: &str,
+) -> (Vec<Yaml>, Vec<Diagnostic>, Option<std::ops::Range<usize>>) {
     let mut builder = Builder::new(file);
-    let mut parser = Parser::new_from_str(file.text());
+    let mut parser = Parser::new_from_str(text);
+    let mut tab_separator = None;
     // The saphyr parser is a state machine over a heap stack and is not
     // expected to panic; this is a last line of defence so that one strange
     // file cannot take the whole analysis down.
@@ -229,6 +261,9 @@ pub fn parse_documents(file: &SourceFile) -> (Vec<Yaml>, Vec<Diagnostic>) {
                     }
                 }
                 Err(error) => {
+                    if error.info() == "':' must be followed by a valid YAML whitespace" {
+                        tab_separator = tab_separator_before(text, builder.byte(*error.marker()));
+                    }
                     builder.syntax_error(&error);
                     break;
                 }
@@ -245,7 +280,17 @@ pub fn parse_documents(file: &SourceFile) -> (Vec<Yaml>, Vec<Diagnostic>) {
             .help("check the file with a YAML linter such as `yamllint`"),
         );
     }
-    (builder.docs, builder.diagnostics)
+    (builder.docs, builder.diagnostics, tab_separator)
+}
+
+/// The blanks (at least one tab) between a `:` and `offset`, where saphyr
+/// stops after refusing a tab separator.
+fn tab_separator_before(text: &str, offset: usize) -> Option<std::ops::Range<usize>> {
+    let before = text.get(..offset)?;
+    let blanks = before.len() - before.trim_end_matches([' ', '\t']).len();
+    let start = offset - blanks;
+    let separator = start..offset;
+    (before[..start].ends_with(':') && text[separator.clone()].contains('\t')).then_some(separator)
 }
 
 /// An open collection while its events arrive.
@@ -690,6 +735,31 @@ mod tests {
         // The flow sequence is never closed; saphyr notices at the `:` of
         // `other:` on line 4, where a flow entry cannot hold a block mapping.
         assert_eq!(lc(&file, at), (4, 6), "{}", diags[0].message);
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_separates_like_a_space() {
+        // `kubectl kustomize` reads these; the values are unchanged and
+        // spans still point into the original text.
+        let text = "a:\tplain\nb:\t-x\nc:\t\"q\"\nd:\t5\ne: |\n  k:\tv\n";
+        let (file, docs, diags) = parse(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let doc = &docs[0];
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("plain"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("-x"));
+        assert_eq!(doc.get("c").unwrap().as_str(), Some("q"));
+        assert_eq!(doc.get("d").unwrap().as_i64(), Some(5));
+        assert_eq!(doc.get("e").unwrap().as_str(), Some("k:\tv\n"));
+        assert_eq!(lc(&file, doc.get("d").unwrap().span.start), (4, 4));
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_before_a_block_entry_is_still_an_error() {
+        // `key:<TAB>- x` is a block sequence where none may start, for the Go
+        // parser kustomize uses too.
+        let (_, _, diags) = parse("a:\t- x\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, Code::YamlSyntax);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use serde::Serialize;
 use strata_core::{Code, Diagnostic, Location, SourceFile, Span};
 
-use crate::eval::{AttrEntry, Attrs, Deferred, Evaluator, InputRef, ThunkId, Value};
+use crate::eval::{AttrEntry, Attrs, Deferred, Evaluator, InputRef, ThunkId, UnknownKind, Value};
+use crate::hosts::with_article;
 
 /// A flake input as `flake.nix` declares it and `flake.lock` pins it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -131,21 +132,79 @@ pub(crate) fn output_formals(ev: &mut Evaluator<'_>, flake: &Value) -> Vec<Strin
     names
 }
 
+/// Where `outputs` is defined in `flake.nix`.
+pub(crate) fn outputs_location(flake: &Value) -> Option<Location> {
+    match flake {
+        Value::Attrs(flake) => flake.get("outputs")?.location.clone(),
+        _ => None,
+    }
+}
+
 /// Applies `outputs` to `{ self; <input> = opaque input; … }` and returns the
 /// thunk of the result. Inputs are every declared input plus every formal of
 /// `outputs` (Nix resolves undeclared ones through the registry).
+///
+/// A `flake.nix` that is not a set, has no `outputs`, or whose `outputs` is
+/// not a function is a NIX013 finding (Nix refuses such a flake) and `None`.
 pub(crate) fn outputs(
     ev: &mut Evaluator<'_>,
     flake: &Value,
     inputs: &[FlakeInput],
     dir: &str,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ThunkId> {
-    let Value::Attrs(flake) = flake else {
+    let flake_path = if dir.is_empty() {
+        "flake.nix".to_string()
+    } else {
+        format!("{dir}/flake.nix")
+    };
+    let malformed = |what: String, location: Option<Location>, help: &str| {
+        let location = location.unwrap_or_else(|| Location::new(&flake_path, Span::at(0)));
+        Diagnostic::new(Code::NixValueMalformed, format!("`{flake_path}`: {what}"))
+            .at(location)
+            .help(help)
+    };
+    let flake = match flake {
+        Value::Attrs(flake) => flake,
+        Value::Unknown(u) if u.kind != UnknownKind::Error => return None,
+        Value::Unknown(u) => {
+            diagnostics.push(malformed(
+                format!("evaluating it fails: {}", u.reason),
+                u.location.clone(),
+                "fix the expression: Nix cannot read this flake",
+            ));
+            return None;
+        }
+        other => {
+            diagnostics.push(malformed(
+                format!("it is {}, not a set", with_article(other.type_name())),
+                None,
+                "a flake is a set `{ inputs = { … }; outputs = { self, … }: { … }; }`",
+            ));
+            return None;
+        }
+    };
+    let Some(entry) = flake.get("outputs") else {
+        diagnostics.push(malformed(
+            "it has no `outputs`".to_string(),
+            None,
+            "add `outputs = { self, ... }: { … };`: Nix requires it",
+        ));
         return None;
     };
-    let entry = flake.get("outputs")?;
     let location = entry.location.clone();
     let f = ev.force(entry.value);
+    if !matches!(f, Value::Lambda(_) | Value::Prim(_) | Value::Unknown(_)) {
+        diagnostics.push(malformed(
+            format!(
+                "`outputs` is {}, not a function",
+                with_article(f.type_name())
+            ),
+            location,
+            "write `outputs = { self, ... }: { … };`: Nix calls it with the inputs",
+        ));
+        return None;
+    }
     let mut names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     if let Value::Lambda(c) = &f
         && let Some(rnix::ast::Param::Pattern(p)) = &c.param

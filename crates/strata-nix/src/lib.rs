@@ -102,8 +102,15 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             repo.lock = flake::apply_lock(&lock, &mut repo.inputs, &formals, &mut repo.diagnostics);
             repo.sources.insert(lock);
         }
-        if let Some(outputs) = flake::outputs(&mut ev, &flake, &repo.inputs, flake_dir(primary)) {
-            repo.hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+        if let Some(outputs) = flake::outputs(
+            &mut ev,
+            &flake,
+            &repo.inputs,
+            flake_dir(primary),
+            &mut repo.diagnostics,
+        ) {
+            let defined_at = flake::outputs_location(&flake);
+            repo.hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
         }
         let mut evaluated = ev.evaluated_files();
         collect_evaluator(&mut repo, &mut ev);
@@ -113,8 +120,15 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
             let flake = ev.import_file(path, None);
             let inputs = flake::read_inputs(&mut ev, &flake);
-            if let Some(outputs) = flake::outputs(&mut ev, &flake, &inputs, flake_dir(path)) {
-                let hosts = hosts::read_hosts(&mut ev, outputs, &mut repo.diagnostics);
+            if let Some(outputs) = flake::outputs(
+                &mut ev,
+                &flake,
+                &inputs,
+                flake_dir(path),
+                &mut repo.diagnostics,
+            ) {
+                let defined_at = flake::outputs_location(&flake);
+                let hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
                 for host in hosts {
                     if !repo.hosts.iter().any(|h| h.name == host.name) {
                         repo.hosts.push(host);
@@ -191,7 +205,8 @@ fn collect_evaluator(repo: &mut NixRepo, ev: &mut eval::Evaluator<'_>) {
 
 /// A syntax error or a missing import in a file that no flake output
 /// reaches (not evaluated, not imported by an evaluated file) breaks no
-/// host: a warning, not an error. When some output's hosts could not be
+/// host: a warning, not an error (never for `flake.lock`, which Nix reads
+/// first). When some output's hosts could not be
 /// read (NIX012), what is reached is not known, so nothing is downgraded.
 fn downgrade_unreached(repo: &mut NixRepo) {
     if repo
@@ -224,7 +239,10 @@ fn downgrade_unreached(repo: &mut NixRepo) {
         let Some(file) = d.location.as_ref().map(|l| l.file.as_str()) else {
             continue;
         };
-        if !reached.contains(file) {
+        // A flake's lock is read by Nix before any output: it is never
+        // "unreached", and a broken one fails every host of the flake.
+        let is_lock = file == "flake.lock" || file.ends_with("/flake.lock");
+        if !reached.contains(file) && !is_lock {
             d.severity = strata_core::Severity::Warning;
             d.message
                 .push_str(" (no flake output reaches this file, so no host is affected)");

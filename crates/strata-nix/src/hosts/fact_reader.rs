@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use strata_core::Location;
+use strata_core::{Code, Diagnostic, Location, NodeId};
 
 use crate::eval::{Evaluator, UnknownKind, Value};
 use crate::facts::{Fact, PortRange};
@@ -176,6 +176,79 @@ pub(super) fn fact<T: FromNix>(ev: &mut Evaluator<'_>, got: Got) -> Fact<T> {
 pub(super) fn fact_at<T: FromNix>(ev: &mut Evaluator<'_>, root: &Value, path: &[&str]) -> Fact<T> {
     let got = get(ev, root, path);
     fact(ev, got)
+}
+
+/// The fact at `path` of a host's `config`, with a NIX013 finding when real
+/// Nix would fail to read it: evaluating the value fails (`throw`, `abort`,
+/// division by zero, a missing attribute), or it has the wrong type.
+pub(super) fn config_fact_at<T: FromNix>(
+    ev: &mut Evaluator<'_>,
+    config: &Value,
+    path: &[&str],
+    host: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Fact<T> {
+    let got = get(ev, config, path);
+    let read = match &got {
+        Got::Val(v, def) => Some((v.clone(), def.clone())),
+        Got::Missing => None,
+    };
+    let fact = fact::<T>(ev, got);
+    if let (Fact::Unknown { .. }, Some((value, def))) = (&fact, read) {
+        let problem = match T::from_nix(ev, &value) {
+            Err((Value::Unknown(u), _)) if u.kind == UnknownKind::Error => Some((
+                format!("reading it fails: {}", u.reason),
+                u.location.clone().or(def),
+            )),
+            Err((bad, expected)) if is_nix_value(&bad) => Some((
+                format!("it is {}, not a {expected}", with_article(bad.type_name())),
+                def,
+            )),
+            _ => None,
+        };
+        if let Some((why, location)) = problem {
+            let mut d = Diagnostic::new(
+                Code::NixValueMalformed,
+                format!("`{}` of host `{host}`: {why}", path.join(".")),
+            )
+            .on(NodeId::host(host))
+            .help("real Nix fails to evaluate this host here too: fix the value, or guard it");
+            if let Some(l) = location {
+                d = d.at(l);
+            }
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
+        }
+    }
+    fact
+}
+
+/// "an int", "a string": a Nix type name for a message.
+pub(crate) fn with_article(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
+}
+
+/// Whether a value is one of Nix's own types (not the evaluator's stand-ins
+/// for what it cannot see, such as a flake input's contents).
+fn is_nix_value(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::String(_)
+            | Value::Path(_)
+            | Value::List(_)
+            | Value::Attrs(_)
+            | Value::Lambda(_)
+    )
 }
 
 /// A path option: repository-relative for a repository path, else the text.

@@ -9,13 +9,14 @@ mod read;
 
 use std::collections::BTreeMap;
 
-use strata_core::Diagnostic;
+use strata_core::{Code, Diagnostic, Location};
 
-use crate::eval::{Evaluator, ThunkId, Value};
+use crate::eval::{Evaluator, ThunkId, UnknownKind, Value};
 use crate::facts::{Fact, FirewallFacts, HostFacts, HostSource};
 use discover::{
     HostDecl, discover_colmena, discover_deploy, discover_nixos, discover_packages, hosts_unknown,
 };
+pub(crate) use fact_reader::with_article;
 pub(crate) use k3s_flags::flag_texts;
 use read::read_decl;
 
@@ -23,16 +24,24 @@ fn attr(a: &crate::eval::Attrs, key: &str) -> Option<ThunkId> {
     a.get(key).map(|e| e.value)
 }
 
-/// Reads every host of a flake's outputs, sorted by name.
+/// Reads every host of a flake's outputs, sorted by name; `defined_at` is
+/// where `outputs` is written.
 pub(crate) fn read_hosts(
     ev: &mut Evaluator<'_>,
     outputs: ThunkId,
+    defined_at: Option<Location>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<HostFacts> {
     let mut decls = Vec::new();
     ev.reset_budget();
-    let Value::Attrs(out) = ev.force(outputs) else {
-        return Vec::new();
+    let out = match ev.force(outputs) {
+        Value::Attrs(out) => out,
+        other => {
+            if let Some(d) = outputs_not_a_set(&other, defined_at) {
+                diagnostics.push(d);
+            }
+            return Vec::new();
+        }
     };
     let mut unknown = Vec::new();
     if let Some(t) = attr(&out, "nixosConfigurations") {
@@ -83,6 +92,34 @@ pub(crate) fn read_hosts(
         hosts.push(host);
     }
     hosts
+}
+
+/// NIX013 for a flake whose `outputs` function returns no set (Nix refuses
+/// it); `None` when the evaluator only cannot see the result.
+fn outputs_not_a_set(value: &Value, defined_at: Option<Location>) -> Option<Diagnostic> {
+    let (why, location) = match value {
+        Value::Unknown(u) if u.kind == UnknownKind::Error => (
+            format!("evaluating it fails: {}", u.reason),
+            u.location.clone().or(defined_at),
+        ),
+        Value::Unknown(_) | Value::Input(_) => return None,
+        other => (
+            format!(
+                "it returns {}, not a set",
+                fact_reader::with_article(other.type_name())
+            ),
+            defined_at,
+        ),
+    };
+    let mut d = Diagnostic::new(
+        Code::NixValueMalformed,
+        format!("the flake's `outputs`: {why}"),
+    )
+    .help("`outputs` must return a set of outputs (`nixosConfigurations`, `packages`, …)");
+    if let Some(l) = location {
+        d = d.at(l);
+    }
+    Some(d)
 }
 
 fn merge_into(host: &mut HostFacts, f: HostFacts) {

@@ -7,7 +7,7 @@ use strata_core::{Code, Diagnostic, Location, NodeId};
 
 use super::attr;
 use super::discover::HostDecl;
-use super::fact_reader::{Got, fact, fact_at, get, path_fact, unknown_fact};
+use super::fact_reader::{Got, config_fact_at, fact, fact_at, get, path_fact, unknown_fact};
 use super::k3s_flags::split_flags;
 use crate::eval::{Evaluator, ThunkId, UnknownKind, Value};
 use crate::facts::{
@@ -81,12 +81,20 @@ pub(super) fn read_decl(
     }
     let config = ev.force(set.config);
 
-    host.hostname = fact_at::<String>(ev, &config, &["networking", "hostName"]);
+    let name = decl.name.as_str();
+    host.hostname =
+        config_fact_at::<String>(ev, &config, &["networking", "hostName"], name, diagnostics);
     if host.system.is_unset() {
         host.system = fact_at::<String>(ev, &config, &["nixpkgs", "hostPlatform"]);
     }
     if decl.source == HostSource::Colmena {
-        host.target_host = match fact_at::<String>(ev, &config, &["deployment", "targetHost"]) {
+        host.target_host = match config_fact_at::<String>(
+            ev,
+            &config,
+            &["deployment", "targetHost"],
+            name,
+            diagnostics,
+        ) {
             // Colmena's default: the node name.
             Fact::Unset => Fact::Known {
                 value: decl.name.clone(),
@@ -94,7 +102,13 @@ pub(super) fn read_decl(
             },
             other => other,
         };
-        host.target_user = match fact_at::<String>(ev, &config, &["deployment", "targetUser"]) {
+        host.target_user = match config_fact_at::<String>(
+            ev,
+            &config,
+            &["deployment", "targetUser"],
+            name,
+            diagnostics,
+        ) {
             Fact::Unset => Fact::Known {
                 value: "root".to_string(),
                 location: None,
@@ -103,16 +117,29 @@ pub(super) fn read_decl(
         };
         let tags = get(ev, &config, &["deployment", "tags"]);
         host.tags = fact::<Vec<String>>(ev, tags);
-        host.target_port = fact_at::<i64>(ev, &config, &["deployment", "targetPort"]);
+        host.target_port = config_fact_at::<i64>(
+            ev,
+            &config,
+            &["deployment", "targetPort"],
+            name,
+            diagnostics,
+        );
     }
     host.addresses = addresses(ev, &config);
     networkd_addresses(ev, &config, &mut host.addresses);
     host.virtual_ips = virtual_ips(ev, &config);
     host.firewall = firewall(ev, &config);
-    host.k3s = k3s(ev, &config);
-    host.openiscsi = fact_at::<bool>(ev, &config, &["services", "openiscsi", "enable"]);
+    host.k3s = k3s(ev, &config, name, diagnostics);
+    host.openiscsi = config_fact_at::<bool>(
+        ev,
+        &config,
+        &["services", "openiscsi", "enable"],
+        name,
+        diagnostics,
+    );
     host.sops = sops(ev, &config);
-    host.state_version = fact_at::<String>(ev, &config, &["system", "stateVersion"]);
+    host.state_version =
+        config_fact_at::<String>(ev, &config, &["system", "stateVersion"], name, diagnostics);
     // A module of the repository that could not be evaluated may define
     // what no read module does: unknown, not unset.
     if let Some(why) = set.unread.first() {
@@ -497,7 +524,12 @@ fn virtual_ips(ev: &mut Evaluator<'_>, config: &Value) -> Vec<String> {
     out
 }
 
-fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
+fn k3s(
+    ev: &mut Evaluator<'_>,
+    config: &Value,
+    host: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<K3sFacts> {
     let k3s = match get(ev, config, &["services", "k3s"]) {
         Got::Missing => return None,
         Got::Val(v @ Value::Attrs(_), _) => v,
@@ -522,10 +554,29 @@ fn k3s(ev: &mut Evaluator<'_>, config: &Value) -> Option<K3sFacts> {
             });
         }
     };
-    let enable = fact_at::<bool>(ev, &k3s, &["enable"]);
-    let role = fact_at::<String>(ev, &k3s, &["role"]);
-    let cluster_init = fact_at::<bool>(ev, &k3s, &["clusterInit"]);
-    let server_addr = fact_at::<String>(ev, &k3s, &["serverAddr"]);
+    let enable = config_fact_at::<bool>(
+        ev,
+        config,
+        &["services", "k3s", "enable"],
+        host,
+        diagnostics,
+    );
+    let role =
+        config_fact_at::<String>(ev, config, &["services", "k3s", "role"], host, diagnostics);
+    let cluster_init = config_fact_at::<bool>(
+        ev,
+        config,
+        &["services", "k3s", "clusterInit"],
+        host,
+        diagnostics,
+    );
+    let server_addr = config_fact_at::<String>(
+        ev,
+        config,
+        &["services", "k3s", "serverAddr"],
+        host,
+        diagnostics,
+    );
     let environment_file = match get(ev, &k3s, &["environmentFile"]) {
         Got::Missing => Fact::Unset,
         Got::Val(v, def) => path_fact(ev, &v, def),

@@ -7,6 +7,7 @@ pub mod container_resources_missing;
 pub mod crd_ordering;
 pub mod depends_on_cycle;
 pub mod depends_on_unresolved;
+pub mod flux_object_malformed;
 pub mod image_tag_unpinned;
 pub mod ingress_conflict;
 pub mod kustomization_path_missing;

@@ -11,4 +11,5 @@ pub mod module_unused;
 pub mod nix_eval_limit;
 pub mod nix_import_missing;
 pub mod nix_syntax_error;
+pub mod nix_value_malformed;
 pub mod state_version_missing;

@@ -1,0 +1,83 @@
+//! Shared helpers for the CLI tests: write a repository into a temporary
+//! directory and run the real `strata` binary on it.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Removes the first line break and the indentation common to every
+/// non-blank line, so files can be written indented inside test tables.
+pub fn dedent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(line.get(indent..).unwrap_or(line.trim_start_matches(' ')));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `files` (repository-relative path, dedented content) below `root`.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("a file has a parent"))
+            .expect("create directories");
+        std::fs::write(&path, dedent(content)).expect("write a file");
+    }
+}
+
+/// One finding of `--format json`, as (code, file, line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub code: String,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+/// What `strata lint --format json --eval static` printed and its exit code.
+pub struct LintRun {
+    pub exit: i32,
+    pub findings: Vec<Finding>,
+    pub stderr: String,
+}
+
+/// Runs `strata lint ROOT --format json --eval static`.
+pub fn lint_json(root: &Path) -> LintRun {
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["lint", root.to_str().expect("UTF-8 path")])
+        .args(["--format", "json", "--eval", "static"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("strata runs");
+    let exit = output.status.code().unwrap_or(-1);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    let findings = json["diagnostics"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| Finding {
+            code: d["code"].as_str().unwrap_or_default().to_string(),
+            file: d["file"].as_str().map(str::to_string),
+            line: d["line"].as_u64(),
+            message: d["message"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect();
+    LintRun {
+        exit,
+        findings,
+        stderr,
+    }
+}
