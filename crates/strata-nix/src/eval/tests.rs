@@ -388,6 +388,7 @@ fn deep_recursion_is_bounded() {
     let limits = Limits {
         max_steps: 20_000,
         max_depth: 400,
+        ..Limits::default()
     };
     let (v, diags) = eval_source_with(
         "let f = n: if n == 0 then 1 else f (n - 1) + f (n - 1); in f 40",
