@@ -741,6 +741,20 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_compare_typed_values() {
+        // `1` (an int) and `"1"` (a string) are two keys; `1` and `0x1` are
+        // the same int, `-0.0` and `0.0` the same float; NaN equals nothing.
+        let (_, _, diags) = parse("1: a\n\"1\": b\n.nan: c\n.nan: d\n0.0: e\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let (file, _, diags) = parse("1: a\n0x1: b\n-0.0: c\n0.0: d\ne: e\n\"e\": f\n");
+        let lines: Vec<usize> = diags
+            .iter()
+            .map(|d| file.line_col(d.location.as_ref().unwrap().span.start).line)
+            .collect();
+        assert_eq!(lines, vec![2, 4, 6]);
+    }
+
+    #[test]
     fn duplicate_keys_are_reported_and_the_first_wins() {
         let (file, docs, diags) = parse("a: 1\nb: 2\na: 3\n");
         assert_eq!(docs[0].get("a").unwrap().as_i64(), Some(1));

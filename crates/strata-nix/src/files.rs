@@ -550,6 +550,37 @@ mod tests {
     }
 
     #[test]
+    fn brackets_nested_past_the_bound_are_reported_without_parsing() {
+        let depth = 100_000;
+        let text = format!(
+            "{{
+  x = {}1{};
+}}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let start = std::time::Instant::now();
+        let f = parsed("deep.nix", &text);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        assert!(f.has_errors());
+        let diags = f.syntax_diagnostics();
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::NixSyntax);
+        let loc = diags[0].location.clone().unwrap();
+        let lc = f.source().line_col(loc.span.start);
+        // `{` is the first level, so the 512th `[` is the first too deep.
+        assert_eq!((lc.line, lc.column), (2, 7 + MAX_BRACKET_NESTING - 1));
+        // Brackets inside strings do not count; real nesting below the bound parses.
+        let shallow = format!(
+            "[ \"{}\" {}1{} ]",
+            "[".repeat(5000),
+            "[".repeat(400),
+            "]".repeat(400)
+        );
+        assert!(!parsed("ok.nix", &shallow).has_errors());
+    }
+
+    #[test]
     fn syntax_errors_point_at_the_error() {
         let f = parsed("a.nix", "{\n  a = 1\n  b = 2;\n}\n");
         let diags = f.syntax_diagnostics();

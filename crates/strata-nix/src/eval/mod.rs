@@ -58,8 +58,8 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested evaluations at once; bounds Rust stack use.
     pub max_depth: u32,
-    /// Bytes of strings, list items and attributes the evaluator may create
-    /// per budget (one host): a string doubled 40 times or a fold of
+    /// Bytes of thunks, strings, list items and attributes the evaluator may
+    /// create per budget (one host): a string doubled 40 times or a fold of
     /// thousands of `//` updates stops here instead of exhausting memory.
     pub max_memory: u64,
 }
@@ -237,12 +237,14 @@ impl<'t> Evaluator<'t> {
     // ----- arena -------------------------------------------------------------
 
     pub(crate) fn alloc(&mut self, deferred: Deferred) -> ThunkId {
+        self.count_slot();
         self.slots.push(Slot::Pending(deferred));
         ThunkId((self.slots.len() - 1) as u32)
     }
 
     /// A thunk already holding `value`.
     pub fn done(&mut self, value: Value) -> ThunkId {
+        self.count_slot();
         self.slots.push(Slot::Done(value));
         ThunkId((self.slots.len() - 1) as u32)
     }
@@ -398,6 +400,17 @@ impl<'t> Evaluator<'t> {
         match self.charge(bytes, location) {
             Ok(()) => value,
             Err(limit) => limit,
+        }
+    }
+
+    /// Counts one thunk against the memory budget; the next evaluation
+    /// reports the budget spent, where it stands.
+    fn count_slot(&mut self) {
+        self.allocated = self
+            .allocated
+            .saturating_add(std::mem::size_of::<Slot>() as u64);
+        if self.allocated > self.limits.max_memory {
+            self.out_of_memory = true;
         }
     }
 
