@@ -116,6 +116,20 @@ fn a_string_doubled_40_times_stops_at_the_memory_budget() {
 }
 
 #[test]
+fn each_host_that_spends_its_memory_budget_gets_its_own_finding() {
+    let doubling = r#"builtins.substring 0 8 (builtins.foldl' (s: _: s + s) "ab" (builtins.genList (i: i) 40))"#;
+    let dir = two_hosts(doubling);
+    write(
+        dir.path(),
+        "b.nix",
+        &format!("{{ ... }}:\n{{\n  networking.hostName = {doubling};\n}}\n"),
+    );
+    let (_, json) = json_run("lint", dir.path());
+    assert!(has(&json, "NIX003", "a.nix", 3), "{:?}", findings(&json));
+    assert!(has(&json, "NIX003", "b.nix", 3), "{:?}", findings(&json));
+}
+
+#[test]
 fn a_fold_of_20000_attribute_set_updates_stops_at_the_memory_budget() {
     let dir = two_hosts(
         r#"let s = builtins.foldl' (acc: i: acc // { "k${toString i}" = i; }) {} (builtins.genList (i: i) 20000); in "h${toString (builtins.length (builtins.attrNames s))}""#,

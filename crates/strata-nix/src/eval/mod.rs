@@ -169,6 +169,8 @@ pub struct Evaluator<'t> {
     /// Set once `allocated` passes [`Limits::max_memory`]: every later
     /// evaluation of this budget stops at once.
     out_of_memory: bool,
+    /// Whether this budget's spent memory was reported already.
+    memory_reported: bool,
     diagnostics: Vec<Diagnostic>,
     read_sources: Vec<Arc<SourceFile>>,
     builtins_attrs: Option<ThunkId>,
@@ -203,6 +205,7 @@ impl<'t> Evaluator<'t> {
             exhausted: false,
             allocated: 0,
             out_of_memory: false,
+            memory_reported: false,
             diagnostics: Vec::new(),
             read_sources: Vec::new(),
             builtins_attrs: None,
@@ -232,6 +235,7 @@ impl<'t> Evaluator<'t> {
         self.exhausted = false;
         self.allocated = 0;
         self.out_of_memory = false;
+        self.memory_reported = false;
     }
 
     // ----- arena -------------------------------------------------------------
@@ -414,12 +418,24 @@ impl<'t> Evaluator<'t> {
         }
     }
 
+    /// The unknown for a spent memory budget; the first one of each budget
+    /// (each host) is also a NIX003 finding at its expression.
     fn memory_limit(&mut self, location: Option<Location>) -> Value {
         let mib = self.limits.max_memory / (1024 * 1024);
-        self.limit(
-            &format!("the values built here exceed the {mib} MiB memory budget"),
-            location,
-        )
+        let reason = format!(
+            "static evaluation stopped: the values built here exceed the {mib} MiB memory budget"
+        );
+        if !self.memory_reported {
+            self.memory_reported = true;
+            let mut diag = Diagnostic::new(Code::NixEvalLimit, reason.clone()).help(
+                "values computed past this point are reported as unknown; build smaller values (a string doubled in a loop, a fold of `//` over thousands of items), or use `--eval nix`",
+            );
+            if let Some(l) = location.clone() {
+                diag = diag.at(l);
+            }
+            self.diagnostics.push(diag);
+        }
+        Value::unknown(UnknownKind::Limit, reason, location)
     }
 
     fn enter(&mut self, location: impl FnOnce(&Self) -> Option<Location>) -> Result<(), Value> {
