@@ -135,6 +135,9 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     if !metadata.is_dir() {
         return Err(unreadable("not a directory".into()));
     }
+    // A directory that cannot be listed would scan as an empty repository
+    // and pass as "ok, 0 nodes"; the tool could not run.
+    std::fs::read_dir(root).map_err(|e| unreadable(e.to_string()))?;
     let mut diagnostics = Vec::new();
     // The configuration decides what the tree holds, so it is read first.
     let mut config_source = None;

@@ -208,6 +208,11 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                     PlanFormat::Json => output::plan::json(&plan),
                 },
                 Err(error) => {
+                    if let PlanFormat::Json = format {
+                        let text = output::plan::json_without_plan(&analysis, &error.diagnostics);
+                        write_all(&mut stdout, &text)?;
+                        return Ok(1);
+                    }
                     let text = output::human::render_diagnostics(
                         &analysis,
                         &error.diagnostics,

@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use strata_core::{
-    Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
+    Code, Diagnostic, Location, RepoTree, Severity, SourceFile, Span, join_relative, parent_dir,
 };
 
 use crate::files::{YamlFiles, is_yaml_path};
@@ -261,6 +261,12 @@ fn join_path(dir: &str, name: &str) -> String {
     }
 }
 
+/// How many kustomizations may be nested inside one another. kustomize has
+/// no limit, but real trees are under 20 deep; a chain of thousands would
+/// exhaust the stack of this recursive builder, so the include past this
+/// depth is reported and not followed.
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 200;
+
 /// Builds directories with memoisation and a cycle guard.
 pub(crate) struct Builder {
     /// Finished builds, so a directory shared by many parents (a `base`) is
@@ -461,6 +467,9 @@ impl Builder {
                     Some(path) if self.in_progress.contains(&path) => {
                         self.include_cycle(field, text, &path, location);
                     }
+                    Some(path) if self.in_progress.len() >= MAX_INCLUDE_DEPTH => {
+                        self.include_too_deep(field, text, &path, location);
+                    }
                     Some(path) if files.tree.is_dir(&path) => {
                         if kustomization_file(files.tree, &path).is_some() {
                             let nested = self.build_nested(files, &path);
@@ -570,6 +579,10 @@ impl Builder {
                 built
             }
             Some(path) if files.tree.is_dir(&path) => match kustomization_file(files.tree, &path) {
+                Some(_) if self.in_progress.len() >= MAX_INCLUDE_DEPTH => {
+                    self.include_too_deep("components", text, &path, location.clone());
+                    built
+                }
                 Some(file) if !self.in_progress.contains(&path) => {
                     self.in_progress.push(path.clone());
                     let built = self.build_kustomization(files, &path, &file, built, &[]);
@@ -596,6 +609,18 @@ impl Builder {
                 built
             }
         }
+    }
+
+    fn include_too_deep(&mut self, field: &str, text: &str, path: &str, location: Location) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::KustomizeResourceMissing,
+                format!("`{field}` entry `{text}` includes `{path}` more than {MAX_INCLUDE_DEPTH} kustomizations deep: strata does not follow it, so the objects below it are missing from this build"),
+            )
+            .severity(Severity::Warning)
+            .at(location)
+            .help("flatten the chain of kustomizations (real trees are a few levels deep); kustomize itself builds it"),
+        );
     }
 
     fn include_cycle(&mut self, field: &str, text: &str, path: &str, location: Location) {

@@ -17,7 +17,7 @@
 //!   value, whose span never includes the key.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr::{Scalar, ScalarStyle, Tag};
 use saphyr_parser::{Event, Parser, ScanError};
@@ -307,9 +307,40 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Yaml, Yaml)>,
         key: Option<Yaml>,
+        /// The scalar keys seen so far, so the duplicate check stays linear
+        /// in the size of the mapping (a generated ConfigMap can hold
+        /// hundreds of thousands of keys).
+        scalar_keys: HashSet<ScalarKey>,
         height: usize,
         nodes: usize,
     },
+}
+
+/// A scalar mapping key, hashable, equal exactly when the two
+/// [`YamlValue`]s are equal. Collection keys (rare) are compared one by one.
+#[derive(PartialEq, Eq, Hash)]
+enum ScalarKey {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// The bits of a float; `0.0` and `-0.0` are one key, NaN is never a
+    /// duplicate (as with `==`).
+    Float(u64),
+    String(String),
+}
+
+impl ScalarKey {
+    fn of(value: &YamlValue) -> Option<ScalarKey> {
+        match value {
+            YamlValue::Null => Some(ScalarKey::Null),
+            YamlValue::Bool(b) => Some(ScalarKey::Bool(*b)),
+            YamlValue::Int(i) => Some(ScalarKey::Int(*i)),
+            YamlValue::Float(f) if f.is_nan() => None,
+            YamlValue::Float(f) => Some(ScalarKey::Float(if *f == 0.0 { 0 } else { f.to_bits() })),
+            YamlValue::String(s) => Some(ScalarKey::String(s.clone())),
+            YamlValue::Seq(_) | YamlValue::Map(_) => None,
+        }
+    }
 }
 
 /// A finished node with the facts the alias budget and depth limit need.
@@ -394,6 +425,7 @@ impl<'f> Builder<'f> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
+                    scalar_keys: HashSet::new(),
                     height: 0,
                     nodes: 0,
                 });
@@ -428,6 +460,7 @@ impl<'f> Builder<'f> {
                         key,
                         height,
                         nodes,
+                        ..
                     }) => {
                         // A key without a value cannot reach here from a
                         // well-formed event stream; keep it as `key: null`.
@@ -566,6 +599,7 @@ impl<'f> Builder<'f> {
             Some(Frame::Map {
                 entries,
                 key,
+                scalar_keys,
                 height,
                 nodes,
                 ..
@@ -578,9 +612,14 @@ impl<'f> Builder<'f> {
                         None
                     }
                     Some(k) => {
-                        let duplicate = entries
-                            .iter()
-                            .any(|(existing, _)| existing.value == k.value);
+                        let duplicate = match &k.value {
+                            YamlValue::Float(f) if f.is_nan() => false,
+                            value @ (YamlValue::Seq(_) | YamlValue::Map(_)) => {
+                                entries.iter().any(|(existing, _)| existing.value == *value)
+                            }
+                            value => ScalarKey::of(value)
+                                .is_some_and(|scalar| !scalar_keys.insert(scalar)),
+                        };
                         let reported =
                             duplicate.then(|| (k.scalar_text().map(Cow::into_owned), k.span));
                         entries.push((k, node));
@@ -769,6 +808,20 @@ mod tests {
         assert_eq!(diags.len(), 1, "{diags:?}");
         let at = diags[0].location.as_ref().unwrap().span.start;
         assert_eq!(lc(&file, at).0, 3);
+    }
+
+    #[test]
+    fn duplicate_keys_compare_typed_values() {
+        // `1` (an int) and `"1"` (a string) are two keys; `1` and `0x1` are
+        // the same int, `-0.0` and `0.0` the same float; NaN equals nothing.
+        let (_, _, diags) = parse("1: a\n\"1\": b\n.nan: c\n.nan: d\n0.0: e\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let (file, _, diags) = parse("1: a\n0x1: b\n-0.0: c\n0.0: d\ne: e\n\"e\": f\n");
+        let lines: Vec<usize> = diags
+            .iter()
+            .map(|d| file.line_col(d.location.as_ref().unwrap().span.start).line)
+            .collect();
+        assert_eq!(lines, vec![2, 4, 6]);
     }
 
     #[test]

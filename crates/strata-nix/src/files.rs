@@ -17,12 +17,21 @@ use crate::syntax::{cast, ident_name, range_span, span_of, static_path, static_s
 /// findings help.
 const MAX_SYNTAX_ERRORS_PER_FILE: usize = 10;
 
+/// How deeply brackets (`[`, `{`, `(`, `${`) may nest in a file that is
+/// parsed. rnix's parser bounds `let`/`if`/function nesting at 512 but not
+/// brackets, and its syntax tree hashes nested nodes recursively, so parsing
+/// 100,000 nested `[` takes minutes; no real file comes near this.
+pub const MAX_BRACKET_NESTING: usize = 512;
+
 /// One parsed file: its text and rnix's lossless tree (which exists even when
 /// the text has syntax errors).
 #[derive(Clone)]
 pub struct ParsedFile {
     source: Arc<SourceFile>,
     parse: rnix::Parse<rnix::Root>,
+    /// Where brackets first nest deeper than [`MAX_BRACKET_NESTING`]: such a
+    /// file is not parsed (its tree is empty) and reported there.
+    too_deep: Option<usize>,
 }
 
 impl std::fmt::Debug for ParsedFile {
@@ -37,8 +46,17 @@ impl std::fmt::Debug for ParsedFile {
 impl ParsedFile {
     /// Parses a file's text. Never fails: errors are kept next to the tree.
     pub fn parse(source: Arc<SourceFile>) -> Self {
-        let parse = rnix::Root::parse(source.text());
-        ParsedFile { source, parse }
+        let too_deep = too_deep_nesting(source.text());
+        let parse = rnix::Root::parse(if too_deep.is_some() {
+            ""
+        } else {
+            source.text()
+        });
+        ParsedFile {
+            source,
+            parse,
+            too_deep,
+        }
     }
 
     /// The file's text and path.
@@ -53,7 +71,7 @@ impl ParsedFile {
 
     /// Whether rnix reported any syntax error.
     pub fn has_errors(&self) -> bool {
-        !self.parse.errors().is_empty()
+        self.too_deep.is_some() || !self.parse.errors().is_empty()
     }
 
     /// The root of the syntax tree (partial when the file has errors).
@@ -65,6 +83,16 @@ impl ParsedFile {
     pub fn syntax_diagnostics(&self) -> Vec<Diagnostic> {
         let path = self.source.path();
         let text = self.source.text();
+        if let Some(offset) = self.too_deep {
+            return vec![
+                Diagnostic::new(
+                    Code::NixSyntax,
+                    format!("`{path}` is not analysed: brackets nest more than {MAX_BRACKET_NESTING} levels deep here"),
+                )
+                .at(Location::new(path, Span::at(offset)))
+                .help("flatten the expression; no NixOS configuration needs this nesting"),
+            ];
+        }
         // "End of file" means just after the last non-blank character, so the
         // finding lands on the line where the text stops rather than on an
         // empty line after the final newline.
@@ -116,6 +144,31 @@ impl ParsedFile {
         }
         out
     }
+}
+
+/// The byte offset of the first bracket that nests deeper than
+/// [`MAX_BRACKET_NESTING`], if any (one linear pass over the tokens; brackets
+/// inside strings and comments are not tokens of their own).
+fn too_deep_nesting(text: &str) -> Option<usize> {
+    use SyntaxKind::*;
+    let mut depth = 0usize;
+    let mut offset = 0usize;
+    for (kind, token) in rnix::tokenize(text) {
+        match kind {
+            TOKEN_L_BRACE | TOKEN_L_BRACK | TOKEN_L_PAREN | TOKEN_INTERPOL_START => {
+                depth += 1;
+                if depth > MAX_BRACKET_NESTING {
+                    return Some(offset);
+                }
+            }
+            TOKEN_R_BRACE | TOKEN_R_BRACK | TOKEN_R_PAREN | TOKEN_INTERPOL_END => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        offset += token.len();
+    }
+    None
 }
 
 /// A human name for a token kind in a syntax error.
@@ -494,6 +547,37 @@ mod tests {
 
     fn parsed(path: &str, text: &str) -> ParsedFile {
         ParsedFile::parse(Arc::new(SourceFile::new(path, text)))
+    }
+
+    #[test]
+    fn brackets_nested_past_the_bound_are_reported_without_parsing() {
+        let depth = 100_000;
+        let text = format!(
+            "{{
+  x = {}1{};
+}}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let start = std::time::Instant::now();
+        let f = parsed("deep.nix", &text);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        assert!(f.has_errors());
+        let diags = f.syntax_diagnostics();
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::NixSyntax);
+        let loc = diags[0].location.clone().unwrap();
+        let lc = f.source().line_col(loc.span.start);
+        // `{` is the first level, so the 512th `[` is the first too deep.
+        assert_eq!((lc.line, lc.column), (2, 7 + MAX_BRACKET_NESTING - 1));
+        // Brackets inside strings do not count; real nesting below the bound parses.
+        let shallow = format!(
+            "[ \"{}\" {}1{} ]",
+            "[".repeat(5000),
+            "[".repeat(400),
+            "]".repeat(400)
+        );
+        assert!(!parsed("ok.nix", &shallow).has_errors());
     }
 
     #[test]

@@ -114,6 +114,7 @@ fn small_limits() -> Limits {
     Limits {
         max_steps: 50_000,
         max_depth: 200,
+        ..Limits::default()
     }
 }
 

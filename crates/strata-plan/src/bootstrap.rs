@@ -156,22 +156,26 @@ fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint
     let mut constraints = Vec::new();
     for k in targets {
         for (to, kind) in graph.outgoing(k) {
-            if !targets.contains(to) || to == k {
-                continue;
-            }
-            match kind {
-                EdgeKind::DependsOn => constraints.push(Constraint {
+            if targets.contains(to) && to != k && kind == EdgeKind::DependsOn {
+                constraints.push(Constraint {
                     before: to.clone(),
                     after: k.clone(),
                     reason: format!("dependsOn {}", to.name()),
-                }),
-                EdgeKind::Contains => constraints.push(Constraint {
-                    before: k.clone(),
-                    after: to.clone(),
-                    reason: format!("applied by {}", k.name()),
-                }),
-                _ => {}
+                });
             }
+        }
+    }
+    for (parent, child) in applies_in_creation_order(graph, targets) {
+        // A Kustomization whose path also holds one of its ancestors (a
+        // `path` that includes itself) applies that ancestor again; Flux
+        // does not wait on it, so it orders nothing and is no cycle (lint's
+        // FLUX018 reports the object applied twice).
+        if !reaches(&constraints, &child, &parent) {
+            constraints.push(Constraint {
+                before: parent.clone(),
+                after: child,
+                reason: format!("applied by {}", parent.name()),
+            });
         }
     }
     // Which Kustomization applies each object.
@@ -223,6 +227,36 @@ fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint
         }
     }
     constraints
+}
+
+/// The `contains` edges between Kustomizations, those that create an object
+/// first: breadth-first from the Kustomizations nothing applies (the sync
+/// roots), then whatever only a cycle of applies reaches, by id.
+fn applies_in_creation_order(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<(NodeId, NodeId)> {
+    let children = |k: &NodeId| -> Vec<NodeId> {
+        graph
+            .outgoing(k)
+            .filter(|(to, kind)| *kind == EdgeKind::Contains && targets.contains(*to) && *to != k)
+            .map(|(to, _)| to.clone())
+            .collect()
+    };
+    let applied: BTreeSet<NodeId> = targets.iter().flat_map(children).collect();
+    let starts = targets.difference(&applied).chain(&applied);
+    let mut visited = BTreeSet::new();
+    let mut edges = Vec::new();
+    for start in starts {
+        let mut queue = std::collections::VecDeque::from([start.clone()]);
+        while let Some(k) = queue.pop_front() {
+            if !visited.insert(k.clone()) {
+                continue;
+            }
+            for child in children(&k) {
+                edges.push((k.clone(), child.clone()));
+                queue.push_back(child);
+            }
+        }
+    }
+    edges
 }
 
 /// Whether `from` already comes before `to` along the constraints (so adding

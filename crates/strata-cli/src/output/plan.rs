@@ -1,6 +1,8 @@
 //! `plan`: the deploy plan for people and for machines.
 
 use serde_json::json;
+use strata_check::Analysis;
+use strata_core::Diagnostic;
 use strata_plan::{Action, Plan};
 
 use super::to_json_text;
@@ -9,6 +11,16 @@ use super::to_json_text;
 pub fn json(plan: &Plan) -> String {
     let waves = serde_json::to_value(&plan.waves).unwrap_or_default();
     to_json_text(&json!({ "version": 1, "waves": waves }))
+}
+
+/// The contract's plan object when no plan can be computed: no waves, and
+/// the findings that say why, in the lint shape.
+pub fn json_without_plan(analysis: &Analysis, diagnostics: &[Diagnostic]) -> String {
+    let diagnostics: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| super::lint_json::diagnostic(analysis, d))
+        .collect();
+    to_json_text(&json!({ "version": 1, "waves": [], "diagnostics": diagnostics }))
 }
 
 /// Waves, steps, the command to run and why the step waits where it does.

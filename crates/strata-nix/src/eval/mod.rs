@@ -58,18 +58,30 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested evaluations at once; bounds Rust stack use.
     pub max_depth: u32,
+    /// Bytes of thunks, strings, list items and attributes the evaluator may
+    /// create per budget (one host): a string doubled 40 times or a fold of
+    /// thousands of `//` updates stops here instead of exhausting memory.
+    pub max_memory: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // Generous for hand-written homelab flakes (the example needs a few
-        // thousand steps per host), small enough to stop a runaway quickly.
+        // thousand steps and well under a megabyte per host), small enough
+        // to stop a runaway quickly.
         Limits {
             max_steps: 2_000_000,
             max_depth: 400,
+            max_memory: 64 * 1024 * 1024,
         }
     }
 }
+
+/// What the memory budget counts for one attribute of a set created by
+/// `//` or a built-in: its name, its entry and its map node.
+pub(crate) const ATTR_ENTRY_BYTES: u64 = 96;
+/// What the memory budget counts for one list item.
+pub(crate) const LIST_ITEM_BYTES: u64 = std::mem::size_of::<ThunkId>() as u64;
 
 /// An index into the evaluator's scope arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,6 +164,13 @@ pub struct Evaluator<'t> {
     steps: u64,
     depth: u32,
     exhausted: bool,
+    /// Bytes of values created since the budget was last reset.
+    allocated: u64,
+    /// Set once `allocated` passes [`Limits::max_memory`]: every later
+    /// evaluation of this budget stops at once.
+    out_of_memory: bool,
+    /// Whether this budget's spent memory was reported already.
+    memory_reported: bool,
     diagnostics: Vec<Diagnostic>,
     read_sources: Vec<Arc<SourceFile>>,
     builtins_attrs: Option<ThunkId>,
@@ -184,6 +203,9 @@ impl<'t> Evaluator<'t> {
             steps: 0,
             depth: 0,
             exhausted: false,
+            allocated: 0,
+            out_of_memory: false,
+            memory_reported: false,
             diagnostics: Vec::new(),
             read_sources: Vec::new(),
             builtins_attrs: None,
@@ -211,17 +233,22 @@ impl<'t> Evaluator<'t> {
     pub fn reset_budget(&mut self) {
         self.steps = 0;
         self.exhausted = false;
+        self.allocated = 0;
+        self.out_of_memory = false;
+        self.memory_reported = false;
     }
 
     // ----- arena -------------------------------------------------------------
 
     pub(crate) fn alloc(&mut self, deferred: Deferred) -> ThunkId {
+        self.count_slot();
         self.slots.push(Slot::Pending(deferred));
         ThunkId((self.slots.len() - 1) as u32)
     }
 
     /// A thunk already holding `value`.
     pub fn done(&mut self, value: Value) -> ThunkId {
+        self.count_slot();
         self.slots.push(Slot::Done(value));
         ThunkId((self.slots.len() - 1) as u32)
     }
@@ -348,7 +375,74 @@ impl<'t> Evaluator<'t> {
         Value::unknown(UnknownKind::Limit, reason, location)
     }
 
+    /// Counts `bytes` of a value about to be created; `Err` (a NIX003
+    /// finding at `location` and the unknown to return) once the memory
+    /// budget is spent, before the value is built.
+    pub(crate) fn charge(&mut self, bytes: u64, location: &Option<Location>) -> Result<(), Value> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > self.limits.max_memory {
+            self.out_of_memory = true;
+        }
+        if self.out_of_memory {
+            return Err(self.memory_limit(location.clone()));
+        }
+        Ok(())
+    }
+
+    /// Counts the memory of a value a built-in just created (a value it
+    /// returns from elsewhere, shared with a thunk, is not new and costs
+    /// nothing); the value itself, or the limit's unknown.
+    pub(crate) fn charge_fresh(&mut self, value: Value, location: &Option<Location>) -> Value {
+        let bytes = match &value {
+            Value::String(s) if Rc::strong_count(s) == 1 => s.text.len() as u64,
+            Value::List(l) if Rc::strong_count(l) == 1 => l.len() as u64 * LIST_ITEM_BYTES,
+            Value::Attrs(a) if Rc::strong_count(a) == 1 => {
+                a.entries.len() as u64 * ATTR_ENTRY_BYTES
+            }
+            _ => 0,
+        };
+        match self.charge(bytes, location) {
+            Ok(()) => value,
+            Err(limit) => limit,
+        }
+    }
+
+    /// Counts one thunk against the memory budget; the next evaluation
+    /// reports the budget spent, where it stands.
+    fn count_slot(&mut self) {
+        self.allocated = self
+            .allocated
+            .saturating_add(std::mem::size_of::<Slot>() as u64);
+        if self.allocated > self.limits.max_memory {
+            self.out_of_memory = true;
+        }
+    }
+
+    /// The unknown for a spent memory budget; the first one of each budget
+    /// (each host) is also a NIX003 finding at its expression.
+    fn memory_limit(&mut self, location: Option<Location>) -> Value {
+        let mib = self.limits.max_memory / (1024 * 1024);
+        let reason = format!(
+            "static evaluation stopped: the values built here exceed the {mib} MiB memory budget"
+        );
+        if !self.memory_reported {
+            self.memory_reported = true;
+            let mut diag = Diagnostic::new(Code::NixEvalLimit, reason.clone()).help(
+                "values computed past this point are reported as unknown; build smaller values (a string doubled in a loop, a fold of `//` over thousands of items), or use `--eval nix`",
+            );
+            if let Some(l) = location.clone() {
+                diag = diag.at(l);
+            }
+            self.diagnostics.push(diag);
+        }
+        Value::unknown(UnknownKind::Limit, reason, location)
+    }
+
     fn enter(&mut self, location: impl FnOnce(&Self) -> Option<Location>) -> Result<(), Value> {
+        if self.out_of_memory {
+            let loc = location(self);
+            return Err(self.memory_limit(loc));
+        }
         if !self.tick() {
             let loc = location(self);
             return Err(self.limit(
@@ -601,7 +695,12 @@ impl<'t> Evaluator<'t> {
                         continue;
                     }
                     match self.coerce_to_string(v, false, self.loc(scope, syn(&e))) {
-                        Ok(piece) => text.push_str(&piece),
+                        Ok(piece) => {
+                            if let Err(limit) = self.charge(piece.len() as u64, &loc) {
+                                return limit;
+                            }
+                            text.push_str(&piece)
+                        }
                         Err(u) => return Value::Unknown(u),
                     }
                 }

@@ -80,6 +80,11 @@ impl Evaluator<'_> {
             },
             Concat => match (&lhs, &rhs) {
                 (Value::List(a), Value::List(b)) => {
+                    if let Err(limit) =
+                        self.charge((a.len() + b.len()) as u64 * LIST_ITEM_BYTES, &loc)
+                    {
+                        return limit;
+                    }
                     let mut items = Vec::with_capacity(a.len() + b.len());
                     items.extend(a.iter().copied());
                     items.extend(b.iter().copied());
@@ -89,6 +94,12 @@ impl Evaluator<'_> {
             },
             Update => match (&lhs, &rhs) {
                 (Value::Attrs(a), Value::Attrs(b)) => {
+                    // Nix copies the left set too; a fold of `//` updates
+                    // is quadratic there as well, and the budget stops it.
+                    let size = (a.entries.len() + b.entries.len()) as u64;
+                    if let Err(limit) = self.charge(size * ATTR_ENTRY_BYTES, &loc) {
+                        return limit;
+                    }
                     let mut entries = a.entries.clone();
                     for (k, e) in &b.entries {
                         entries.insert(k.clone(), e.clone());
@@ -131,7 +142,10 @@ impl Evaluator<'_> {
                 self.arith(ast::BinOpKind::Add, lhs, rhs, loc)
             }
             (Value::String(a), _) => match self.coerce_to_string(rhs.clone(), false, loc.clone()) {
-                Ok(b) => Value::string(format!("{}{}", a.text, b), loc),
+                Ok(b) => match self.charge((a.text.len() + b.len()) as u64, &loc) {
+                    Ok(()) => Value::string(format!("{}{}", a.text, b), loc),
+                    Err(limit) => limit,
+                },
                 Err(u) => Value::Unknown(u),
             },
             (Value::Path(p), Value::String(s)) => {

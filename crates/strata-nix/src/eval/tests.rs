@@ -388,6 +388,7 @@ fn deep_recursion_is_bounded() {
     let limits = Limits {
         max_steps: 20_000,
         max_depth: 400,
+        ..Limits::default()
     };
     let (v, diags) = eval_source_with(
         "let f = n: if n == 0 then 1 else f (n - 1) + f (n - 1); in f 40",
@@ -569,5 +570,54 @@ fn dynamic_names_below_a_static_one_are_computed_when_forced() {
     assert_eq!(
         ev(r#"let n = "m"; in { a.${n}.x = 1; a.z = 3; }"#),
         json!({ "a": { "m": { "x": 1 }, "z": 3 } })
+    );
+}
+
+/// The 1-based line of a finding's location in `text`.
+fn line_of(text: &str, d: &strata_core::Diagnostic) -> Option<usize> {
+    let start = d.location.as_ref()?.span.start;
+    Some(text[..start].matches('\n').count() + 1)
+}
+
+fn memory_finding(diags: &[strata_core::Diagnostic]) -> Option<&strata_core::Diagnostic> {
+    diags
+        .iter()
+        .find(|d| d.code == Code::NixEvalLimit && d.message.contains("memory budget"))
+}
+
+#[test]
+fn memory_budget_stops_a_doubling_string_at_the_concatenation() {
+    let text = "let\n  double = s: s + s;\nin builtins.foldl' (s: _: double s) \"ab\" (builtins.genList (i: i) 40)";
+    let (v, diags) = eval_source(text);
+    assert!(is_unknown(&v));
+    let finding = memory_finding(&diags).expect("a NIX003 memory finding");
+    assert_eq!(line_of(text, finding), Some(2), "{finding:?}");
+}
+
+#[test]
+fn memory_budget_stops_a_fold_of_attribute_set_updates_at_the_update() {
+    let text = "builtins.foldl'\n  (acc: i: acc // { \"k${toString i}\" = i; })\n  {}\n  (builtins.genList (i: i) 20000)";
+    let (v, diags) = eval_source(text);
+    assert!(is_unknown(&v));
+    let finding = memory_finding(&diags).expect("a NIX003 memory finding");
+    assert_eq!(line_of(text, finding), Some(2), "{finding:?}");
+}
+
+#[test]
+fn memory_budget_counts_what_built_ins_create() {
+    let limits = Limits {
+        max_memory: 256 * 1024,
+        ..Limits::default()
+    };
+    // One list of 100,000 items, made by one built-in call.
+    let text = "builtins.length\n  (builtins.genList (i: i) 100000)";
+    let (v, diags) = eval_source_with(text, limits);
+    assert!(is_unknown(&v));
+    let finding = memory_finding(&diags).expect("a NIX003 memory finding");
+    assert_eq!(line_of(text, finding), Some(2), "{finding:?}");
+    // Within the budget the same expression evaluates.
+    assert_eq!(
+        ev("builtins.length (builtins.genList (i: i) 1000)"),
+        json!(1000)
     );
 }

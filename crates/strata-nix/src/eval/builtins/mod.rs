@@ -555,7 +555,7 @@ impl Evaluator<'_> {
         loc: Option<Location>,
     ) -> Value {
         match self.call_prim_inner(prim, args, &loc) {
-            Ok(v) | Err(v) => v,
+            Ok(v) | Err(v) => self.charge_fresh(v, &loc),
         }
     }
 
