@@ -373,3 +373,55 @@ fn no_planted_secret_reaches_any_output() {
         leaks.join("\n")
     );
 }
+
+#[test]
+fn control_characters_never_reach_a_terminal_raw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = repo_files("secret-string-data", "PLANTED-7f3a-escapes-c0ffee");
+    // A name with ESC and BEL (YAML escapes) that findings quote, and raw
+    // ones beside a syntax error that a snippet shows.
+    files.push((
+        "clusters/home/late.yaml".into(),
+        apps_kustomization("  dependsOn:\n    - name: \"x\\e]0;owned\\a\\e[2J\"\n")
+            .replace("name: apps", "name: late"),
+    ));
+    files.push((
+        "clusters/home/raw.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\ndata:\n  banner: [\u{1b}[31mred\u{7}, {\n".into(),
+    ));
+    write_repo(dir.path(), &files);
+    let mut runs = 0;
+    for (command, format) in RUNS {
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args([command, dir.path().to_str().expect("UTF-8")])
+            .args(["--eval", "static", "--format", format])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("strata runs");
+        for bytes in [&out.stdout, &out.stderr] {
+            assert!(
+                !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{command} --format {format}: {}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        runs += 1;
+    }
+    let lint = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "lint",
+            dir.path().to_str().expect("UTF-8"),
+            "--eval",
+            "static",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("strata runs");
+    let text = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        text.contains("\\x1b]0;owned\\x07"),
+        "the name is shown, escaped: {text}"
+    );
+    assert!(text.contains("banner: [?[31mred?, {"), "{text}");
+    assert_eq!(runs, RUNS.len());
+}
