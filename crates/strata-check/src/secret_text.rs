@@ -46,7 +46,11 @@ pub(crate) fn secret_like_name(name: &str) -> bool {
     .iter()
     .any(|w| lower.contains(w))
         || (lower.ends_with("key") && lower != "key");
-    secret && !names_a_place && !public
+    // `passwordKey: password`, `userKey`: the key of a Secret that holds it.
+    let names_a_key = ["passwordkey", "usernamekey", "userkey", "tokenkey"]
+        .iter()
+        .any(|s| lower.ends_with(s));
+    secret && !names_a_place && !public && !names_a_key
 }
 
 /// Whether a command-line flag name (without `--`) carries a secret value.
@@ -428,6 +432,7 @@ mod tests {
             "key",
             "publicKey",
             "secretRef",
+            "existingSecretPasswordKey",
         ] {
             assert!(!secret_like_name(name), "{name}");
         }

@@ -69,9 +69,15 @@ impl Redaction {
             }
         }
         // Names are structure, not secrets: a value that is part of a node's
-        // id (a Secret named like one of its values) is not searched for.
-        let ids: Vec<&str> = analysis.graph.nodes().map(|n| n.id.as_str()).collect();
-        values.retain(|v| !ids.iter().any(|id| id.contains(v.as_str())));
+        // id or a file's path (a key named `secret` often holds the name of
+        // a Secret) is not searched for, nor is a short lowercase word.
+        let names: Vec<&str> = analysis
+            .graph
+            .nodes()
+            .map(|n| n.id.as_str())
+            .chain(analysis.sources.iter().map(|f| f.path()))
+            .collect();
+        values.retain(|v| looks_secret(v) && !names.iter().any(|n| n.contains(v.as_str())));
         let mut forms = Vec::new();
         for value in values {
             forms.push(base64_encode(value.as_bytes()));
@@ -138,6 +144,18 @@ impl Redaction {
     pub fn for_terminal(&self, text: &str) -> String {
         escape_controls(&self.scrub(text))
     }
+}
+
+/// Whether a value is worth searching for in all output: long, or not a
+/// plain lowercase word (`password`, `cluster-secrets`), which names
+/// things far more often than it is a secret.
+fn looks_secret(value: &str) -> bool {
+    let word = |c: char| c.is_ascii_lowercase() || "-_./".contains(c);
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let has_letter = value.chars().any(|c| c.is_ascii_alphabetic());
+    value.len() >= 20
+        || value.chars().any(|c| !word(c) && !c.is_ascii_digit())
+        || (has_digit && has_letter)
 }
 
 /// Control characters other than newline and tab (which layout needs).
@@ -216,6 +234,20 @@ mod tests {
             Some(&b"hunter2"[..])
         );
         assert_eq!(base64_decode("not base64!"), None);
+    }
+
+    #[test]
+    fn plain_words_are_not_searched() {
+        for value in ["password", "cluster-secrets", "uri"] {
+            assert!(!looks_secret(value), "{value}");
+        }
+        for value in [
+            "hunter2",
+            "K10abc::server:x",
+            "correct-horse-battery-staple",
+        ] {
+            assert!(looks_secret(value), "{value}");
+        }
     }
 
     #[test]
