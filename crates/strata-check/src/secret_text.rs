@@ -201,6 +201,8 @@ struct Block {
     indent: usize,
     /// List items `KEY=VALUE` (a `secretGenerator`): only after `=`.
     literals: bool,
+    /// Only literals whose key is secret-like (a `configMapGenerator`).
+    secret_keys_only: bool,
 }
 
 /// YAML, one document at a time.
@@ -225,6 +227,8 @@ fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
     let mut block: Option<Block> = None;
     // A SOPS file: everything but the object's identity and SOPS metadata.
     let mut plain: Option<usize> = None;
+    // The `path` of the JSON6902 operation being read.
+    let mut patch_path: Option<String> = None;
     for (offset, line) in lines {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -240,7 +244,13 @@ fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
         if let Some(b) = &block {
             let from = indent + usize::from(trimmed.starts_with("- ")) * 2;
             let from = if b.literals {
-                line[from..].find('=').map(|e| from + e + 1)
+                line[from..]
+                    .find('=')
+                    .map(|e| from + e + 1)
+                    .filter(|after| {
+                        !b.secret_keys_only
+                            || secret_like_name(line[from..after - 1].trim_matches(['"', '\'']))
+                    })
             } else {
                 match YAML_KEY.captures(line) {
                     Some(c) => Some(c.get(0).map_or(from, |m| m.end())),
@@ -272,17 +282,38 @@ fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
             block = Some(Block {
                 indent: key_indent,
                 literals: false,
+                secret_keys_only: false,
             });
-        } else if key == "secretGenerator" && opens_block {
+        } else if (key == "secretGenerator" || key == "configMapGenerator") && opens_block {
             block = Some(Block {
                 indent: key_indent,
                 literals: true,
+                secret_keys_only: key == "configMapGenerator",
             });
+        } else if key == "path" && value.trim_matches(['"', '\'']).starts_with('/') {
+            patch_path = Some(value.trim_matches(['"', '\'']).to_string());
+        } else if key == "value"
+            && patch_path.as_deref().is_some_and(|p| {
+                (secret_doc && (p.starts_with("/data/") || p.starts_with("/stringData/")))
+                    || p.rsplit('/').next().is_some_and(secret_like_name)
+            })
+        {
+            // A JSON6902 operation writing a secret: `path: /stringData/x`.
+            if opens_block && !value.is_empty() {
+                block = Some(Block {
+                    indent: key_indent,
+                    literals: false,
+                    secret_keys_only: false,
+                });
+            } else {
+                found.extend(value_span(*offset, line, value_from).map(|s| (s, true)));
+            }
         } else if secret_like_name(key) {
             if opens_block && !value.is_empty() {
                 block = Some(Block {
                     indent: key_indent,
                     literals: false,
+                    secret_keys_only: false,
                 });
             } else {
                 found.extend(value_span(*offset, line, value_from).map(|s| (s, true)));
@@ -463,6 +494,8 @@ args:
 
     #[test]
     fn list_items_and_sops() {
+        let text = "patches:\n  - target:\n      kind: Secret\n    patch: |-\n      - op: add\n        path: /stringData/pw\n        value: s0\n      - op: add\n        path: /spec/values/auth/password\n        value: s1\n---\nconfigMapGenerator:\n  - name: x\n    literals:\n      - MODE=keep\n      - DB_PASSWORD=s2\n";
+        assert_eq!(shown("a.yaml", text), ["s0", "s1", "s2"]);
         let text = "kind: List\nitems:\n  - kind: Secret\n    data:\n      k: s1\n";
         assert_eq!(shown("a.yaml", text), ["s1"]);
         let sops = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: keep\nstringData:\n  a: ENC[AES256_GCM,data:x]\nsops:\n  version: keep\n";

@@ -171,6 +171,25 @@ fn repo_files(kind: &str, v: &str) -> Vec<(String, String)> {
             "",
             vec![namespace()],
         ),
+        "secret-json6902" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - secret.yaml\npatches:\n  - target:\n      kind: Secret\n      name: db\n    patch: |-\n      - op: add\n        path: /stringData/password\n        value: {v}\n"),
+            ),
+            "",
+            vec![
+                ("apps/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\nstringData:\n  user: admin\n".to_string()),
+                namespace(),
+            ],
+        ),
+        "configmap-generator" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: media\nresources:\n  - namespace.yaml\nconfigMapGenerator:\n  - name: app\n    literals:\n      - MODE=fast\n      - DB_PASSWORD={v}\n"),
+            ),
+            "",
+            vec![namespace()],
+        ),
         "secret-list" => flux(
             (
                 "apps/list.yaml",
@@ -242,6 +261,8 @@ const KINDS: &[&str] = &[
     "secret-data",
     "secret-patch",
     "secret-generator",
+    "secret-json6902",
+    "configmap-generator",
     "secret-list",
     "sops",
     "configmap-password",
