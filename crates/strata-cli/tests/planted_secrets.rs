@@ -443,6 +443,7 @@ fn control_characters_never_reach_a_terminal_raw() {
         text.contains("\\x1b]0;owned\\x07"),
         "the name is shown, escaped: {text}"
     );
-    assert!(text.contains("banner: [?[31mred?, {"), "{text}");
+    // Beside a syntax error, values are masked (raw bytes included).
+    assert!(text.contains("banner: [*[*******, {"), "{text}");
     assert_eq!(runs, RUNS.len());
 }

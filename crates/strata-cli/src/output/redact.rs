@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use strata_check::Analysis;
-use strata_core::SourceFile;
+use strata_core::{Code, SourceFile};
 
 /// What replaces a secret value in printed text.
 const MASK: &str = "****";
@@ -22,6 +22,31 @@ const MASK: &str = "****";
 /// Shorter values are masked in snippets but not searched for in other
 /// text: removing every `on` or `true` would garble output, not protect it.
 const MIN_SEARCHED_LEN: usize = 6;
+
+/// Lines either side of a syntax error whose values are masked (more than
+/// the snippet's one line of context).
+const UNPARSED_CONTEXT: usize = 2;
+
+/// Masks what follows a line's key (`key: `, `- `, `name =`), keeping
+/// whitespace and the punctuation that shows the syntax error.
+fn mask_values_of_line(line: &mut [u8]) {
+    let indent = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let rest = &line[indent..];
+    let from = if rest.starts_with(b"- ") {
+        indent + 2
+    } else if let Some(i) = rest.iter().position(|b| *b == b'=') {
+        indent + i + 1
+    } else if let Some(i) = rest.windows(2).position(|w| w == b": ") {
+        indent + i + 2
+    } else {
+        return;
+    };
+    for byte in &mut line[from..] {
+        if !byte.is_ascii_whitespace() && !b"[]{}(),;:\"'|>#".contains(byte) {
+            *byte = b'*';
+        }
+    }
+}
 
 /// The secrets of one analysis, ready to be removed from output.
 pub struct Redaction {
@@ -49,6 +74,35 @@ impl Redaction {
                 if !byte.is_ascii_whitespace() {
                     *byte = b'*';
                 }
+            }
+        }
+        // Around a syntax error, parse recovery cannot say what a value
+        // means: the snippet's lines show their keys and brackets only.
+        for d in &analysis.diagnostics {
+            let Some(location) = d
+                .location
+                .as_ref()
+                .filter(|_| matches!(d.code, Code::NixSyntax | Code::YamlSyntax))
+            else {
+                continue;
+            };
+            let Some(file) = analysis.sources.get(&location.file) else {
+                continue;
+            };
+            let bytes = masked
+                .entry(location.file.clone())
+                .or_insert_with(|| file.text().as_bytes().to_vec());
+            let first = file.line_col(location.span.start).line;
+            let last = file.line_col(location.span.end).line;
+            for line in first.saturating_sub(UNPARSED_CONTEXT)..=last + UNPARSED_CONTEXT {
+                let (Some(start), end) = (
+                    file.line_start(line),
+                    file.line_start(line + 1).unwrap_or(bytes.len()),
+                ) else {
+                    continue;
+                };
+                let end = end.min(bytes.len());
+                mask_values_of_line(&mut bytes[start..end]);
             }
         }
         let mut values = Vec::new();
@@ -234,6 +288,19 @@ mod tests {
             Some(&b"hunter2"[..])
         );
         assert_eq!(base64_decode("not base64!"), None);
+    }
+
+    #[test]
+    fn values_beside_a_syntax_error_are_masked() {
+        let mut line = b"  name: \"x\" # c\n".to_vec();
+        mask_values_of_line(&mut line);
+        assert_eq!(line, b"  name: \"*\" # *\n");
+        let mut line = b"  password = \"hunter2\";".to_vec();
+        mask_values_of_line(&mut line);
+        assert_eq!(line, b"  password = \"*******\";");
+        let mut line = b"{".to_vec();
+        mask_values_of_line(&mut line);
+        assert_eq!(line, b"{");
     }
 
     #[test]
