@@ -365,6 +365,54 @@ fn secret_nix_path(outer: &[String], path: &[String]) -> bool {
     secret_like_name(last) || (in_keys && last == "text")
 }
 
+/// The names of the attribute sets enclosing an offset, found by one walk
+/// over the braces as offsets are asked for in increasing order.
+struct Enclosing<'a> {
+    text: &'a [u8],
+    /// (offset after the `{`, the binding's path) of every `name = {`.
+    opens: Vec<(usize, Vec<String>)>,
+    next_open: usize,
+    at: usize,
+    stack: Vec<Vec<String>>,
+    /// For each open brace, whether it opened a named set.
+    depths: Vec<bool>,
+}
+
+impl Enclosing<'_> {
+    fn names_at(&mut self, offset: usize) -> Vec<String> {
+        let offset = offset.min(self.text.len());
+        while self.at < offset {
+            let i = self.at;
+            while self
+                .opens
+                .get(self.next_open)
+                .is_some_and(|(end, _)| *end <= i)
+            {
+                self.next_open += 1;
+            }
+            match self.text[i] {
+                b'{' => {
+                    let named = self
+                        .opens
+                        .get(self.next_open)
+                        .is_some_and(|(end, _)| *end == i + 1);
+                    if named {
+                        self.stack.push(self.opens[self.next_open].1.clone());
+                        self.next_open += 1;
+                    }
+                    self.depths.push(named);
+                }
+                b'}' if self.depths.pop() == Some(true) => {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+            self.at += 1;
+        }
+        self.stack.iter().flatten().cloned().collect()
+    }
+}
+
 /// Nix strings bound to secret-like names, directly, in nested sets, or
 /// through a name bound to one (`let k = "…"; in { privateKey = k; }`).
 fn nix_values(text: &str) -> Vec<Span> {
@@ -374,35 +422,13 @@ fn nix_values(text: &str) -> Vec<Span> {
         .filter_map(|c| Some((c.get(0)?.end(), segments(c.get(1)?.as_str()))))
         .collect();
     opens.sort();
-    let enclosing = |at: usize| -> Vec<String> {
-        let mut stack: Vec<Vec<String>> = Vec::new();
-        let mut depth_names: Vec<Option<usize>> = Vec::new();
-        let mut next_open = opens.iter().peekable();
-        for (i, b) in text.as_bytes()[..at].iter().enumerate() {
-            match b {
-                b'{' => {
-                    let named = next_open.peek().is_some_and(|(end, _)| *end == i + 1);
-                    if named {
-                        if let Some((_, names)) = next_open.next() {
-                            stack.push(names.clone());
-                            depth_names.push(Some(stack.len()));
-                        }
-                    } else {
-                        depth_names.push(None);
-                    }
-                }
-                b'}' => {
-                    if let Some(Some(_)) = depth_names.pop() {
-                        stack.pop();
-                    }
-                }
-                _ => {}
-            }
-            while next_open.peek().is_some_and(|(end, _)| *end <= i) {
-                next_open.next();
-            }
-        }
-        stack.into_iter().flatten().collect()
+    let mut enclosing = Enclosing {
+        text: text.as_bytes(),
+        opens,
+        next_open: 0,
+        at: 0,
+        stack: Vec::new(),
+        depths: Vec::new(),
     };
     let secret_names: BTreeSet<&str> = NIX_NAME_BINDING
         .captures_iter(text)
@@ -423,7 +449,7 @@ fn nix_values(text: &str) -> Vec<Span> {
         let last_is_text = path.last().is_some_and(|l| l == "text");
         if by_name
             || secret_nix_path(&[], &path)
-            || (last_is_text && secret_nix_path(&enclosing(value.start()), &path))
+            || (last_is_text && secret_nix_path(&enclosing.names_at(value.start()), &path))
         {
             found.push(Span::new(value.start(), value.end()));
         }
