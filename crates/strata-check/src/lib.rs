@@ -15,6 +15,7 @@ mod assemble_nix;
 pub mod config;
 mod evaluation;
 pub mod rules;
+mod secret_text;
 mod secrets;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -106,9 +107,13 @@ pub struct Analysis {
     pub flux: FluxTree,
     /// What the evaluation tier did, when it ran.
     pub evaluation: Option<Evaluation>,
-    /// Where secret values are written. Renderers that quote source text
-    /// must mask these spans (no output ever shows a secret's value).
+    /// Where secret values are written, by meaning (see `secrets.rs`). Every
+    /// output goes through the CLI's redaction, which masks these spans in
+    /// snippets and removes their values from every other text.
     pub secrets: Vec<strata_core::Location>,
+    /// The spans among `secrets` whose text is itself a secret value: the
+    /// redaction removes that text (and its base64 form) from all output.
+    pub secret_values: Vec<strata_core::Location>,
 }
 
 impl Analysis {
@@ -230,12 +235,14 @@ fn finish(
         }
     }
     Diagnostic::sort(&mut diagnostics);
+    let secrets = secrets::secret_locations(&nix, &flux, &sources);
     Analysis {
+        secret_values: secrets.values,
         root: tree.root().to_path_buf(),
         sources,
         graph,
         diagnostics,
-        secrets: secrets::secret_locations(&nix, &flux),
+        secrets: secrets.masked,
         nix,
         flux,
         evaluation: None,

@@ -14,6 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use strata_check::{Analysis, EvalMode, Options, Progress, Rule, analyze};
 use strata_core::Code;
 
+use output::redact::Redaction;
+
 #[derive(Parser)]
 #[command(
     name = "strata",
@@ -160,7 +162,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(ToolError(message)) => {
-            eprintln!("strata: {message}");
+            eprintln!("strata: {}", output::redact::escape_controls(&message));
             ExitCode::from(2)
         }
     }
@@ -171,23 +173,32 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     let written = match cli.command {
         Command::Lint { repo, format } => {
             let analysis = load(&repo)?;
+            let redaction = Redaction::new(&analysis);
             let text = match format {
                 LintFormat::Human => {
-                    output::human::render(&analysis, output::human::color_wanted())
+                    let color = output::human::color_wanted();
+                    let text = output::human::render(&analysis, &redaction, color);
+                    // miette's colour codes stay; its inputs were escaped.
+                    if color {
+                        redaction.scrub(&text)
+                    } else {
+                        redaction.for_terminal(&text)
+                    }
                 }
-                LintFormat::Json => output::lint_json::render(&analysis),
-                LintFormat::Sarif => output::sarif::render(&analysis),
-                LintFormat::Github => output::github::render(&analysis),
+                LintFormat::Json => redaction.scrub(&output::lint_json::render(&analysis)),
+                LintFormat::Sarif => redaction.scrub(&output::sarif::render(&analysis)),
+                LintFormat::Github => redaction.for_terminal(&output::github::render(&analysis)),
             };
             write_all(&mut stdout, &text)?;
             return Ok(u8::from(analysis.has_errors()));
         }
         Command::Graph { repo, format } => {
             let analysis = load(&repo)?;
+            let redaction = Redaction::new(&analysis);
             match format {
-                GraphFormat::Json => output::graph::json(&analysis),
-                GraphFormat::Dot => output::graph::dot(&analysis),
-                GraphFormat::Mermaid => output::graph::mermaid(&analysis),
+                GraphFormat::Json => redaction.scrub(&output::graph::json(&analysis)),
+                GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
+                GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
             }
         }
         Command::Plan {
@@ -202,22 +213,34 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 ));
             }
             let analysis = load(&repo)?;
+            let redaction = Redaction::new(&analysis);
             match strata_plan::bootstrap_plan(&analysis) {
                 Ok(plan) => match format {
-                    PlanFormat::Human => output::plan::human(&plan),
-                    PlanFormat::Json => output::plan::json(&plan),
+                    PlanFormat::Human => redaction.for_terminal(&output::plan::human(&plan)),
+                    PlanFormat::Json => redaction.scrub(&output::plan::json(&plan)),
                 },
                 Err(error) => {
                     if let PlanFormat::Json = format {
-                        let text = output::plan::json_without_plan(&analysis, &error.diagnostics);
+                        let text = redaction.scrub(&output::plan::json_without_plan(
+                            &analysis,
+                            &error.diagnostics,
+                        ));
                         write_all(&mut stdout, &text)?;
                         return Ok(1);
                     }
+                    let color =
+                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                     let text = output::human::render_diagnostics(
                         &analysis,
+                        &redaction,
                         &error.diagnostics,
-                        output::human::color_wanted(),
+                        color,
                     );
+                    let text = if color {
+                        redaction.scrub(&text)
+                    } else {
+                        redaction.for_terminal(&text)
+                    };
                     eprint!("{text}");
                     eprintln!(
                         "strata: no deploy plan: fix the findings above (`strata lint` shows every finding)"

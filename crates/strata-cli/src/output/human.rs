@@ -11,14 +11,16 @@ use miette::{
 use strata_check::Analysis;
 use strata_core::{Diagnostic, Severity, SourceFile};
 
+use super::redact::{Redaction, escape_controls};
+
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
 pub fn color_wanted() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
 /// Every finding of the analysis and a summary line.
-pub fn render(analysis: &Analysis, color: bool) -> String {
-    let mut out = render_diagnostics(analysis, &analysis.diagnostics, color);
+pub fn render(analysis: &Analysis, redaction: &Redaction, color: bool) -> String {
+    let mut out = render_diagnostics(analysis, redaction, &analysis.diagnostics, color);
     let (errors, warnings, infos) = analysis.counts();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
@@ -34,8 +36,19 @@ pub fn render(analysis: &Analysis, color: bool) -> String {
 }
 
 /// The given findings as miette reports.
-pub fn render_diagnostics(analysis: &Analysis, diagnostics: &[Diagnostic], color: bool) -> String {
-    let masked = MaskedSources::new(analysis);
+/// Snippets come from the redaction's masked sources; texts are scrubbed of
+/// secret values and control characters here, before miette adds its own
+/// colour escapes.
+pub fn render_diagnostics(
+    analysis: &Analysis,
+    redaction: &Redaction,
+    diagnostics: &[Diagnostic],
+    color: bool,
+) -> String {
+    let masked = MaskedSources {
+        analysis,
+        redaction,
+    };
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -52,7 +65,7 @@ pub fn render_diagnostics(analysis: &Analysis, diagnostics: &[Diagnostic], color
                 "{} {}: {}\n",
                 d.severity.as_str(),
                 d.code,
-                d.message
+                redaction.for_terminal(&d.message)
             ));
         }
         out.push('\n');
@@ -71,45 +84,20 @@ struct Report {
     related: Vec<Report>,
 }
 
-/// The analysed files as snippets may show them: every secret value the
-/// analysis knows of replaced by `*`, byte for byte, so spans stay valid.
+/// The analysis with its redaction: where snippets get their text.
 struct MaskedSources<'a> {
     analysis: &'a Analysis,
-    masked: std::collections::BTreeMap<&'a str, Arc<SourceFile>>,
+    redaction: &'a Redaction,
 }
 
-impl<'a> MaskedSources<'a> {
-    fn new(analysis: &'a Analysis) -> Self {
-        let mut masked: std::collections::BTreeMap<&'a str, Arc<SourceFile>> =
-            std::collections::BTreeMap::new();
-        for location in &analysis.secrets {
-            let Some(file) = analysis.sources.get(&location.file) else {
-                continue;
-            };
-            let current = masked.get(location.file.as_str()).unwrap_or(file);
-            let mut bytes = current.text().as_bytes().to_vec();
-            let end = location.span.end.min(bytes.len());
-            for byte in bytes.iter_mut().take(end).skip(location.span.start) {
-                if !byte.is_ascii_whitespace() {
-                    *byte = b'*';
-                }
-            }
-            // Spans sit on character boundaries, so whole characters are
-            // masked and the text stays UTF-8; lossy only as a guard.
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            masked.insert(
-                location.file.as_str(),
-                Arc::new(SourceFile::new(file.path(), text)),
-            );
-        }
-        MaskedSources { analysis, masked }
+impl MaskedSources<'_> {
+    fn get(&self, path: &str) -> Option<Arc<SourceFile>> {
+        self.redaction.source(self.analysis, path)
     }
 
-    fn get(&self, path: &str) -> Option<Arc<SourceFile>> {
-        self.masked
-            .get(path)
-            .cloned()
-            .or_else(|| self.analysis.sources.get(path).cloned())
+    /// A message or label as a terminal may show it.
+    fn text(&self, text: &str) -> String {
+        escape_controls(&self.redaction.scrub(text))
     }
 }
 
@@ -131,14 +119,14 @@ impl Report {
         for r in &d.related {
             if Some(&r.location.file) == d.location.as_ref().map(|l| &l.file) {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(r.message.clone()),
+                    Some(analysis.text(&r.message)),
                     to_source_span(r.location.span),
                 ));
             } else {
                 related.push(Report {
                     code: String::new(),
                     severity: Severity::Info,
-                    message: r.message.clone(),
+                    message: analysis.text(&r.message),
                     help: None,
                     source: analysis.get(&r.location.file).map(FileSource),
                     labels: vec![LabeledSpan::new_primary_with_span(
@@ -152,8 +140,8 @@ impl Report {
         Report {
             code: d.code.as_str().to_string(),
             severity: d.severity,
-            message: d.message.clone(),
-            help: d.help.clone(),
+            message: analysis.text(&d.message),
+            help: d.help.as_deref().map(|h| analysis.text(h)),
             source,
             labels,
             related,
@@ -256,9 +244,10 @@ mod tests {
         let pointed = Diagnostic::new(Code::SecretPlaintext, "pointing right at the value").at(
             Location::new("clusters/home/secret.yaml", Span::new(start, start + 17)),
         );
-        let text = super::render_diagnostics(&analysis, &[pointed], false);
+        let redaction = super::Redaction::new(&analysis);
+        let text = super::render_diagnostics(&analysis, &redaction, &[pointed], false);
         assert!(text.contains("password: *****************"), "{text}");
-        let everything = super::render(&analysis, false);
+        let everything = super::render(&analysis, &redaction, false);
         assert!(
             !text.contains("hunter2") && !everything.contains("hunter2"),
             "{text}{everything}"

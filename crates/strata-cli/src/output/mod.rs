@@ -6,6 +6,7 @@ pub mod graph;
 pub mod human;
 pub mod lint_json;
 pub mod plan;
+pub mod redact;
 pub mod sarif;
 
 use strata_check::Analysis;

@@ -1,0 +1,449 @@
+//! The planted-secret matrix: one generated repository per kind of secret
+//! (with and without a syntax error on the line after it), run through every
+//! subcommand and format of the static tier. The planted value, and its
+//! base64 form, must never reach stdout or stderr.
+
+use std::path::Path;
+use std::process::Command;
+
+/// (subcommand, format) pairs: every output path of the binary.
+const RUNS: &[(&str, &str)] = &[
+    ("lint", "human"),
+    ("lint", "json"),
+    ("lint", "sarif"),
+    ("lint", "github"),
+    ("graph", "json"),
+    ("graph", "dot"),
+    ("graph", "mermaid"),
+    ("plan", "human"),
+    ("plan", "json"),
+];
+
+const FLAKE: &str = r#"{
+  inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.nas = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./hosts/nas.nix ];
+    };
+  };
+}
+"#;
+
+const SYNC: &str = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: ssh://git@github.com/example/homelab
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./clusters/home
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+";
+
+/// The Flux Kustomization applying `./apps` (`extra` goes under `spec:`).
+fn apps_kustomization(extra: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: ./apps
+  prune: true
+{extra}"
+    )
+}
+
+/// A host module whose body is `body` (may reference `let` bindings from `lets`).
+fn host(lets: &str, body: &str) -> String {
+    format!(
+        "{{ ... }}:
+{lets}{{
+  networking.hostName = \"nas\";
+  fileSystems.\"/\" = {{ device = \"/dev/sda1\"; fsType = \"ext4\"; }};
+  boot.loader.systemd-boot.enable = true;
+  system.stateVersion = \"25.11\";
+{body}
+}}
+"
+    )
+}
+
+/// The files of a repository holding the secret `v`, with the planted line
+/// in the file named first.
+fn repo_files(kind: &str, v: &str) -> Vec<(String, String)> {
+    let b64 = base64(v);
+    let nix = |lets: &str, body: &str| {
+        vec![
+            ("hosts/nas.nix".to_string(), host(lets, body)),
+            ("flake.nix".into(), FLAKE.into()),
+            (
+                "clusters/home/flux-system/gotk-sync.yaml".into(),
+                SYNC.into(),
+            ),
+        ]
+    };
+    let flux = |planted: (&str, String), apps_extra: &str, rest: Vec<(&str, String)>| {
+        let mut files = vec![(planted.0.to_string(), planted.1)];
+        files.push(("flake.nix".into(), FLAKE.into()));
+        files.push(("hosts/nas.nix".into(), host("", "")));
+        files.push((
+            "clusters/home/flux-system/gotk-sync.yaml".into(),
+            SYNC.into(),
+        ));
+        if !files.iter().any(|(p, _)| p == "clusters/home/apps.yaml") {
+            files.push((
+                "clusters/home/apps.yaml".into(),
+                apps_kustomization(apps_extra),
+            ));
+        }
+        files.extend(rest.into_iter().map(|(p, t)| (p.to_string(), t)));
+        files
+    };
+    let resources = |names: &[&str]| {
+        let mut text =
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+                .to_string();
+        for n in names {
+            text.push_str(&format!("  - {n}\n"));
+        }
+        text
+    };
+    let namespace = || {
+        (
+            "apps/namespace.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n".to_string(),
+        )
+    };
+    match kind {
+        "secret-string-data" => flux(
+            (
+                "apps/secret.yaml",
+                format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\nstringData:\n  password: {v}\n  user: admin\n"),
+            ),
+            "",
+            vec![("apps/kustomization.yaml", resources(&["namespace.yaml", "secret.yaml"])), namespace()],
+        ),
+        "secret-data" => flux(
+            (
+                "apps/secret.yaml",
+                format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\ndata:\n  password: {b64}\n  user: YWRtaW4=\n"),
+            ),
+            "",
+            vec![("apps/kustomization.yaml", resources(&["namespace.yaml", "secret.yaml"])), namespace()],
+        ),
+        "secret-patch" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - secret.yaml\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: Secret\n      metadata:\n        name: db\n        namespace: media\n      stringData:\n        password: {v}\n      type: Opaque\n"),
+            ),
+            "",
+            vec![
+                ("apps/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\n".to_string()),
+                namespace(),
+            ],
+        ),
+        "secret-generator" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: media\nresources:\n  - namespace.yaml\nsecretGenerator:\n  - name: db\n    literals:\n      - password={v}\n      - user=admin\n"),
+            ),
+            "",
+            vec![namespace()],
+        ),
+        "secret-json6902" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - secret.yaml\npatches:\n  - target:\n      kind: Secret\n      name: db\n    patch: |-\n      - op: add\n        path: /stringData/password\n        value: {v}\n"),
+            ),
+            "",
+            vec![
+                ("apps/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\nstringData:\n  user: admin\n".to_string()),
+                namespace(),
+            ],
+        ),
+        "configmap-generator" => flux(
+            (
+                "apps/kustomization.yaml",
+                format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: media\nresources:\n  - namespace.yaml\nconfigMapGenerator:\n  - name: app\n    literals:\n      - MODE=fast\n      - DB_PASSWORD={v}\n"),
+            ),
+            "",
+            vec![namespace()],
+        ),
+        "secret-list" => flux(
+            (
+                "apps/list.yaml",
+                format!("apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata:\n      name: db\n      namespace: media\n    stringData:\n      password: {v}\n      user: admin\n"),
+            ),
+            "",
+            vec![("apps/kustomization.yaml", resources(&["namespace.yaml", "list.yaml"])), namespace()],
+        ),
+        "sops" => flux(
+            (
+                "apps/secret.sops.yaml",
+                format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: media\nstringData:\n  password: ENC[AES256_GCM,data:{v},iv:abc=,tag:def=,type:str]\n  note: {v}\nsops:\n  age:\n    - recipient: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n  lastmodified: \"2024-01-01T00:00:00Z\"\n  mac: ENC[AES256_GCM,data:macmacmac,type:str]\n  version: 3.8.1\n"),
+            ),
+            "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n",
+            vec![("apps/kustomization.yaml", resources(&["namespace.yaml", "secret.sops.yaml"])), namespace()],
+        ),
+        "configmap-password" => flux(
+            (
+                "apps/config.yaml",
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: media\ndata:\n  password: {v}\n  mode: fast\n"),
+            ),
+            "",
+            vec![("apps/kustomization.yaml", resources(&["namespace.yaml", "config.yaml"])), namespace()],
+        ),
+        "helmrelease-values" => flux(
+            (
+                "apps/release.yaml",
+                format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: media\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: app\n      version: 1.2.3\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n  values:\n    auth:\n      password: {v}\n      user: admin\n"),
+            ),
+            "",
+            vec![
+                ("apps/kustomization.yaml", resources(&["namespace.yaml", "repo.yaml", "release.yaml"])),
+                namespace(),
+                ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: media\nspec:\n  interval: 1h\n  url: https://charts.example.com\n".to_string()),
+            ],
+        ),
+        "substitution" => flux(
+            (
+                "clusters/home/apps.yaml",
+                apps_kustomization(&format!("  postBuild:\n    substitute:\n      SECRET_X: {v}\n      APP_NAME: app\n")),
+            ),
+            "",
+            vec![
+                ("apps/kustomization.yaml", resources(&["namespace.yaml", "repo.yaml", "release.yaml"])),
+                namespace(),
+                ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: media\nspec:\n  interval: 1h\n  url: https://charts.example.com\n".to_string()),
+                ("apps/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${APP_NAME}\n  namespace: media\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: app\n      version: ${SECRET_X}\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n  values:\n    image: ${SECRET_X}\n".to_string()),
+            ],
+        ),
+        "nix-hashed-password" => nix("", &format!("  users.users.root.hashedPassword = \"{v}\";")),
+        "nix-quoted-name" => nix("", &format!("  users.users.root.\"initialPassword\" = \"{v}\";")),
+        "nix-let-bound" => nix(
+            &format!("let\n  wgKey = \"{v}\";\nin\n"),
+            "  networking.wireguard.interfaces.wg0.privateKey = wgKey;",
+        ),
+        "nix-colmena-key" => nix("", &format!("  deployment.keys.\"api\".text = \"{v}\";")),
+        "k3s-token" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"agent\";\n  services.k3s.serverAddr = \"https://10.0.0.1:6443\";\n  services.k3s.token = \"{v}\";")),
+        "k3s-flag-equals" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--token={v}\"\n    \"--disable=traefik\"\n  ];")),
+        "k3s-flag-next-item" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--agent-token\"\n    \"{v}\"\n    \"--disable=traefik\"\n  ];")),
+        "k3s-etcd-s3" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--etcd-s3-secret-key={v}\"\n  ];")),
+        "k3s-vpn-auth" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--vpn-auth=name=tailscale,joinKey={v}\"\n  ];")),
+        "k3s-flag-string" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = \"--disable=traefik --token {v}\";")),
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+const KINDS: &[&str] = &[
+    "secret-string-data",
+    "secret-data",
+    "secret-patch",
+    "secret-generator",
+    "secret-json6902",
+    "configmap-generator",
+    "secret-list",
+    "sops",
+    "configmap-password",
+    "helmrelease-values",
+    "substitution",
+    "nix-hashed-password",
+    "nix-quoted-name",
+    "nix-let-bound",
+    "nix-colmena-key",
+    "k3s-token",
+    "k3s-flag-equals",
+    "k3s-flag-next-item",
+    "k3s-etcd-s3",
+    "k3s-vpn-auth",
+    "k3s-flag-string",
+];
+
+/// Inserts a line that does not parse right after the first line of the
+/// first file holding the planted value (or its base64 form).
+fn break_next_line(files: &mut [(String, String)], v: &str) {
+    let b64 = base64(v);
+    let (path, text) = &mut files[0];
+    let mut out = String::new();
+    let mut done = false;
+    for line in text.split_inclusive('\n') {
+        out.push_str(line);
+        if !done && (line.contains(v) || line.contains(&b64)) {
+            let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+            if path.ends_with(".nix") {
+                out.push_str(&format!("{indent}broken = ;\n"));
+            } else {
+                out.push_str(&format!("{indent}broken: [unclosed, {{\n"));
+            }
+            done = true;
+        }
+    }
+    assert!(done, "the planted value is in {path}");
+    *text = out;
+}
+
+fn write_repo(dir: &Path, files: &[(String, String)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+/// Standard base64 with padding.
+fn base64(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_the_standard_alphabet() {
+    assert_eq!(base64("hunter2"), "aHVudGVyMg==");
+    assert_eq!(base64("ab"), "YWI=");
+    assert_eq!(base64("abc"), "YWJj");
+}
+
+#[test]
+fn no_planted_secret_reaches_any_output() {
+    let mut cases = 0;
+    let mut leaks = Vec::new();
+    for kind in KINDS {
+        for broken in [false, true] {
+            let value = format!("PLANTED-7f3a-{kind}-c0ffee");
+            let mut files = repo_files(kind, &value);
+            if broken {
+                break_next_line(&mut files, &value);
+            }
+            let dir = tempfile::tempdir().expect("tempdir");
+            write_repo(dir.path(), &files);
+            for (command, format) in RUNS {
+                cases += 1;
+                let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+                    .args([command, dir.path().to_str().expect("UTF-8")])
+                    .args(["--eval", "static", "--format", format])
+                    .env("NO_COLOR", "1")
+                    .output()
+                    .expect("strata runs");
+                let code = out.status.code();
+                assert!(
+                    matches!(code, Some(0 | 1)),
+                    "{kind} broken={broken} {command} {format}: exit {code:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                    let text = String::from_utf8_lossy(bytes);
+                    for (form, needle) in [("value", value.clone()), ("base64", base64(&value))] {
+                        // Half of the value is enough to show it leaked.
+                        let needle = &needle[..needle.len().min(24)];
+                        if text.contains(needle) {
+                            leaks.push(format!(
+                                "{kind}{} {command} --format {format}: {form} on {stream}",
+                                if broken {
+                                    " (syntax error next line)"
+                                } else {
+                                    ""
+                                }
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{cases} cases, {} leaks", leaks.len());
+    assert!(
+        leaks.is_empty(),
+        "{} of {cases} runs leak:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
+
+#[test]
+fn control_characters_never_reach_a_terminal_raw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = repo_files("secret-string-data", "PLANTED-7f3a-escapes-c0ffee");
+    // A name with ESC and BEL (YAML escapes) that findings quote, and raw
+    // ones beside a syntax error that a snippet shows.
+    files.push((
+        "clusters/home/late.yaml".into(),
+        apps_kustomization("  dependsOn:\n    - name: \"x\\e]0;owned\\a\\e[2J\"\n")
+            .replace("name: apps", "name: late"),
+    ));
+    files.push((
+        "clusters/home/raw.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\ndata:\n  banner: [\u{1b}[31mred\u{7}, {\n".into(),
+    ));
+    write_repo(dir.path(), &files);
+    let mut runs = 0;
+    for (command, format) in RUNS {
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args([command, dir.path().to_str().expect("UTF-8")])
+            .args(["--eval", "static", "--format", format])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("strata runs");
+        for bytes in [&out.stdout, &out.stderr] {
+            assert!(
+                !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{command} --format {format}: {}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        runs += 1;
+    }
+    let lint = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "lint",
+            dir.path().to_str().expect("UTF-8"),
+            "--eval",
+            "static",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("strata runs");
+    let text = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        text.contains("\\x1b]0;owned\\x07"),
+        "the name is shown, escaped: {text}"
+    );
+    // Beside a syntax error, values are masked (raw bytes included).
+    assert!(text.contains("banner: [*[*******, {"), "{text}");
+    assert_eq!(runs, RUNS.len());
+}
