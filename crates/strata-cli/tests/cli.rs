@@ -1,26 +1,12 @@
 //! The `strata` binary against CONTRACT.md: exit codes, JSON shapes, and
 //! snapshots of what users see, on the example homelab and on fixtures.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Output};
 
+use common::{fixture, repo_root, strata};
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures").join(name)
-}
-
-fn strata(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("strata runs")
-}
 
 /// `strata COMMAND PATH --eval EVAL --format FORMAT`.
 fn run(command: &str, path: &std::path::Path, eval: &str, format: &str) -> Output {

@@ -6,6 +6,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -122,12 +124,7 @@ fn hostile_repository() -> Hostile {
 }
 
 fn strata(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("STRATA_PLANTED", PLANTED_ENV)
-        .output()
-        .expect("strata runs")
+    common::strata_with_env(args, &[("STRATA_PLANTED", PLANTED_ENV)])
 }
 
 fn first_line_of_passwd() -> String {

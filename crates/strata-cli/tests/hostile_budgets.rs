@@ -3,8 +3,10 @@
 //! line (not a stack overflow, an abort or minutes of work) while still
 //! analysing the rest of the repository.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -13,19 +15,13 @@ use serde_json::Value;
 const TIME_BOUND: Duration = Duration::from_secs(20);
 
 fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
+    common::write_file(root, path, text);
 }
 
 /// `strata ARGS`, its output and how long it took.
 fn strata(args: &[&str]) -> (Output, Duration) {
     let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("strata runs");
+    let output = common::strata(args);
     (output, start.elapsed())
 }
 
@@ -300,10 +296,6 @@ fn an_unreadable_root_exits_2_with_one_line() {
     assert!(stderr.contains("cannot read repository root"), "{stderr}");
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read fixture") {
         let entry = entry.expect("entry");
@@ -319,7 +311,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn plan_json_prints_the_contract_object_with_diagnostics_when_it_exits_1() {
-    let fixture = repo_root().join("tests/fixtures/flux-depends-on-cycle");
+    let fixture = common::repo_root().join("tests/fixtures/flux-depends-on-cycle");
     let (code, json) = json_run("plan", &fixture);
     assert_eq!(code, 1);
     assert_eq!(json["version"], 1);
@@ -333,7 +325,10 @@ fn plan_json_prints_the_contract_object_with_diagnostics_when_it_exits_1() {
 #[test]
 fn a_kustomization_whose_path_includes_itself_is_no_cycle_for_lint_or_plan() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&repo_root().join("tests/fixtures/flux-basic"), dir.path());
+    copy_dir(
+        &common::repo_root().join("tests/fixtures/flux-basic"),
+        dir.path(),
+    );
     // `apps` now applies its own directory: itself, its parent and siblings.
     let apps = dir.path().join("clusters/home/apps.yaml");
     let text = std::fs::read_to_string(&apps).expect("apps.yaml");

@@ -3,6 +3,8 @@
 //! subcommand and format of the static tier. The planted value, and its
 //! base64 form, must never reach stdout or stderr.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -305,9 +307,7 @@ fn break_next_line(files: &mut [(String, String)], v: &str) {
 
 fn write_repo(dir: &Path, files: &[(String, String)]) {
     for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        common::write_file(dir, path, text);
     }
 }
 

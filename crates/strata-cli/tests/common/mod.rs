@@ -3,10 +3,43 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use serde_json::Value;
+
+/// The workspace root (the example homelab).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// `tests/fixtures/NAME` of the workspace.
+pub fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(name)
+}
+
+/// Runs the real `strata` binary with `args`, colours off.
+pub fn strata(args: &[&str]) -> Output {
+    strata_with_env(args, &[])
+}
+
+/// [`strata`] with extra environment variables for the child.
+pub fn strata_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("strata runs")
+}
+
+/// Writes `text` at repository-relative `path` below `root`, as is.
+pub fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("a file has a parent"))
+        .expect("create directories");
+    std::fs::write(path, text).expect("write a file");
+}
 
 /// Removes the first line break and the indentation common to every
 /// non-blank line, so files can be written indented inside test tables.
@@ -29,10 +62,7 @@ pub fn dedent(text: &str) -> String {
 /// Writes `files` (repository-relative path, dedented content) below `root`.
 pub fn write_files(root: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().expect("a file has a parent"))
-            .expect("create directories");
-        std::fs::write(&path, dedent(content)).expect("write a file");
+        write_file(root, path, &dedent(content));
     }
 }
 
@@ -54,12 +84,14 @@ pub struct LintRun {
 
 /// Runs `strata lint ROOT --format json --eval static`.
 pub fn lint_json(root: &Path) -> LintRun {
-    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["lint", root.to_str().expect("UTF-8 path")])
-        .args(["--format", "json", "--eval", "static"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("strata runs");
+    let output = strata(&[
+        "lint",
+        root.to_str().expect("UTF-8 path"),
+        "--format",
+        "json",
+        "--eval",
+        "static",
+    ]);
     let exit = output.status.code().unwrap_or(-1);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let json: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
