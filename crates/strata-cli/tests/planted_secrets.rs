@@ -32,30 +32,7 @@ const FLAKE: &str = r#"{
 }
 "#;
 
-const SYNC: &str = "apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  url: ssh://git@github.com/example/homelab
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/home
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-";
+const SYNC: &str = common::GOTK_SYNC;
 
 /// The Flux Kustomization applying `./apps` (`extra` goes under `spec:`).
 fn apps_kustomization(extra: &str) -> String {

@@ -8,6 +8,33 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// `clusters/home/flux-system/gotk-sync.yaml` as `flux bootstrap` writes
+/// it: the sync root of the generated Flux repositories.
+pub const GOTK_SYNC: &str = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: ssh://git@github.com/example/homelab
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./clusters/home
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+";
+
 /// The workspace root (the example homelab).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))

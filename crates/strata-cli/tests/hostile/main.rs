@@ -45,31 +45,7 @@ pub struct Case {
 const FLUX_BASE: &[(&str, &str)] = &[
     (
         "clusters/home/flux-system/gotk-sync.yaml",
-        "
-        apiVersion: source.toolkit.fluxcd.io/v1
-        kind: GitRepository
-        metadata:
-          name: flux-system
-          namespace: flux-system
-        spec:
-          interval: 1m0s
-          ref:
-            branch: main
-          url: ssh://git@github.com/example/homelab
-        ---
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: flux-system
-          namespace: flux-system
-        spec:
-          interval: 10m0s
-          path: ./clusters/home
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-        ",
+        common::GOTK_SYNC,
     ),
     (
         "clusters/home/apps.yaml",
