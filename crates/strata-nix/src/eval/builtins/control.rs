@@ -68,6 +68,14 @@ impl Evaluator<'_> {
                 let f = self.force(arg(0));
                 self.apply_all(f, &[arg(2), arg(1)], loc.clone())
             }
+            Prim::MapNullable => match self.force(arg(1)) {
+                Value::Null => Value::Null,
+                Value::Unknown(u) => Value::Unknown(u),
+                _ => {
+                    let f = self.force(arg(0));
+                    self.apply(f, arg(1), loc.clone())
+                }
+            },
             Prim::Fix => {
                 // `fix f = let x = f x; in x`: the thunk is its own argument.
                 let f = self.force(arg(0));

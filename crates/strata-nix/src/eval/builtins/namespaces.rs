@@ -121,6 +121,19 @@ const NIX_BUILTIN_NAMES: &[&str] = &[
     "zipAttrsWith",
 ];
 
+/// Built-ins that write to or read the Nix store: their results are store
+/// paths, not known statically.
+const STORE_BUILTINS: &[&str] = &[
+    "derivationStrict",
+    "fetchMercurial",
+    "filterSource",
+    "findFile",
+    "path",
+    "placeholder",
+    "storePath",
+    "toFile",
+];
+
 /// `lib` values that are not functions (read by `scripts/nix-names`).
 const LIB_VALUES: &[&str] = &[
     "fakeHash",
@@ -228,6 +241,8 @@ impl Evaluator<'_> {
             ("null", Value::Null),
             ("storeDir", Value::string("/nix/store", None)),
             ("langVersion", Value::Int(6)),
+            // Pure evaluation has no search path.
+            ("nixPath", Value::List(Rc::new(Vec::new()))),
             (
                 "nixVersion",
                 Value::unknown(
@@ -242,6 +257,17 @@ impl Evaluator<'_> {
                 .iter()
                 .any(|p| p.name() == *name && p.places().contains(&Place::Builtins));
             if implemented || extra.iter().any(|(n, _)| n == name) || *name == "builtins" {
+                continue;
+            }
+            if STORE_BUILTINS.contains(name) {
+                extra.push((
+                    name,
+                    Value::unknown(
+                        UnknownKind::Opaque,
+                        format!("`builtins.{name}` works on the Nix store; its result is not known statically"),
+                        None,
+                    ),
+                ));
                 continue;
             }
             let v = self.global(name).unwrap_or_else(|| {

@@ -376,6 +376,13 @@ fn strings() {
         json!({ "deps": ["users"], "text": "text" })
     );
     assert_eq!(lib(r#"boolToString true"#), json!("true"));
+    assert_eq!(lib(r#"toHexString 250"#), json!("FA"));
+    assert_eq!(lib(r#"escapeURL "foo/bar baz""#), json!("foo%2Fbar%20baz"));
+    assert_eq!(lib(r#"escapeRegex "[^a-z]*""#), json!("\\[\\^a-z]\\*"));
+    assert_eq!(
+        lib(r#"escapeNixString "hello\${}\n""#),
+        json!("\"hello\\${}\\n\"")
+    );
 }
 
 #[test]
@@ -394,6 +401,16 @@ fn trivial_and_control() {
         json!([1, 2, 1, 1, -3])
     );
     assert_eq!(lib(r#"warn "careful" 3"#), json!(3));
+    assert_eq!(
+        lib(
+            r#"[ (bitNot 0) (and true false) (lib.or false true) (xor true true) (and false (throw "lazy")) ]"#
+        ),
+        json!([-1, false, true, false, false])
+    );
+    assert_eq!(
+        lib(r#"[ (mapNullable (x: x + 1) null) (mapNullable (x: x + 1) 1) ]"#),
+        json!([null, 2])
+    );
     assert_eq!(lib(r#"warnIf true "careful" 3"#), json!(3));
     assert!(unknown(&lib(r#"throwIf true "no" 3"#)));
     assert_eq!(lib(r#"throwIfNot true "no" 3"#), json!(3));
