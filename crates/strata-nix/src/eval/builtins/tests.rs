@@ -472,3 +472,46 @@ fn has_suffix_of_a_path_is_decided_by_its_file_name() {
         r#"hasSuffix "/modules/a.nix" ./modules/a.nix"#
     )));
 }
+
+#[test]
+fn every_builtin_survives_every_kind_of_argument() {
+    // Never a panic, whatever the arguments: each built-in is called with
+    // every pair of sample values (the rest of its arguments repeating them).
+    use super::Prim;
+    let samples = [
+        "null",
+        "(-1)",
+        "1.5",
+        "\"\"",
+        "\"a-1.2\"",
+        "./x",
+        "[ 1 \"a\" null ]",
+        "{ a = 1; key = 1; name = \"n\"; value = 2; startSet = [ ]; operator = x: [ ]; modules = [ ]; }",
+        "(x: x)",
+        "(x: y: true)",
+        "builtins.currentSystem",
+        "(throw \"t\")",
+    ];
+    let src = format!("[ {} ]", samples.join(" "));
+    with_big_stack(move || {
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", src)));
+        let mut files = BTreeMap::new();
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        let super::super::Value::List(items) = ev.import_file("expr.nix", None) else {
+            panic!("the samples are a list");
+        };
+        for prim in Prim::ALL {
+            for a in items.iter() {
+                for b in items.iter() {
+                    ev.reset_budget();
+                    let args: Vec<_> = (0..prim.arity())
+                        .map(|i| if i % 2 == 0 { *a } else { *b })
+                        .collect();
+                    let v = ev.call_prim(*prim, &args, None);
+                    ev.to_json(v, 8);
+                }
+            }
+        }
+    });
+}
