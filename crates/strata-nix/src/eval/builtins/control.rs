@@ -27,7 +27,8 @@ impl Evaluator<'_> {
                     loc.clone(),
                 )
             }
-            Prim::Trace => self.force(arg(1)),
+            Prim::Trace | Prim::TraceVerbose => self.force(arg(1)),
+            Prim::Break => self.force(arg(0)),
             // `seq a b` fails when forcing `a` fails; `deepSeq` looks inside.
             Prim::Seq | Prim::DeepSeq => {
                 let depth = if prim == Prim::DeepSeq { 64 } else { 0 };

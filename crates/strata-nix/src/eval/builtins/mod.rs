@@ -462,6 +462,10 @@ prims! {
     Abort = ("abort", 1, Control, [Builtins, Global]),
     /// `builtins.trace msg x` (returns `x`).
     Trace = ("trace", 2, Control, [Builtins]),
+    /// `builtins.traceVerbose msg x` (returns `x`).
+    TraceVerbose = ("traceVerbose", 2, Control, [Builtins]),
+    /// `builtins.break x` (the debugger's breakpoint; returns `x`).
+    Break = ("break", 1, Control, [Builtins]),
     /// `builtins.seq a b` (returns `b`).
     Seq = ("seq", 2, Control, [Builtins]),
     /// `builtins.deepSeq a b` (returns `b`).
@@ -483,7 +487,7 @@ prims! {
     /// `lib.fix f`.
     Fix = ("fix", 1, Control, [Lib]),
     /// `lib.warn msg x` (returns `x`).
-    Warn = ("warn", 2, Control, [Lib]),
+    Warn = ("warn", 2, Control, [Builtins, Lib]),
     /// `lib.warnIf cond msg x` (returns `x`).
     WarnIf = ("warnIf", 3, Control, [Lib]),
     /// `lib.throwIf cond msg x`.

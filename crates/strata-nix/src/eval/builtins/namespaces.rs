@@ -8,9 +8,12 @@ use std::rc::Rc;
 use super::super::{AttrEntry, Attrs, Evaluator, PrimApp, Unknown, UnknownKind, Value};
 use super::{Place, Prim};
 
-/// Every name of Nix's `builtins` (2.8) under pure evaluation, which a flake
-/// gets: `currentSystem` and `currentTime` are absent, so `or` fallbacks
-/// apply. A name here that the table does not implement is an unknown.
+/// Every name of Nix's `builtins` under pure evaluation, which a flake gets:
+/// those of Nix 2.8 (checked against it) and those later versions added
+/// (`warn`, `getFlake`, `convertHash` …), since flakes are evaluated by
+/// recent Nix. `currentSystem` and `currentTime` are absent, so `or`
+/// fallbacks apply. A name here that the table does not implement is an
+/// unknown.
 const NIX_BUILTIN_NAMES: &[&str] = &[
     "abort",
     "add",
@@ -119,12 +122,28 @@ const NIX_BUILTIN_NAMES: &[&str] = &[
     "unsafeDiscardStringContext",
     "unsafeGetAttrPos",
     "zipAttrsWith",
+    // Added after Nix 2.8.
+    "addDrvOutputDependencies",
+    "break",
+    "convertHash",
+    "fetchClosure",
+    "flakeRefToString",
+    "getFlake",
+    "outputOf",
+    "parseFlakeRef",
+    "readFileType",
+    "traceVerbose",
+    "warn",
 ];
 
 /// Built-ins that write to or read the Nix store: their results are store
 /// paths, not known statically.
 const STORE_BUILTINS: &[&str] = &[
+    "addDrvOutputDependencies",
     "derivationStrict",
+    "fetchClosure",
+    "getFlake",
+    "outputOf",
     "fetchMercurial",
     "filterSource",
     "findFile",

@@ -515,3 +515,15 @@ fn every_builtin_survives_every_kind_of_argument() {
         }
     });
 }
+
+#[test]
+fn builtins_of_recent_nix_are_present() {
+    // Flakes are evaluated by recent Nix: its newer built-ins exist.
+    assert_eq!(
+        lib(
+            r#"[ (builtins.warn "careful" 1) (builtins ? getFlake) (builtins ? convertHash) (builtins ? currentTime) ]"#
+        ),
+        json!([1, true, true, false])
+    );
+    assert!(unknown(&lib(r#"builtins.getFlake "github:a/b""#)));
+}
