@@ -122,6 +122,9 @@ const AGREE: &[&str] = &[
     r#"[ (builtins.genList (x: x) 0) (builtins.concatStringsSep "," [ ]) (builtins.substring 0 0 "") ]"#,
     r#"builtins.fromTOML "a.b.c = 1""#,
     r#"[ (builtins.functionArgs builtins.map) (builtins.typeOf builtins) ]"#,
+    r#"builtins.genericClosure { startSet = [ { key = 5; } ]; operator = item: if item.key > 0 then [ { key = item.key - 2; } ] else [ ]; }"#,
+    r#"builtins.genericClosure { startSet = [ { key = "a"; v = 1; } { key = "a"; v = 2; } ]; operator = _: [ ]; }"#,
+    r#"[ builtins.nixPath (builtins ? toFile) (builtins ? fetchGit) ]"#,
     // values of the set itself
     r#"[ builtins.storeDir builtins.langVersion ]"#,
 ];

@@ -68,6 +68,18 @@ impl Evaluator<'_> {
                     _ => a ^ b,
                 })
             }
+            Prim::BitNot => Value::Int(!self.int_arg(prim.name(), arg(0), loc)?),
+            Prim::And | Prim::Or | Prim::Xor => {
+                let a = self.bool_arg(prim.name(), arg(0), loc)?;
+                if prim == Prim::And && !a {
+                    return Ok(Value::Bool(false));
+                }
+                if prim == Prim::Or && a {
+                    return Ok(Value::Bool(true));
+                }
+                let b = self.bool_arg(prim.name(), arg(1), loc)?;
+                Value::Bool(if prim == Prim::Xor { a != b } else { b })
+            }
             Prim::Ceil | Prim::Floor => match self.force(arg(0)) {
                 Value::Int(i) => Value::Int(i),
                 Value::Float(f) => {

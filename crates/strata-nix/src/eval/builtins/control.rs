@@ -27,7 +27,8 @@ impl Evaluator<'_> {
                     loc.clone(),
                 )
             }
-            Prim::Trace => self.force(arg(1)),
+            Prim::Trace | Prim::TraceVerbose => self.force(arg(1)),
+            Prim::Break => self.force(arg(0)),
             // `seq a b` fails when forcing `a` fails; `deepSeq` looks inside.
             Prim::Seq | Prim::DeepSeq => {
                 let depth = if prim == Prim::DeepSeq { 64 } else { 0 };
@@ -68,6 +69,14 @@ impl Evaluator<'_> {
                 let f = self.force(arg(0));
                 self.apply_all(f, &[arg(2), arg(1)], loc.clone())
             }
+            Prim::MapNullable => match self.force(arg(1)) {
+                Value::Null => Value::Null,
+                Value::Unknown(u) => Value::Unknown(u),
+                _ => {
+                    let f = self.force(arg(0));
+                    self.apply(f, arg(1), loc.clone())
+                }
+            },
             Prim::Fix => {
                 // `fix f = let x = f x; in x`: the thunk is its own argument.
                 let f = self.force(arg(0));

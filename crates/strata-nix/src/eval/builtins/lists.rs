@@ -479,6 +479,67 @@ impl Evaluator<'_> {
                     other => other,
                 }
             }
+            Prim::GenericClosure => {
+                let spec = self.attrs_arg(name, arg(0), loc)?;
+                let (Some(start), Some(op)) = (
+                    spec.get("startSet").map(|e| e.value),
+                    spec.get("operator").map(|e| e.value),
+                ) else {
+                    return Err(Value::unknown(
+                        UnknownKind::Error,
+                        "genericClosure: `startSet` or `operator` missing",
+                        loc.clone(),
+                    ));
+                };
+                let op = self.force(op);
+                let mut queue: std::collections::VecDeque<ThunkId> =
+                    self.list_arg(name, start, loc)?.iter().copied().collect();
+                let mut keys: Vec<Value> = Vec::new();
+                let mut out = Vec::new();
+                while let Some(item) = queue.pop_front() {
+                    if !self.tick() || out.len() > MAX_LIST as usize {
+                        return Err(self.limit("genericClosure", loc.clone()));
+                    }
+                    let set = self.attrs_arg(name, item, loc)?;
+                    let Some(key) = set.get("key").map(|e| e.value) else {
+                        return Err(Value::unknown(
+                            UnknownKind::Error,
+                            "genericClosure: an item without `key`",
+                            loc.clone(),
+                        ));
+                    };
+                    let key = self.force(key);
+                    let mut seen = false;
+                    for k in &keys {
+                        match self.equal(k, &key) {
+                            Some(true) => {
+                                seen = true;
+                                break;
+                            }
+                            Some(false) => {}
+                            None => return Err(self.unknown_membership(name, loc)),
+                        }
+                    }
+                    if seen {
+                        continue;
+                    }
+                    keys.push(key);
+                    out.push(item);
+                    let next = self.apply(op.clone(), item, loc.clone());
+                    match next {
+                        Value::List(l) => queue.extend(l.iter().copied()),
+                        other => {
+                            return Err(self.type_error(
+                                name,
+                                "list-returning operator",
+                                &other,
+                                loc.clone(),
+                            ));
+                        }
+                    }
+                }
+                Value::List(Rc::new(out))
+            }
             Prim::Intersperse => {
                 let list = self.list_arg(name, arg(1), loc)?;
                 let mut items = Vec::new();

@@ -284,6 +284,8 @@ prims! {
     Replicate = ("replicate", 2, Lists, [Lib]),
     /// `lib.allUnique list`.
     AllUnique = ("allUnique", 1, Lists, [Lib]),
+    /// `builtins.genericClosure { startSet; operator; }`.
+    GenericClosure = ("genericClosure", 1, Lists, [Builtins]),
     /// `lib.intersperse sep list`.
     Intersperse = ("intersperse", 2, Lists, [Lib]),
 
@@ -360,6 +362,14 @@ prims! {
     UnsafeDiscardStringContext = ("unsafeDiscardStringContext", 1, Strings, [Builtins]),
     /// `lib.stringAfter deps text` (activation script snippets).
     StringAfter = ("stringAfter", 2, Strings, [Lib]),
+    /// `lib.escapeRegex s`: a backslash before each regex special character.
+    EscapeRegex = ("escapeRegex", 1, Strings, [Lib]),
+    /// `lib.escapeURL s`: percent-encodes all but unreserved characters.
+    EscapeUrl = ("escapeURL", 1, Strings, [Lib]),
+    /// `lib.escapeNixString s`: a Nix string literal.
+    EscapeNixString = ("escapeNixString", 1, Strings, [Lib]),
+    /// `lib.toHexString n`.
+    ToHexString = ("toHexString", 1, Strings, [Lib]),
     /// `lib.makeSearchPath subDir paths`.
     MakeSearchPath = ("makeSearchPath", 2, Strings, [Lib]),
 
@@ -452,6 +462,10 @@ prims! {
     Abort = ("abort", 1, Control, [Builtins, Global]),
     /// `builtins.trace msg x` (returns `x`).
     Trace = ("trace", 2, Control, [Builtins]),
+    /// `builtins.traceVerbose msg x` (returns `x`).
+    TraceVerbose = ("traceVerbose", 2, Control, [Builtins]),
+    /// `builtins.break x` (the debugger's breakpoint; returns `x`).
+    Break = ("break", 1, Control, [Builtins]),
     /// `builtins.seq a b` (returns `b`).
     Seq = ("seq", 2, Control, [Builtins]),
     /// `builtins.deepSeq a b` (returns `b`).
@@ -468,10 +482,12 @@ prims! {
     Pipe = ("pipe", 2, Control, [Lib]),
     /// `lib.flip f a b`.
     Flip = ("flip", 3, Control, [Lib]),
+    /// `lib.mapNullable f x`: `null` stays `null`.
+    MapNullable = ("mapNullable", 2, Control, [Lib]),
     /// `lib.fix f`.
     Fix = ("fix", 1, Control, [Lib]),
     /// `lib.warn msg x` (returns `x`).
-    Warn = ("warn", 2, Control, [Lib]),
+    Warn = ("warn", 2, Control, [Builtins, Lib]),
     /// `lib.warnIf cond msg x` (returns `x`).
     WarnIf = ("warnIf", 3, Control, [Lib]),
     /// `lib.throwIf cond msg x`.
@@ -506,6 +522,14 @@ prims! {
     BitOr = ("bitOr", 2, Arithmetic, [Builtins, Lib]),
     /// `builtins.bitXor a b`.
     BitXor = ("bitXor", 2, Arithmetic, [Builtins, Lib]),
+    /// `lib.bitNot n`.
+    BitNot = ("bitNot", 1, Arithmetic, [Lib]),
+    /// `lib.and a b`.
+    And = ("and", 2, Arithmetic, [Lib]),
+    /// `lib.or a b`.
+    Or = ("or", 2, Arithmetic, [Lib]),
+    /// `lib.xor a b`.
+    Xor = ("xor", 2, Arithmetic, [Lib]),
     /// `builtins.ceil x`.
     Ceil = ("ceil", 1, Arithmetic, [Builtins]),
     /// `builtins.floor x`.

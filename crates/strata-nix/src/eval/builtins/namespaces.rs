@@ -8,9 +8,12 @@ use std::rc::Rc;
 use super::super::{AttrEntry, Attrs, Evaluator, PrimApp, Unknown, UnknownKind, Value};
 use super::{Place, Prim};
 
-/// Every name of Nix's `builtins` (2.8) under pure evaluation, which a flake
-/// gets: `currentSystem` and `currentTime` are absent, so `or` fallbacks
-/// apply. A name here that the table does not implement is an unknown.
+/// Every name of Nix's `builtins` under pure evaluation, which a flake gets:
+/// those of Nix 2.8 (checked against it) and those later versions added
+/// (`warn`, `getFlake`, `convertHash` …), since flakes are evaluated by
+/// recent Nix. `currentSystem` and `currentTime` are absent, so `or`
+/// fallbacks apply. A name here that the table does not implement is an
+/// unknown.
 const NIX_BUILTIN_NAMES: &[&str] = &[
     "abort",
     "add",
@@ -119,6 +122,35 @@ const NIX_BUILTIN_NAMES: &[&str] = &[
     "unsafeDiscardStringContext",
     "unsafeGetAttrPos",
     "zipAttrsWith",
+    // Added after Nix 2.8.
+    "addDrvOutputDependencies",
+    "break",
+    "convertHash",
+    "fetchClosure",
+    "flakeRefToString",
+    "getFlake",
+    "outputOf",
+    "parseFlakeRef",
+    "readFileType",
+    "traceVerbose",
+    "warn",
+];
+
+/// Built-ins that write to or read the Nix store: their results are store
+/// paths, not known statically.
+const STORE_BUILTINS: &[&str] = &[
+    "addDrvOutputDependencies",
+    "derivationStrict",
+    "fetchClosure",
+    "getFlake",
+    "outputOf",
+    "fetchMercurial",
+    "filterSource",
+    "findFile",
+    "path",
+    "placeholder",
+    "storePath",
+    "toFile",
 ];
 
 /// `lib` values that are not functions (read by `scripts/nix-names`).
@@ -228,6 +260,8 @@ impl Evaluator<'_> {
             ("null", Value::Null),
             ("storeDir", Value::string("/nix/store", None)),
             ("langVersion", Value::Int(6)),
+            // Pure evaluation has no search path.
+            ("nixPath", Value::List(Rc::new(Vec::new()))),
             (
                 "nixVersion",
                 Value::unknown(
@@ -242,6 +276,17 @@ impl Evaluator<'_> {
                 .iter()
                 .any(|p| p.name() == *name && p.places().contains(&Place::Builtins));
             if implemented || extra.iter().any(|(n, _)| n == name) || *name == "builtins" {
+                continue;
+            }
+            if STORE_BUILTINS.contains(name) {
+                extra.push((
+                    name,
+                    Value::unknown(
+                        UnknownKind::Opaque,
+                        format!("`builtins.{name}` works on the Nix store; its result is not known statically"),
+                        None,
+                    ),
+                ));
                 continue;
             }
             let v = self.global(name).unwrap_or_else(|| {

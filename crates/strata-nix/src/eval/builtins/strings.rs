@@ -310,6 +310,35 @@ impl Evaluator<'_> {
                 Value::String(s)
             }
             Prim::StringAfter => self.make_attrs(vec![("deps", arg(0)), ("text", arg(1))]),
+            Prim::EscapeRegex | Prim::EscapeUrl | Prim::EscapeNixString => {
+                let s = self.string_arg(name, arg(0), loc)?;
+                let text = match prim {
+                    Prim::EscapeRegex => s.text.chars().fold(String::new(), |mut out, c| {
+                        if "\\[{()^$?*+|.".contains(c) {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                        out
+                    }),
+                    Prim::EscapeUrl => escape_url(&s.text),
+                    // `escape [ "$" ] (builtins.toJSON s)`.
+                    _ => serde_json::to_string(&s.text)
+                        .unwrap_or_default()
+                        .replace('$', "\\$"),
+                };
+                Value::string(text, s.location.clone())
+            }
+            Prim::ToHexString => {
+                let n = self.int_arg(name, arg(0), loc)?;
+                if n < 0 {
+                    return Err(Value::unknown(
+                        UnknownKind::Error,
+                        "toHexString: a negative number",
+                        loc.clone(),
+                    ));
+                }
+                Value::string(format!("{n:X}"), loc.clone())
+            }
             Prim::MakeSearchPath => {
                 let sub = self.string_arg(name, arg(0), loc)?;
                 let list = self.list_arg(name, arg(1), loc)?;
@@ -373,6 +402,19 @@ fn path_has_suffix(path: &str, suffix: &str) -> Option<Value> {
     } else {
         Some(Value::Bool(false))
     }
+}
+
+/// nixpkgs' `escapeURL`: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
+fn escape_url(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// nixpkgs' `escapeShellArg`: left alone when it is only safe characters,

@@ -376,6 +376,13 @@ fn strings() {
         json!({ "deps": ["users"], "text": "text" })
     );
     assert_eq!(lib(r#"boolToString true"#), json!("true"));
+    assert_eq!(lib(r#"toHexString 250"#), json!("FA"));
+    assert_eq!(lib(r#"escapeURL "foo/bar baz""#), json!("foo%2Fbar%20baz"));
+    assert_eq!(lib(r#"escapeRegex "[^a-z]*""#), json!("\\[\\^a-z]\\*"));
+    assert_eq!(
+        lib(r#"escapeNixString "hello\${}\n""#),
+        json!("\"hello\\${}\\n\"")
+    );
 }
 
 #[test]
@@ -394,6 +401,16 @@ fn trivial_and_control() {
         json!([1, 2, 1, 1, -3])
     );
     assert_eq!(lib(r#"warn "careful" 3"#), json!(3));
+    assert_eq!(
+        lib(
+            r#"[ (bitNot 0) (and true false) (lib.or false true) (xor true true) (and false (throw "lazy")) ]"#
+        ),
+        json!([-1, false, true, false, false])
+    );
+    assert_eq!(
+        lib(r#"[ (mapNullable (x: x + 1) null) (mapNullable (x: x + 1) 1) ]"#),
+        json!([null, 2])
+    );
     assert_eq!(lib(r#"warnIf true "careful" 3"#), json!(3));
     assert!(unknown(&lib(r#"throwIf true "no" 3"#)));
     assert_eq!(lib(r#"throwIfNot true "no" 3"#), json!(3));
@@ -454,4 +471,59 @@ fn has_suffix_of_a_path_is_decided_by_its_file_name() {
     assert!(unknown(&lib(
         r#"hasSuffix "/modules/a.nix" ./modules/a.nix"#
     )));
+}
+
+#[test]
+fn every_builtin_survives_every_kind_of_argument() {
+    // Never a panic, whatever the arguments: each built-in is called with
+    // every pair of sample values (the rest of its arguments repeating them).
+    use super::Prim;
+    let samples = [
+        "null",
+        "(-1)",
+        "1.5",
+        "\"\"",
+        "\"a-1.2\"",
+        "./x",
+        "[ 1 \"a\" null ]",
+        "{ a = 1; key = 1; name = \"n\"; value = 2; startSet = [ ]; operator = x: [ ]; modules = [ ]; }",
+        "(x: x)",
+        "(x: y: true)",
+        "builtins.currentSystem",
+        "(throw \"t\")",
+    ];
+    let src = format!("[ {} ]", samples.join(" "));
+    with_big_stack(move || {
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", src)));
+        let mut files = BTreeMap::new();
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        let super::super::Value::List(items) = ev.import_file("expr.nix", None) else {
+            panic!("the samples are a list");
+        };
+        for prim in Prim::ALL {
+            for a in items.iter() {
+                for b in items.iter() {
+                    ev.reset_budget();
+                    let args: Vec<_> = (0..prim.arity())
+                        .map(|i| if i % 2 == 0 { *a } else { *b })
+                        .collect();
+                    let v = ev.call_prim(*prim, &args, None);
+                    ev.to_json(v, 8);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn builtins_of_recent_nix_are_present() {
+    // Flakes are evaluated by recent Nix: its newer built-ins exist.
+    assert_eq!(
+        lib(
+            r#"[ (builtins.warn "careful" 1) (builtins ? getFlake) (builtins ? convertHash) (builtins ? currentTime) ]"#
+        ),
+        json!([1, true, true, false])
+    );
+    assert!(unknown(&lib(r#"builtins.getFlake "github:a/b""#)));
 }
