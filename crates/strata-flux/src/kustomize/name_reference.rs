@@ -14,7 +14,6 @@
 
 use strata_core::Span;
 
-use crate::flux_kinds::is_cluster_scoped;
 use crate::yaml::{Yaml, YamlValue};
 
 use super::field_spec::{FieldSpec, gvk_selected, string, visit};
@@ -31,6 +30,9 @@ struct Candidate {
     previous_names: Vec<String>,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
+    /// Decided once when the object was read (scope table and the
+    /// repository's CRDs).
+    cluster_scoped: bool,
 }
 
 impl Candidate {
@@ -44,11 +46,12 @@ impl Candidate {
             previous_names: object.previous_ids.iter().map(|(n, _)| n.clone()).collect(),
             prefixes: object.prefixes.clone(),
             suffixes: object.suffixes.clone(),
+            cluster_scoped: object.cluster_scoped,
         }
     }
 
     fn cluster_scoped(&self) -> bool {
-        is_cluster_scoped(&self.kind)
+        self.cluster_scoped
     }
 }
 
