@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use strata_core::{Code, Diagnostic, EdgeKind, Location, NodeId};
+use strata_core::{Code, Diagnostic, EdgeKind, Location, NodeId, Severity};
 use strata_flux::K8sObject;
 use strata_flux::flux_kinds::{HELM_GROUP, SOURCE_GROUP, api_group};
 use strata_flux::yaml::Yaml;
@@ -38,6 +38,14 @@ declare_rule! {
     /// kind`, and the whole Kustomization applying it fails. With
     /// `dependsOn`, Flux waits until the installing Kustomization is Ready
     /// (give it `wait: true` so that Ready means the HelmRelease is installed).
+    ///
+    /// The severity says whether the rebuild recovers. When another
+    /// Kustomization installs the CRD, Flux's retries apply the custom
+    /// resource once that CRD exists: the rebuild fails for a while, then
+    /// converges (a warning). When the same Kustomization applies both the
+    /// custom resource and the HelmRelease that installs its CRD, the failed
+    /// dry-run stops the whole apply, the HelmRelease is never created, and
+    /// the CRD never comes: the rebuild never converges (an error).
     ///
     /// ## Example
     /// ```yaml
@@ -159,7 +167,14 @@ fn diagnostic(
             ),
         )
     };
+    // Only the same-run case never converges (see the rule's Why).
+    let severity = if installer == kustomization {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
     Diagnostic::new(Code::CrdOrdering, message)
+        .severity(severity)
         .at(location)
         .on(object.id.clone())
         .related(
@@ -348,7 +363,7 @@ fn waits(cx: &Context<'_>, id: &NodeId) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
-    use strata_core::Code;
+    use strata_core::{Code, Severity};
 
     #[test]
     fn fires_on_custom_resources_applied_before_their_crds() {
@@ -374,6 +389,39 @@ mod tests {
             .filter_map(|d| d.help.clone())
             .collect();
         assert!(helps.iter().any(|h| h.contains("add `dependsOn: [{name: infrastructure-controllers}]` to Kustomization `infrastructure-configs`")), "{helps:#?}");
+        // Another Kustomization installs the CRD: Flux's retries converge
+        // (warning). The same run installs it: never converges (error).
+        let severities: Vec<(String, Severity)> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::CrdOrdering)
+            .map(|d| {
+                (
+                    d.location
+                        .as_ref()
+                        .map(|l| l.file.to_string())
+                        .unwrap_or_default(),
+                    d.severity,
+                )
+            })
+            .collect();
+        assert_eq!(
+            severities,
+            [
+                (
+                    "apps/base/immich/database.yaml".to_string(),
+                    Severity::Warning
+                ),
+                (
+                    "infrastructure/configs/cluster-issuers.yaml".to_string(),
+                    Severity::Warning
+                ),
+                (
+                    "infrastructure/controllers/monitoring/servicemonitor.yaml".to_string(),
+                    Severity::Error
+                ),
+            ]
+        );
     }
 
     #[test]
