@@ -137,7 +137,7 @@ fn host_reasons(host: &Node, constraints: &[Constraint]) -> Vec<String> {
     reasons
 }
 
-fn reasons_for(target: &NodeId, constraints: &[Constraint]) -> Vec<String> {
+pub(crate) fn reasons_for(target: &NodeId, constraints: &[Constraint]) -> Vec<String> {
     let mut reasons: Vec<String> = constraints
         .iter()
         .filter(|c| &c.after == target)
@@ -152,7 +152,7 @@ fn reasons_for(target: &NodeId, constraints: &[Constraint]) -> Vec<String> {
 /// applies a child, and (when it adds no cycle) a Kustomization whose objects
 /// need objects another Kustomization applies (a chart source, a HelmRelease
 /// `dependsOn`).
-fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint> {
+pub(crate) fn flux_constraints(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<Constraint> {
     let mut constraints = Vec::new();
     for k in targets {
         for (to, kind) in graph.outgoing(k) {
@@ -261,7 +261,7 @@ fn applies_in_creation_order(graph: &Graph, targets: &BTreeSet<NodeId>) -> Vec<(
 
 /// Whether `from` already comes before `to` along the constraints (so adding
 /// `to` before `from` would close a cycle).
-fn reaches(constraints: &[Constraint], from: &NodeId, to: &NodeId) -> bool {
+pub(crate) fn reaches(constraints: &[Constraint], from: &NodeId, to: &NodeId) -> bool {
     let mut stack = vec![from];
     let mut seen = BTreeSet::new();
     while let Some(n) = stack.pop() {
@@ -337,7 +337,7 @@ pub(crate) fn reconcile_command(id: &NodeId) -> Vec<String> {
     argv
 }
 
-fn cycle_error(analysis: &Analysis, cycle: &[NodeId]) -> PlanError {
+pub(crate) fn cycle_error(analysis: &Analysis, cycle: &[NodeId]) -> PlanError {
     let known: Vec<Diagnostic> = analysis
         .diagnostics
         .iter()

@@ -16,13 +16,19 @@
 //! # Ok::<(), strata_check::AnalyzeError>(())
 //! ```
 
+pub mod apply;
 mod bootstrap;
+mod change_plan;
+mod quorum;
+mod steps;
 mod waves;
 
 use serde::Serialize;
 use strata_core::{Diagnostic, NodeId};
 
 pub use bootstrap::bootstrap_plan;
+pub use change_plan::{ChangePlanOptions, change_plan};
+pub use quorum::tolerated_down;
 pub use waves::{Constraint, assign_waves};
 
 /// What a step does.
