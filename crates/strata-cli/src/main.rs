@@ -4,6 +4,7 @@
 //! Exit codes (CONTRACT.md): 0 success without error findings, 1 error
 //! findings or a plan that cannot be computed, 2 the tool could not run.
 
+mod apply;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -55,6 +56,19 @@ enum Command {
         /// The revision to plan for (default: the working tree).
         #[arg(long)]
         to: Option<String>,
+        #[command(flatten)]
+        rollout: apply::RolloutArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+    },
+    /// Print the plan's commands; with --execute run them wave by wave,
+    /// stopping at the first failing step (resumable with --resume).
+    Apply {
+        #[command(flatten)]
+        repo: RepoArgs,
+        #[command(flatten)]
+        apply: apply::ApplyArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
         format: PlanFormat,
@@ -205,50 +219,24 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             repo,
             from,
             to,
+            rollout,
             format,
         } => {
-            if from.is_some() || to.is_some() {
-                return Err(ToolError(
-                    "`plan --from/--to` (a plan for what changed between revisions) is not available in this build yet; run `strata plan` for the full bootstrap plan".into(),
-                ));
-            }
-            let analysis = load(&repo)?;
+            let (analysis, plan) = apply::planned(&repo, from.as_deref(), to.as_deref(), &rollout)?;
             let redaction = Redaction::new(&analysis);
-            match strata_plan::bootstrap_plan(&analysis) {
+            match plan {
                 Ok(plan) => match format {
                     PlanFormat::Human => redaction.for_terminal(&output::plan::human(&plan)),
                     PlanFormat::Json => redaction.scrub(&output::plan::json(&plan)),
                 },
-                Err(error) => {
-                    if let PlanFormat::Json = format {
-                        let text = redaction.scrub(&output::plan::json_without_plan(
-                            &analysis,
-                            &error.diagnostics,
-                        ));
-                        write_all(&mut stdout, &text)?;
-                        return Ok(1);
-                    }
-                    let color =
-                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    let text = output::human::render_diagnostics(
-                        &analysis,
-                        &redaction,
-                        &error.diagnostics,
-                        color,
-                    );
-                    let text = if color {
-                        redaction.scrub(&text)
-                    } else {
-                        redaction.for_terminal(&text)
-                    };
-                    eprint!("{text}");
-                    eprintln!(
-                        "strata: no deploy plan: fix the findings above (`strata lint` shows every finding)"
-                    );
-                    return Ok(1);
-                }
+                Err(error) => return print_plan_error(&analysis, &error, format, &mut stdout),
             }
         }
+        Command::Apply {
+            repo,
+            apply,
+            format,
+        } => return apply::run(&repo, &apply, format, &mut stdout),
         Command::Diff { .. } => {
             return Err(ToolError(
                 "`diff` (semantic diff between git revisions) is not available in this build yet; use `strata graph` on each revision meanwhile".into(),
@@ -283,6 +271,35 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     };
     write_all(&mut stdout, &written)?;
     Ok(0)
+}
+
+/// No plan could be computed: the contract's JSON object with the findings
+/// that say why, or the findings on stderr; exit 1.
+fn print_plan_error(
+    analysis: &Analysis,
+    error: &strata_plan::PlanError,
+    format: PlanFormat,
+    stdout: &mut impl Write,
+) -> Result<u8, ToolError> {
+    let redaction = Redaction::new(analysis);
+    if let PlanFormat::Json = format {
+        let text = redaction.scrub(&output::plan::json_without_plan(
+            analysis,
+            &error.diagnostics,
+        ));
+        write_all(stdout, &text)?;
+        return Ok(1);
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = output::human::render_diagnostics(analysis, &redaction, &error.diagnostics, color);
+    let text = if color {
+        redaction.scrub(&text)
+    } else {
+        redaction.for_terminal(&text)
+    };
+    eprint!("{text}");
+    eprintln!("strata: no deploy plan: fix the findings above (`strata lint` shows every finding)");
+    Ok(1)
 }
 
 fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {

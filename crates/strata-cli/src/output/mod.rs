@@ -1,6 +1,7 @@
 //! Every output format. Only this crate knows terminals and formats; the
 //! library crates hand over plain data.
 
+pub mod apply;
 pub mod github;
 pub mod graph;
 pub mod human;

@@ -52,7 +52,7 @@ pub fn human(plan: &Plan) -> String {
 }
 
 /// The argv as a shell line, quoting words that need it.
-fn shell_words(argv: &[String]) -> String {
+pub fn shell_words(argv: &[String]) -> String {
     argv.iter()
         .map(|w| {
             if !w.is_empty()

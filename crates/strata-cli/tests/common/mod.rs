@@ -140,3 +140,50 @@ pub fn lint_json(root: &Path) -> LintRun {
         stderr,
     }
 }
+
+/// Copies the directory `from` into `to` (created), recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy a file");
+        }
+    }
+}
+
+/// Recording stand-ins for the deploy tools (`colmena`, deploy-rs's
+/// `deploy`, `kubectl`, `flux`), written into `dir`: each appends its name
+/// and arguments, one line per run, to the file `$STANDIN_LOG`, and exits 3
+/// when that line contains `$STANDIN_FAIL` (if set). Put `dir` first on PATH.
+pub fn write_stand_ins(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("create the stand-in directory");
+    for tool in ["colmena", "deploy", "kubectl", "flux"] {
+        let path = dir.join(tool);
+        let script = format!(
+            "#!/bin/sh\nline=\"{tool} $*\"\nprintf '%s\\n' \"$line\" >> \"$STANDIN_LOG\"\nif [ -n \"$STANDIN_FAIL\" ]; then\n  case \"$line\" in *\"$STANDIN_FAIL\"*) exit 3;; esac\nfi\nexit 0\n"
+        );
+        std::fs::write(&path, script).expect("write a stand-in");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make the stand-in executable");
+    }
+}
+
+/// PATH with `dir` first.
+pub fn path_with(dir: &Path) -> String {
+    let rest = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{rest}", dir.display())
+}
+
+/// The lines a stand-in log holds (none when no stand-in ran).
+pub fn log_lines(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
