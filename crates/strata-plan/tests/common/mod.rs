@@ -106,3 +106,40 @@ pub fn assert_drain_order(plan: &Plan, host: &NodeId) {
         "{host}: drain {drain}, deploy {deploy}, wait {wait}, uncordon {uncordon}"
     );
 }
+
+/// Recording stand-ins for `colmena`, `deploy`, `kubectl` and `flux` in
+/// `dir`: each appends its name and arguments to `dir/log`, and exits 3
+/// when that line contains the text of `dir/fail` (if the file exists).
+pub fn write_stand_ins(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for tool in ["colmena", "deploy", "kubectl", "flux"] {
+        let path = dir.join(tool);
+        let script = format!(
+            "#!/bin/sh\nhere=$(dirname \"$0\")\nline=\"{tool} $*\"\nprintf '%s\\n' \"$line\" >> \"$here/log\"\nif [ -f \"$here/fail\" ]; then\n  case \"$line\" in *\"$(cat \"$here/fail\")\"*) exit 3;; esac\nfi\nexit 0\n"
+        );
+        std::fs::write(&path, script).expect("write a stand-in");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make the stand-in executable");
+    }
+}
+
+/// The plan with each command's program replaced by the stand-in of that
+/// name in `dir` (the test process's PATH is not changed).
+pub fn with_stand_ins(plan: &Plan, dir: &std::path::Path) -> Plan {
+    let mut plan = plan.clone();
+    for wave in &mut plan.waves {
+        for step in &mut wave.steps {
+            step.command[0] = dir.join(&step.command[0]).display().to_string();
+        }
+    }
+    plan
+}
+
+/// The stand-ins' log lines.
+pub fn stand_in_log(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
