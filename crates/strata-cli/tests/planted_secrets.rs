@@ -19,6 +19,8 @@ const RUNS: &[(&str, &str)] = &[
     ("graph", "mermaid"),
     ("plan", "human"),
     ("plan", "json"),
+    ("apply", "human"),
+    ("apply", "json"),
 ];
 
 const FLAKE: &str = r#"{
