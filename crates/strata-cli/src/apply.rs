@@ -123,6 +123,9 @@ pub fn run(
             StepEvent::Skipped { count } => {
                 format!("resuming: {count} steps done by an earlier run are skipped")
             }
+            StepEvent::StartingOver { completed } => format!(
+                "an earlier run of this plan stopped after {completed} steps; starting over (--resume continues it instead)"
+            ),
             StepEvent::Starting {
                 index,
                 total,

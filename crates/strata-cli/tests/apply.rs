@@ -139,7 +139,8 @@ fn execute_stops_at_the_failing_step_and_resume_finishes() {
     );
     assert!(json.get("failed").is_none());
 
-    // A finished run resumes to nothing.
+    // A finished run resumes to nothing, and a fresh run of a stopped one
+    // says it starts over.
     let out = s.apply(&["--resume"], "");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(log_lines(&s.log).len(), 9);

@@ -34,7 +34,8 @@ pub struct ChangePlanOptions {
     pub max_unavailable: usize,
     /// The hosts whose change restarts k3s or reboots (a k3s flag, the k3s
     /// package, the kernel), when the caller knows them; `None` means it
-    /// does not, and every changed k3s node is drained first.
+    /// does not, and every changed k3s node is drained first (except the
+    /// only node of a cluster: its pods have nowhere to go).
     pub restarting: Option<BTreeSet<NodeId>>,
     /// `kubectl drain --timeout`.
     pub drain_timeout: Duration,
@@ -148,7 +149,10 @@ pub fn change_plan(
         let Some(member) = member else { continue };
         let name = &member.node_name;
         let restarts = options.restarting.as_ref().is_none_or(|r| r.contains(host));
-        if restarts {
+        // Draining the only node moves its pods nowhere, and a
+        // PodDisruptionBudget would only make the drain time out.
+        let alone = clusters.nodes[member.cluster] == 1;
+        if restarts && !alone {
             let why = if options.restarting.is_some() {
                 "the change restarts k3s or reboots"
             } else {

@@ -39,6 +39,8 @@ pub(crate) struct K3sClusters {
     pub members: BTreeMap<NodeId, K3sMember>,
     /// How many servers each cluster has (all of them, changed or not).
     pub servers: Vec<usize>,
+    /// How many nodes (servers and agents) each cluster has.
+    pub nodes: Vec<usize>,
 }
 
 impl K3sClusters {
@@ -103,13 +105,16 @@ impl K3sClusters {
         let mut cluster_of_root: BTreeMap<usize, usize> = BTreeMap::new();
         let mut members = BTreeMap::new();
         let mut servers = Vec::new();
+        let mut nodes = Vec::new();
         for (i, id) in ids.iter().enumerate() {
             let root = find(&mut parent, i);
             let next = cluster_of_root.len();
             let cluster = *cluster_of_root.entry(root).or_insert(next);
             if cluster == servers.len() {
                 servers.push(0);
+                nodes.push(0);
             }
+            nodes[cluster] += 1;
             let (host, role) = hosts[*id];
             if role == K3sRole::Server {
                 servers[cluster] += 1;
@@ -127,7 +132,11 @@ impl K3sClusters {
                 },
             );
         }
-        K3sClusters { members, servers }
+        K3sClusters {
+            members,
+            servers,
+            nodes,
+        }
     }
 
     /// The k3s node a host is, if any.

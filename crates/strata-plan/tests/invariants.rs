@@ -248,6 +248,7 @@ proptest! {
             let drained = wave_of(&plan, host, Action::Drain).is_some();
             let expected = impacted.contains(host)
                 && k3s.contains(host)
+                && k3s.len() > 1
                 && restarting.as_ref().is_none_or(|r: &BTreeSet<NodeId>| r.contains(host));
             prop_assert_eq!(drained, expected, "{} drained", host);
             if drained {

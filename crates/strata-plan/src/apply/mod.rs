@@ -86,6 +86,12 @@ pub enum StepEvent<'a> {
         /// How many.
         count: usize,
     },
+    /// A run without `resume` found an unfinished earlier run of the same
+    /// plan, and starts over.
+    StartingOver {
+        /// How many steps the earlier run completed.
+        completed: usize,
+    },
 }
 
 /// Why a run could not start (the tool's failure, not a step's).
@@ -197,6 +203,13 @@ pub fn execute(
             });
         }
         state.completed = recorded.completed.min(steps.len());
+    } else if let Ok(Some(earlier)) = state::read(path)
+        && earlier.plan == fingerprint
+        && earlier.completed < earlier.steps
+    {
+        on_event(StepEvent::StartingOver {
+            completed: earlier.completed,
+        });
     }
     let mut statuses = vec![StepStatus::Pending; steps.len()];
     for status in statuses.iter_mut().take(state.completed) {
