@@ -124,7 +124,7 @@ pub fn run(
                 format!("resuming: {count} steps done by an earlier run are skipped")
             }
             StepEvent::StartingOver { completed } => format!(
-                "an earlier run of this plan stopped after {completed} steps; starting over (--resume continues it instead)"
+                "an earlier run of this plan stopped after {completed} of its steps; starting over (--resume continues it instead)"
             ),
             StepEvent::Starting {
                 index,
