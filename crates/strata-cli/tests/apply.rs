@@ -220,3 +220,23 @@ fn resume_without_a_state_and_a_missing_tool_are_reported() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn max_unavailable_must_be_at_least_one() {
+    for command in ["plan", "apply"] {
+        let out = common::strata(&[command, "--max-unavailable", "0", "--eval", "static"]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(text(&out.stderr).contains("invalid value '0' for '--max-unavailable <N>'"));
+    }
+    let out = common::strata(&[
+        "plan",
+        common::fixture("plan-rolling")
+            .to_str()
+            .expect("a UTF-8 path"),
+        "--max-unavailable",
+        "2",
+        "--eval",
+        "static",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
