@@ -17,8 +17,10 @@ mod evaluation;
 pub mod rules;
 mod secret_text;
 mod secrets;
+mod suppressions;
 #[cfg(test)]
 pub(crate) mod testing;
+mod triage;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,7 @@ use strata_nix::NixRepo;
 pub use config::{CONFIG_FILE, Config};
 pub use evaluation::{Evaluation, Progress};
 pub use rules::{RULES, Rule};
+pub use triage::{SuppressedFinding, SuppressionKind};
 
 /// How Nix is understood (`--eval`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -99,8 +102,12 @@ pub struct Analysis {
     pub sources: SourceDb,
     /// The unified graph.
     pub graph: Graph,
-    /// Every finding, sorted as the contract says.
+    /// Every finding, sorted as the contract says: what `strata.toml` turns
+    /// off or a suppression silences is not here.
     pub diagnostics: Vec<Diagnostic>,
+    /// The findings suppressions silenced, sorted like `diagnostics`
+    /// (`lint --show-suppressed`).
+    pub suppressed: Vec<SuppressedFinding>,
     /// The Nix layer as read.
     pub nix: NixRepo,
     /// The Flux layer as read.
@@ -151,8 +158,8 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
         let (file, read_problem) =
             RepoTree::from_files(root, [CONFIG_FILE.to_string()]).read(CONFIG_FILE);
         diagnostics.extend(read_problem);
-        let (parsed, problem) = Config::parse(&file);
-        diagnostics.extend(problem);
+        let (parsed, problems) = Config::parse(&file);
+        diagnostics.extend(problems);
         config = parsed;
         config_source = Some(file);
     }
@@ -170,7 +177,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     let (mut nix, flux) = load_layers(&tree, &flux_options);
     let (evaluation, evaluation_diagnostics) = evaluation::evaluate(&tree, options, &mut nix)?;
     diagnostics.extend(evaluation_diagnostics);
-    let mut analysis = finish(&tree, nix, flux, diagnostics);
+    let mut analysis = finish(&tree, nix, flux, diagnostics, &config);
     if let Some(evaluation) = &evaluation {
         // What each host will build: the exact identity of its deployed system.
         for host in &evaluation.hosts {
@@ -193,7 +200,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
 /// The analysis of an already listed tree (used for snapshots that are not a checkout).
 pub fn analyze_tree(tree: &RepoTree, diagnostics: Vec<Diagnostic>) -> Analysis {
     let (nix, flux) = load_layers(tree, &strata_flux::FluxOptions::default());
-    finish(tree, nix, flux, diagnostics)
+    finish(tree, nix, flux, diagnostics, &Config::default())
 }
 
 /// Reads both layers, in parallel.
@@ -210,6 +217,7 @@ fn finish(
     nix: NixRepo,
     flux: FluxTree,
     mut diagnostics: Vec<Diagnostic>,
+    config: &Config,
 ) -> Analysis {
     let mut sources = SourceDb::new();
     // Entries the boundary refused to read (symlinks out of the root, FIFOs,
@@ -234,7 +242,7 @@ fn finish(
             check(&context, &mut diagnostics);
         }
     }
-    Diagnostic::sort(&mut diagnostics);
+    let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config);
     let secrets = secrets::secret_locations(&nix, &flux, &sources);
     Analysis {
         secret_values: secrets.values,
@@ -242,6 +250,7 @@ fn finish(
         sources,
         graph,
         diagnostics,
+        suppressed,
         secrets: secrets.masked,
         nix,
         flux,

@@ -175,6 +175,10 @@ codes! {
     EvalFactMismatch = ("EVAL002", "eval-fact-mismatch", Tool, Info),
     /// A host does not evaluate with the real Nix (error, timeout).
     EvalHostFailed = ("EVAL003", "eval-host-failed", Nix, Error),
+    /// An inline `# strata: ignore[…]` suppression gives no reason.
+    SuppressionReasonMissing = ("SUP001", "suppression-reason-missing", Tool, Warning),
+    /// An inline suppression suppresses nothing: no finding of its codes where it applies, or no such code.
+    SuppressionUnused = ("SUP002", "suppression-unused", Tool, Warning),
 }
 
 impl Serialize for Code {

@@ -12,6 +12,7 @@ mod diagnostic;
 mod graph;
 mod id;
 mod path;
+mod path_patterns;
 mod repo;
 mod source;
 
@@ -20,5 +21,6 @@ pub use diagnostic::{Diagnostic, Related, Severity};
 pub use graph::{Edge, EdgeKind, Graph, Node};
 pub use id::NodeId;
 pub use path::{join_relative, parent_dir};
+pub use path_patterns::PathPatterns;
 pub use repo::{MAX_FILE_BYTES, Refusal, RepoTree};
 pub use source::{LineCol, Location, SourceDb, SourceFile, Span};

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::{Code, Diagnostic, Location, SourceFile, Span};
+use crate::{Code, Diagnostic, Location, PathPatterns, SourceFile, Span};
 
 /// Files larger than this are not read; a diagnostic says so.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -49,6 +49,9 @@ pub struct RepoTree {
     files: BTreeSet<String>,
     dirs: BTreeSet<String>,
     refused: BTreeMap<String, Refusal>,
+    /// `[paths] exclude` of strata.toml: left out on purpose, which is
+    /// not the same as missing.
+    excluded: PathPatterns,
 }
 
 impl RepoTree {
@@ -58,20 +61,13 @@ impl RepoTree {
         Self::scan_excluding(root, &[])
     }
 
-    /// Lists the tree below `root`, leaving out every file and directory whose
-    /// repository-relative path is one of `excluded` or lies below one (a
-    /// trailing `/` is ignored): the `paths.exclude` of `strata.toml`.
+    /// Lists the tree below `root`, leaving out every file and directory that
+    /// one of the `excluded` globs matches, or that lies below one it matches
+    /// (the `paths.exclude` of `strata.toml`, see [`PathPatterns`]; a pattern
+    /// that is not a glob is left out, the configuration reports it).
     pub fn scan_excluding(root: &Path, excluded: &[String]) -> std::io::Result<Self> {
-        let excluded: Vec<&str> = excluded
-            .iter()
-            .map(|e| e.trim_matches('/'))
-            .filter(|e| !e.is_empty())
-            .collect();
-        let is_excluded = |rel: &str| {
-            excluded.iter().any(|e| {
-                rel == *e || (rel.starts_with(e) && rel.as_bytes().get(e.len()) == Some(&b'/'))
-            })
-        };
+        let excluded = PathPatterns::lenient(excluded);
+        let is_excluded = |rel: &str| excluded.matches(rel);
         let meta = std::fs::metadata(root)?;
         if !meta.is_dir() {
             return Err(std::io::Error::new(
@@ -92,6 +88,7 @@ impl RepoTree {
         let mut tree = RepoTree {
             root: root.to_path_buf(),
             canonical_root: Some(canonical_root),
+            excluded: excluded.clone(),
             ..Default::default()
         };
         tree.dirs.insert(String::new());
@@ -185,6 +182,13 @@ impl RepoTree {
         self.is_file(path) || self.is_dir(path)
     }
 
+    /// Whether `path` lies in a part of the tree `[paths] exclude` leaves
+    /// out: a reference to it names something that is there but not read,
+    /// so it is no "does not exist" finding.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.excluded.matches(path)
+    }
+
     /// Why `path` was left out of the listing, when it was refused.
     pub fn refusal(&self, path: &str) -> Option<Refusal> {
         self.refused.get(path).copied()
@@ -194,6 +198,7 @@ impl RepoTree {
     /// sentence about it: "does not exist", or why the boundary refused it.
     pub fn absence(&self, path: &str) -> &'static str {
         match self.refusal(path) {
+            None if self.is_excluded(path) => "is excluded by `[paths] exclude` in strata.toml",
             None => "does not exist",
             Some(Refusal::OutsideRoot) => {
                 "resolves outside the repository and was not read (IO002)"
@@ -413,6 +418,13 @@ mod tests {
         let tree = RepoTree::scan_excluding(&dir, &["tests/fixtures/".to_string()]).unwrap();
         assert_eq!(tree.files().collect::<Vec<_>>(), ["tests/fixturesx/g.yaml"]);
         assert!(!tree.is_dir("tests/fixtures"));
+        assert!(tree.is_excluded("tests/fixtures/a/missing.yaml"));
+        assert!(!tree.is_excluded("tests/fixturesx/g.yaml"));
+        let globbed = RepoTree::scan_excluding(&dir, &["tests/*/a".to_string()]).unwrap();
+        assert_eq!(
+            globbed.files().collect::<Vec<_>>(),
+            ["tests/fixturesx/g.yaml"]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -724,6 +724,10 @@ impl Builder {
         target: Option<&str>,
         location: Location,
     ) {
+        // Excluded on purpose in strata.toml: there, just not read.
+        if target.is_some_and(|path| tree.is_excluded(path)) {
+            return;
+        }
         let message = match target {
             Some(path) if tree.refusal(path).is_some() => {
                 format!("`{field}` entry `{text}`: `{path}` {}", tree.absence(path))

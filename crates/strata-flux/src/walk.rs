@@ -563,6 +563,8 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
         }
         let dir = match join_relative(&source_root, &path) {
             Some(dir) if reader.tree.is_dir(&dir) => dir,
+            // Excluded on purpose in strata.toml: there, just not read.
+            Some(dir) if reader.tree.is_excluded(&dir) => continue,
             other => {
                 state
                     .diagnostics

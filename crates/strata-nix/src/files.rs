@@ -369,6 +369,11 @@ pub fn resolve_import(
     resolve_repo_path(tree, &path).map(Some)
 }
 
+/// Whether an import names a path `[paths] exclude` leaves out.
+fn is_excluded_import(tree: &RepoTree, importer: &str, written: &str) -> bool {
+    join_relative(parent_dir(importer), written).is_some_and(|path| tree.is_excluded(&path))
+}
+
 /// Resolves a repository-relative path to the file Nix would read.
 pub fn resolve_repo_path(tree: &RepoTree, path: &str) -> Result<String, String> {
     if tree.is_file(path) {
@@ -482,6 +487,8 @@ pub fn collect_imports(
         match resolve_import(tree, &path, &written) {
             Ok(Some(target)) => imports.push(Import { target, location, kind }),
             Ok(None) => {}
+            // Excluded on purpose in strata.toml: there, just not read.
+            Err(_) if is_excluded_import(tree, &path, &written) => {}
             Err(why) => diagnostics.push(
                 Diagnostic::new(Code::NixImportMissing, format!("`{written}` imported from `{path}`: {why}"))
                     .at(location)

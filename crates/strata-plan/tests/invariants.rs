@@ -156,6 +156,7 @@ fn build(shape: &Shape) -> Built {
         sources: Default::default(),
         graph,
         diagnostics: Vec::new(),
+        suppressed: Vec::new(),
         nix,
         flux: Default::default(),
         evaluation: None,

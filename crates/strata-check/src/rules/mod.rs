@@ -41,6 +41,9 @@ pub struct Rule {
     pub doc: &'static str,
     /// The check, or `None` when the parser reports this code itself.
     pub check: Option<Check>,
+    /// The rule's module path (`strata_check::rules::flux::depends_on_cycle`):
+    /// where its documentation lives.
+    pub module: &'static str,
 }
 
 impl Rule {
@@ -60,6 +63,16 @@ impl Rule {
         text
     }
 
+    /// The rule's source file in the repository, where its documentation is
+    /// written (`crates/strata-check/src/rules/flux/depends_on_cycle.rs`).
+    pub fn source_file(&self) -> String {
+        let inner = self
+            .module
+            .strip_prefix("strata_check::")
+            .unwrap_or(self.module);
+        format!("crates/strata-check/src/{}.rs", inner.replace("::", "/"))
+    }
+
     /// The rule documenting `code`.
     pub fn for_code(code: Code) -> &'static Rule {
         RULES.iter().find(|r| r.code == code).unwrap_or(&RULES[0])
@@ -75,6 +88,7 @@ macro_rules! declare_rule {
             code: strata_core::Code::$code,
             doc: concat!($($doc, "\n"),+),
             check: $check,
+            module: module_path!(),
         };
     };
 }
@@ -136,6 +150,8 @@ pub const RULES: &[Rule] = &[
     tool::eval_fallback::RULE,
     tool::eval_fact_mismatch::RULE,
     tool::eval_host_failed::RULE,
+    tool::suppression_reason_missing::RULE,
+    tool::suppression_unused::RULE,
 ];
 
 #[cfg(test)]
@@ -153,6 +169,19 @@ mod tests {
             }
         }
         assert_eq!(RULES.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn every_rule_names_its_own_source_file() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../");
+        for rule in RULES {
+            let file = rule.source_file();
+            assert!(
+                std::path::Path::new(root).join(&file).is_file(),
+                "{}: {file}",
+                rule.code
+            );
+        }
     }
 
     #[test]

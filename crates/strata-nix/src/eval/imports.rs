@@ -140,6 +140,11 @@ impl Evaluator<'_> {
         self.tree.map_or("does not exist", |t| t.absence(path))
     }
 
+    /// Whether `[paths] exclude` leaves a repository path out (there, not read).
+    pub(crate) fn is_excluded(&self, path: &str) -> bool {
+        self.tree.is_some_and(|t| t.is_excluded(path))
+    }
+
     /// Whether a repository path exists (for `builtins.pathExists`).
     pub(crate) fn path_exists(&self, path: &str) -> Option<bool> {
         self.tree.map(|t| t.exists(path))

@@ -279,6 +279,8 @@ impl Evaluator<'_> {
                         }
                         self.import_file(&file, p.location.clone())
                     }
+                    // Excluded on purpose in strata.toml: there, just not read.
+                    Err(_) if self.is_excluded(&p.path) => continue,
                     Err(why) => {
                         got.missing.push((why, p.location.clone()));
                         continue;
