@@ -6,12 +6,14 @@
 
 mod apply;
 mod output;
+mod root;
+mod shell;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use strata_check::{Analysis, EvalMode, Options, Progress, Rule, analyze};
 use strata_core::Code;
 
@@ -26,6 +28,13 @@ use output::redact::Redaction;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour human output: `auto` colours a terminal unless
+    /// NO_COLOR is set to a non-empty value.
+    #[arg(long, value_enum, global = true, default_value_t = output::human::ColorWhen::Auto)]
+    color: output::human::ColorWhen,
+    /// Print findings and nothing else: no summary line, no progress.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -37,6 +46,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = LintFormat::Human)]
         format: LintFormat,
+        /// Also list the findings suppressions silenced, with their reasons.
+        #[arg(long)]
+        show_suppressed: bool,
     },
     /// Print the unified dependency graph.
     Graph {
@@ -95,23 +107,39 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Print a shell completion script (source it from your shell's startup file).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: shell::CompletionShell,
+    },
+    /// Print the man page (roff): `strata man > strata.1`.
+    Man,
 }
 
 #[derive(Args)]
 struct RepoArgs {
-    /// The repository root.
-    #[arg(default_value = ".")]
+    /// The repository root (default: found from the current directory: the
+    /// nearest directory with strata.toml, else the git top-level, else the
+    /// nearest with flake.nix or a Flux `clusters/` directory).
+    #[arg(value_name = "PATH")]
+    given_path: Option<PathBuf>,
+    /// The root in use: `given_path`, or the one found (set by `settle`).
+    #[arg(skip)]
     path: PathBuf,
+    /// `--quiet`, copied here by `settle` (no progress bar).
+    #[arg(skip)]
+    quiet: bool,
     /// How Nix is understood: `static` never starts a process, `nix` evaluates
     /// with the real nix, `auto` uses nix when available.
     #[arg(long, value_enum, default_value_t = Eval::Auto)]
     eval: Eval,
     /// How many hosts `nix` evaluates at once (default: one per 2 GiB of
     /// available memory, at most one per CPU).
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    jobs: Option<u64>,
     /// Seconds one host's evaluation may take before it is stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = at_least_one)]
     eval_timeout: u64,
     /// The directory Flux syncs (repository-relative), when strata does not
     /// find the sync root by itself (also `[flux] entry` in strata.toml).
@@ -120,6 +148,33 @@ struct RepoArgs {
     /// Only analyse this Flux cluster of a repository holding several.
     #[arg(long, value_name = "NAME")]
     cluster: Option<String>,
+}
+
+impl RepoArgs {
+    /// Decides the root (the given PATH, else the one found from the
+    /// current directory) and takes the global `--quiet`.
+    fn settle(&mut self, quiet: bool) -> Result<(), ToolError> {
+        self.path = match &self.given_path {
+            Some(path) => path.clone(),
+            None => root::discover().map_err(ToolError)?,
+        };
+        self.quiet = quiet;
+        Ok(())
+    }
+}
+
+impl Command {
+    /// The repository arguments of a subcommand that reads a repository.
+    fn repo_mut(&mut self) -> Option<&mut RepoArgs> {
+        match self {
+            Command::Lint { repo, .. }
+            | Command::Graph { repo, .. }
+            | Command::Plan { repo, .. }
+            | Command::Apply { repo, .. }
+            | Command::Diff { repo, .. } => Some(repo),
+            Command::Explain { .. } | Command::Completions { .. } | Command::Man => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,15 +217,29 @@ enum ExplainFormat {
     Text,
 }
 
+/// A count or duration that must be positive (`--jobs`, `--eval-timeout`).
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("must be a whole number of at least 1".into()),
+    }
+}
+
 /// A failure of the tool itself: one line on stderr, exit 2.
 struct ToolError(String);
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        // `--help` and `--version` print as clap renders them.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(0);
+        }
+        Err(e) => {
+            eprintln!("strata: {}", shell::one_line_error(&e));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
@@ -184,14 +253,34 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, ToolError> {
     let mut stdout = std::io::stdout().lock();
-    let written = match cli.command {
-        Command::Lint { repo, format } => {
+    let quiet = cli.quiet;
+    output::human::choose_color(cli.color);
+    let stdout_style = output::human::Style::for_stream(std::io::stdout().is_terminal());
+    let mut command = cli.command;
+    if let Some(repo) = command.repo_mut() {
+        repo.settle(quiet)?;
+    }
+    let written = match command {
+        Command::Lint {
+            repo,
+            format,
+            show_suppressed,
+        } => {
             let analysis = load(&repo)?;
             let redaction = Redaction::new(&analysis);
+            let paths = root::OutputPaths::for_root(&analysis.root);
             let text = match format {
                 LintFormat::Human => {
-                    let color = output::human::color_wanted();
-                    let text = output::human::render(&analysis, &redaction, color);
+                    let color = stdout_style.color;
+                    let text = output::human::render(
+                        &analysis,
+                        &redaction,
+                        output::human::Listing {
+                            style: stdout_style,
+                            summary: !quiet,
+                            suppressed: show_suppressed,
+                        },
+                    );
                     // miette's colour codes stay; its inputs were escaped.
                     if color {
                         redaction.scrub(&text)
@@ -199,9 +288,15 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                         redaction.for_terminal(&text)
                     }
                 }
-                LintFormat::Json => redaction.scrub(&output::lint_json::render(&analysis)),
-                LintFormat::Sarif => redaction.scrub(&output::sarif::render(&analysis)),
-                LintFormat::Github => redaction.for_terminal(&output::github::render(&analysis)),
+                LintFormat::Json => {
+                    redaction.scrub(&output::lint_json::render(&analysis, show_suppressed))
+                }
+                LintFormat::Sarif => {
+                    redaction.scrub(&output::sarif::render(&analysis, &paths, show_suppressed))
+                }
+                LintFormat::Github => {
+                    redaction.for_terminal(&output::github::render(&analysis, &paths))
+                }
             };
             write_all(&mut stdout, &text)?;
             return Ok(u8::from(analysis.has_errors()));
@@ -268,6 +363,8 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 Rule::for_code(code).explain()
             }
         }
+        Command::Completions { shell } => shell::completions(shell, Cli::command()),
+        Command::Man => shell::man_page(Cli::command()).map_err(ToolError)?,
     };
     write_all(&mut stdout, &written)?;
     Ok(0)
@@ -290,9 +387,9 @@ fn print_plan_error(
         write_all(stdout, &text)?;
         return Ok(1);
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = output::human::render_diagnostics(analysis, &redaction, &error.diagnostics, color);
-    let text = if color {
+    let style = output::human::Style::for_stream(std::io::stderr().is_terminal());
+    let text = output::human::render_diagnostics(analysis, &redaction, &error.diagnostics, style);
+    let text = if style.color {
         redaction.scrub(&text)
     } else {
         redaction.for_terminal(&text)
@@ -308,7 +405,7 @@ fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
         Eval::Nix => EvalMode::Nix,
         Eval::Auto => EvalMode::Auto,
     };
-    let progress = std::io::stderr().is_terminal().then(|| {
+    let progress = (!repo.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} evaluating hosts with nix {pos}/{len} {elapsed}",
@@ -325,9 +422,9 @@ fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
     });
     let options = Options {
         eval,
-        jobs: repo.jobs.filter(|j| *j > 0),
+        jobs: repo.jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
         progress,
-        eval_timeout: Some(std::time::Duration::from_secs(repo.eval_timeout.max(1))),
+        eval_timeout: Some(std::time::Duration::from_secs(repo.eval_timeout)),
         entry: repo.entry.clone(),
         cluster: repo.cluster.clone(),
     };

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{fixture, repo_root, strata};
+use common::{fixture, fixture_copy, repo_root, strata};
 use serde_json::Value;
 
 /// `strata COMMAND PATH --eval EVAL --format FORMAT`.
@@ -117,7 +117,9 @@ fn lint_sarif_and_github_formats() {
         results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         26
     );
-    let github = stdout(&static_run("lint", &path, "github"));
+    // Outside git, annotation paths are repository-relative.
+    let copy = fixture_copy("flux-source-unresolved");
+    let github = stdout(&static_run("lint", copy.path(), "github"));
     insta::assert_snapshot!("lint_github_source_unresolved", github);
 }
 

@@ -5,9 +5,11 @@ use strata_check::Analysis;
 use strata_core::Severity;
 
 use super::resolve_diagnostic;
+use crate::root::OutputPaths;
 
-/// One `::error file=…,line=…::message` line per finding.
-pub fn render(analysis: &Analysis) -> String {
+/// One `::error file=…,line=…::message` line per finding; `file` is
+/// relative to the git top-level, where the runner looks for it.
+pub fn render(analysis: &Analysis, paths: &OutputPaths) -> String {
     let mut out = String::new();
     for d in &analysis.diagnostics {
         let level = match d.severity {
@@ -17,7 +19,10 @@ pub fn render(analysis: &Analysis) -> String {
         };
         let mut properties = Vec::new();
         if let Some(r) = resolve_diagnostic(analysis, d) {
-            properties.push(format!("file={}", escape_property(r.file)));
+            properties.push(format!(
+                "file={}",
+                escape_property(&paths.below_git_top(r.file))
+            ));
             properties.push(format!("line={}", r.start.line));
             properties.push(format!("col={}", r.start.column));
             properties.push(format!("endLine={}", r.end.line));

@@ -1,8 +1,7 @@
 //! `lint --format human`: miette reports with source snippets, then a summary.
 
 use std::fmt;
-use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -13,14 +12,79 @@ use strata_core::{Diagnostic, Severity, SourceFile};
 
 use super::redact::{Redaction, escape_controls};
 
-/// Colour only on a terminal, and never when `NO_COLOR` is set.
-pub fn color_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+/// `--color`: when human output is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set to a non-empty value.
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
-/// Every finding of the analysis and a summary line.
-pub fn render(analysis: &Analysis, redaction: &Redaction, color: bool) -> String {
-    let mut out = render_diagnostics(analysis, redaction, &analysis.diagnostics, color);
+/// How human output is laid out for the stream it goes to.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Wrap long lines at the report width (a terminal); a pipe or file
+    /// gets each message on one line, for grep and editors.
+    pub wrap: bool,
+}
+
+/// `--color` as given, once per run (every stream's style follows it).
+static COLOR_WHEN: OnceLock<ColorWhen> = OnceLock::new();
+
+/// Records `--color` for [`Style::for_stream`].
+pub fn choose_color(when: ColorWhen) {
+    let _ = COLOR_WHEN.set(when);
+}
+
+impl Style {
+    /// The style for a stream that is (or is not) a terminal, under `--color`.
+    pub fn for_stream(terminal: bool) -> Style {
+        let when = COLOR_WHEN.get().copied().unwrap_or(ColorWhen::Auto);
+        Style::decide(when, terminal, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// [`Style::for_stream`] with the value of `NO_COLOR` given.
+    fn decide(when: ColorWhen, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Style {
+        // https://no-color.org: only a non-empty value turns colour off.
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        let color = match when {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => terminal && !no_color,
+        };
+        Style {
+            color,
+            wrap: terminal,
+        }
+    }
+}
+
+/// What `lint --format human` lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Listing {
+    /// Colours and wrapping.
+    pub style: Style,
+    /// The closing summary line (off under `--quiet`).
+    pub summary: bool,
+    /// The suppressed findings too (`--show-suppressed`).
+    pub suppressed: bool,
+}
+
+/// Every finding of the analysis, then the suppressed ones when asked, and
+/// a summary line.
+pub fn render(analysis: &Analysis, redaction: &Redaction, listing: Listing) -> String {
+    let mut out = render_diagnostics(analysis, redaction, &analysis.diagnostics, listing.style);
+    if listing.suppressed {
+        out.push_str(&render_suppressed(analysis, redaction));
+    }
+    if !listing.summary {
+        return out;
+    }
     let (errors, warnings, infos) = analysis.counts();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
@@ -32,6 +96,51 @@ pub fn render(analysis: &Analysis, redaction: &Redaction, color: bool) -> String
         analysis.graph.node_count(),
         analysis.graph.edge_count(),
     ));
+    if !analysis.suppressed.is_empty() && !listing.suppressed {
+        let n = analysis.suppressed.len();
+        out.push_str(&format!(
+            "{} suppressed (--show-suppressed lists {})\n",
+            plural(n, "finding"),
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
+    out
+}
+
+/// One line per suppressed finding: where, code, message, and why.
+fn render_suppressed(analysis: &Analysis, redaction: &Redaction) -> String {
+    if analysis.suppressed.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("suppressed ({}):\n", analysis.suppressed.len());
+    for s in &analysis.suppressed {
+        let d = &s.diagnostic;
+        let place = match super::resolve_diagnostic(analysis, d) {
+            Some(r) => format!("{}:{}:{}", r.file, r.start.line, r.start.column),
+            None => "-".to_string(),
+        };
+        let by = match &s.suppression {
+            Some(l) => {
+                let at = super::resolve(analysis, l);
+                format!("{}:{}", at.file, at.start.line)
+            }
+            None => "strata.toml".to_string(),
+        };
+        let reason = if s.reason.is_empty() {
+            "no reason given".to_string()
+        } else {
+            s.reason.clone()
+        };
+        out.push_str(&format!(
+            "  {place} {} {} {}: {} (suppressed by {by}: {})\n",
+            d.severity.as_str(),
+            d.code,
+            d.code.name(),
+            escape_controls(&redaction.scrub(&d.message)),
+            escape_controls(&redaction.scrub(&reason)),
+        ));
+    }
+    out.push('\n');
     out
 }
 
@@ -43,19 +152,20 @@ pub fn render_diagnostics(
     analysis: &Analysis,
     redaction: &Redaction,
     diagnostics: &[Diagnostic],
-    color: bool,
+    style: Style,
 ) -> String {
     let masked = MaskedSources {
         analysis,
         redaction,
     };
-    let theme = if color {
+    let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_wrap_lines(style.wrap)
         .with_context_lines(1);
     let mut out = String::new();
     for d in diagnostics {
@@ -230,7 +340,29 @@ impl SourceCode for FileSource {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsStr;
+
     use strata_core::{Code, Diagnostic, Location, RepoTree, Span};
+
+    use super::{ColorWhen, Style};
+
+    #[test]
+    fn no_color_counts_only_when_non_empty() {
+        let auto = |no_color: Option<&str>| {
+            Style::decide(ColorWhen::Auto, true, no_color.map(OsStr::new)).color
+        };
+        assert!(auto(None));
+        assert!(auto(Some("")), "an empty NO_COLOR does not turn colour off");
+        assert!(!auto(Some("1")));
+        assert!(!Style::decide(ColorWhen::Auto, false, None).color, "a pipe");
+        assert!(Style::decide(ColorWhen::Always, false, Some(OsStr::new("1"))).color);
+        assert!(!Style::decide(ColorWhen::Never, true, None).color);
+        assert!(
+            !Style::decide(ColorWhen::Auto, false, None).wrap,
+            "a pipe is not wrapped"
+        );
+        assert!(Style::decide(ColorWhen::Never, true, None).wrap);
+    }
 
     #[test]
     fn snippets_never_show_a_secret_value() {
@@ -245,9 +377,18 @@ mod tests {
             Location::new("clusters/home/secret.yaml", Span::new(start, start + 17)),
         );
         let redaction = super::Redaction::new(&analysis);
-        let text = super::render_diagnostics(&analysis, &redaction, &[pointed], false);
+        let plain = super::Style {
+            color: false,
+            wrap: false,
+        };
+        let text = super::render_diagnostics(&analysis, &redaction, &[pointed], plain);
         assert!(text.contains("password: *****************"), "{text}");
-        let everything = super::render(&analysis, &redaction, false);
+        let listing = super::Listing {
+            style: plain,
+            summary: true,
+            suppressed: true,
+        };
+        let everything = super::render(&analysis, &redaction, listing);
         assert!(
             !text.contains("hunter2") && !everything.contains("hunter2"),
             "{text}{everything}"

@@ -6,19 +6,42 @@ use strata_core::Diagnostic;
 
 use super::{resolve, resolve_diagnostic, to_json_text};
 
-/// The whole document.
-pub fn render(analysis: &Analysis) -> String {
+/// The whole document; with `show_suppressed`, a `suppressed` list too:
+/// each suppressed finding in the diagnostic shape plus a `suppression`
+/// object (`kind`: `in-source` or `config`, `reason`, and for in-source the
+/// comment's `file` and `line`).
+pub fn render(analysis: &Analysis, show_suppressed: bool) -> String {
     let (errors, warnings, infos) = analysis.counts();
     let diagnostics: Vec<Value> = analysis
         .diagnostics
         .iter()
         .map(|d| diagnostic(analysis, d))
         .collect();
-    to_json_text(&json!({
+    let mut document = json!({
         "version": 1,
         "diagnostics": diagnostics,
         "summary": { "errors": errors, "warnings": warnings, "infos": infos },
-    }))
+    });
+    if show_suppressed {
+        let suppressed: Vec<Value> = analysis
+            .suppressed
+            .iter()
+            .map(|s| {
+                let mut value = diagnostic(analysis, &s.diagnostic);
+                let mut suppression = json!({ "kind": s.kind.as_str(), "reason": s.reason });
+                if let Some(location) = &s.suppression {
+                    let at = resolve(analysis, location);
+                    suppression["file"] = json!(at.file);
+                    suppression["line"] = json!(at.start.line);
+                }
+                value["suppression"] = suppression;
+                value
+            })
+            .collect();
+        document["suppressed"] = Value::Array(suppressed);
+        document["summary"]["suppressed"] = json!(analysis.suppressed.len());
+    }
+    to_json_text(&document)
 }
 
 /// One finding; `node`, `help` and `related` only when the finding has them.

@@ -60,6 +60,47 @@ pub fn strata_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("strata runs")
 }
 
+/// Copies the tree at `from` to `to` (regular files and directories).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a directory");
+    for entry in std::fs::read_dir(from).expect("read a directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy a file");
+        }
+    }
+}
+
+/// A copy of `tests/fixtures/NAME` in a temporary directory outside any
+/// git repository (paths in `github`/`sarif` output are then
+/// repository-relative wherever the workspace itself lives).
+pub fn fixture_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    copy_tree(&fixture(name), dir.path());
+    dir
+}
+
+/// Runs the real `strata` binary with `args` in directory `dir`, colours off.
+pub fn strata_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("strata runs")
+}
+
+/// The one line a tool failure prints on stderr (asserting it is one line).
+#[track_caller]
+pub fn one_stderr_line(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
+    stderr.trim_end().to_string()
+}
+
 /// Writes `text` at repository-relative `path` below `root`, as is.
 pub fn write_file(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
