@@ -43,7 +43,7 @@ fn excluded_paths_are_not_reported_missing_but_missing_ones_are() {
     let analysis = analyze_static("config-exclude");
     assert_eq!(
         places(&analysis),
-        ["apps/kustomization.yaml:6:5 FLUX005 error"],
+        ["apps/kustomization.yaml:7:5 FLUX005 error"],
         "{:#?}",
         analysis.diagnostics
     );

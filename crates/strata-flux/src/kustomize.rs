@@ -475,7 +475,11 @@ impl Builder {
                             let nested = self.build_nested(files, &path);
                             objects.extend(nested.objects.iter().cloned());
                             config.merge(&nested.config);
-                        } else {
+                        } else if !KUSTOMIZATION_FILE_NAMES
+                            .iter()
+                            .any(|name| files.tree.is_excluded(&join_path(&path, name)))
+                        {
+                            // (An excluded kustomization file is there, not read.)
                             self.not_a_kustomization(field, text, &path, location);
                         }
                     }
