@@ -222,3 +222,36 @@ fn sarif_rules_carry_help_and_results_stable_fingerprints() {
     );
     assert_eq!(before, prints(&moved));
 }
+
+/// Runs `strata ARGS` on a pseudo-terminal through util-linux `script`;
+/// `None` where `script` is not installed.
+fn on_a_terminal(args: &str, no_color: &str) -> Option<String> {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_strata"));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", no_color)
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_only_a_non_empty_no_color_turns_colour_off() {
+    let args = format!(
+        "lint {} --eval static",
+        fixture("flux-depends-on-cycle").display()
+    );
+    let Some(empty) = on_a_terminal(&args, "") else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(empty.contains("\x1b["), "NO_COLOR=\"\" colours: {empty}");
+    let set = on_a_terminal(&args, "1").unwrap_or_default();
+    assert!(set.contains("FLUX002") && !set.contains('\x1b'), "{set}");
+    // A terminal wraps long messages at the report width.
+    assert!(
+        set.lines()
+            .any(|l| l.ends_with("infrastructure-\r") || l.ends_with("infrastructure-")),
+        "{set}"
+    );
+}
