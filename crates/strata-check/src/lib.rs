@@ -177,7 +177,11 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
     let (mut nix, flux) = load_layers(&tree, &flux_options);
     let (evaluation, evaluation_diagnostics) = evaluation::evaluate(&tree, options, &mut nix)?;
     diagnostics.extend(evaluation_diagnostics);
-    let mut analysis = finish(&tree, nix, flux, diagnostics, &config);
+    let coverage = triage::Coverage {
+        all_clusters: options.cluster.is_none(),
+        evaluated: evaluation.is_some(),
+    };
+    let mut analysis = finish(&tree, nix, flux, diagnostics, &config, coverage);
     if let Some(evaluation) = &evaluation {
         // What each host will build: the exact identity of its deployed system.
         for host in &evaluation.hosts {
@@ -200,7 +204,11 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
 /// The analysis of an already listed tree (used for snapshots that are not a checkout).
 pub fn analyze_tree(tree: &RepoTree, diagnostics: Vec<Diagnostic>) -> Analysis {
     let (nix, flux) = load_layers(tree, &strata_flux::FluxOptions::default());
-    finish(tree, nix, flux, diagnostics, &Config::default())
+    let coverage = triage::Coverage {
+        all_clusters: true,
+        evaluated: false,
+    };
+    finish(tree, nix, flux, diagnostics, &Config::default(), coverage)
 }
 
 /// Reads both layers, in parallel.
@@ -218,6 +226,7 @@ fn finish(
     flux: FluxTree,
     mut diagnostics: Vec<Diagnostic>,
     config: &Config,
+    coverage: triage::Coverage,
 ) -> Analysis {
     let mut sources = SourceDb::new();
     // Entries the boundary refused to read (symlinks out of the root, FIFOs,
@@ -242,7 +251,7 @@ fn finish(
             check(&context, &mut diagnostics);
         }
     }
-    let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config);
+    let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config, coverage);
     let secrets = secrets::secret_locations(&nix, &flux, &sources);
     Analysis {
         secret_values: secrets.values,

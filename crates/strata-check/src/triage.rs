@@ -43,6 +43,27 @@ pub struct SuppressedFinding {
     pub suppression: Option<Location>,
 }
 
+/// How much of the repository this run judged, which decides whether a
+/// suppression that matched nothing can be called unused.
+#[derive(Clone, Copy, Debug)]
+pub struct Coverage {
+    /// Every cluster was analysed (no `--cluster`): a suppression in a file
+    /// of a cluster left out would otherwise look unused.
+    pub all_clusters: bool,
+    /// The real Nix evaluated the hosts, so EVAL findings could appear.
+    pub evaluated: bool,
+}
+
+impl Coverage {
+    /// Whether this run could have produced a finding of one of `codes`.
+    fn could_find(&self, codes: &[Code], config: &Config) -> bool {
+        self.all_clusters
+            && codes.iter().any(|c| {
+                config.rules.enabled(*c) && (self.evaluated || !c.as_str().starts_with("EVAL"))
+            })
+    }
+}
+
 /// Applies the configuration and the inline suppressions of every YAML and
 /// Nix file in `sources` to `diagnostics`: the findings to report, and the
 /// suppressed ones.
@@ -50,6 +71,7 @@ pub fn triage(
     diagnostics: Vec<Diagnostic>,
     sources: &SourceDb,
     config: &Config,
+    coverage: Coverage,
 ) -> (Vec<Diagnostic>, Vec<SuppressedFinding>) {
     let mut files: BTreeMap<String, FileSuppressions> = BTreeMap::new();
     for file in sources.iter() {
@@ -85,7 +107,7 @@ pub fn triage(
     for (path, file) in &files {
         let marks = &used[path.as_str()];
         for (suppression, marks) in file.suppressions.iter().zip(marks) {
-            for finding in suppression_findings(suppression, marks, config, sources) {
+            for finding in suppression_findings(suppression, marks, config, sources, coverage) {
                 if config.rules.enabled(finding.code) {
                     kept.extend(config_ignore(finding, config, &mut suppressed));
                 }
@@ -176,13 +198,15 @@ fn config_ignore(
 }
 
 /// SUP001 for a suppression without a reason, SUP002 for each entry that
-/// names no code or suppressed nothing (entries whose codes are all turned
-/// off in strata.toml are not judged: their rules did not run).
+/// names no code or suppressed nothing (not judged when this run could not
+/// have found its codes: turned off in strata.toml, EVAL codes without Nix,
+/// or one cluster of several under `--cluster`).
 fn suppression_findings(
     suppression: &suppressions::Suppression,
     marks: &[bool],
     config: &Config,
     sources: &SourceDb,
+    coverage: Coverage,
 ) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     let at = |span| Location::new(&suppression.file, span);
@@ -229,7 +253,7 @@ fn suppression_findings(
                 .at(at(entry.span))
                 .help("`strata explain all` lists every code"),
             );
-        } else if !used && entry.codes.iter().any(|c| config.rules.enabled(*c)) {
+        } else if !used && coverage.could_find(&entry.codes, config) {
             findings.push(
                 Diagnostic::new(
                     Code::SuppressionUnused,

@@ -63,6 +63,23 @@ mod tests {
     }
 
     #[test]
+    fn one_cluster_of_several_judges_only_what_it_can_know() {
+        let options = crate::Options {
+            eval: crate::EvalMode::Static,
+            cluster: Some("home".into()),
+            ..crate::Options::default()
+        };
+        let analysis = crate::analyze(&fixture_path("suppressions"), &options).unwrap();
+        // Under --cluster, suppressions in files of other clusters match
+        // nothing; only what is wrong whatever ran is reported.
+        assert_fires_at(
+            &analysis,
+            Code::SuppressionUnused,
+            &["apps/deployment.yaml:26:65", "modules/common.nix:4:36"],
+        );
+    }
+
+    #[test]
     fn the_suppressed_findings_are_kept_aside_with_their_reasons() {
         let analysis = analyze_fixture("suppressions");
         let suppressed: Vec<(&str, &str)> = analysis
