@@ -7,10 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository root for a run from the current directory: the nearest
-/// directory (here or above, up to the git top-level) with `strata.toml`;
-/// else the git top-level; else the nearest with `flake.nix` or a Flux
-/// `clusters/` directory; else the current directory.
+/// The repository root for a run from the current directory: the current
+/// directory itself when it looks like a root (it holds `.git`,
+/// `strata.toml`, `flake.nix` or a Flux `clusters/` directory), as the
+/// contract's default PATH says; else the nearest directory above, up to
+/// the git top-level, with `strata.toml`; else the git top-level; else the
+/// nearest with `flake.nix` or `clusters/`; else the current directory.
 pub fn discover() -> Result<PathBuf, String> {
     let here = std::env::current_dir().map_err(|e| {
         format!("cannot read the current directory: {e}; pass the repository root as PATH")
@@ -20,6 +22,17 @@ pub fn discover() -> Result<PathBuf, String> {
 
 /// [`discover`] from `start`.
 pub fn discover_from(start: &Path) -> PathBuf {
+    // A homelab kept in a subdirectory of a larger repository (or a
+    // fixture inside one) is analysed where the user stands.
+    let marks_a_root = |dir: &Path| {
+        dir.join(".git").exists()
+            || dir.join(strata_check::CONFIG_FILE).is_file()
+            || dir.join("flake.nix").is_file()
+            || dir.join("clusters").is_dir()
+    };
+    if marks_a_root(start) {
+        return PathBuf::from(".");
+    }
     let git_top = git_top_level(start);
     let within = |dir: &Path| git_top.as_deref().is_none_or(|top| dir.starts_with(top));
     let ancestors = || start.ancestors().take_while(|dir| within(dir));
@@ -101,6 +114,25 @@ mod tests {
             discover_from(&top.join("flux/apps/base")),
             PathBuf::from("../../..")
         );
+    }
+
+    #[test]
+    fn a_current_directory_that_looks_like_a_root_is_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        std::fs::create_dir_all(top.join(".git")).unwrap();
+        std::fs::create_dir_all(top.join("tests/fixtures/lab/clusters")).unwrap();
+        std::fs::create_dir_all(top.join("tests/fixtures/flake-lab")).unwrap();
+        std::fs::write(top.join("tests/fixtures/flake-lab/flake.nix"), "{}").unwrap();
+        assert_eq!(
+            discover_from(&top.join("tests/fixtures/lab")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            discover_from(&top.join("tests/fixtures/flake-lab")),
+            PathBuf::from(".")
+        );
+        assert_eq!(discover_from(&top.join("tests")), PathBuf::from(".."));
     }
 
     #[test]
