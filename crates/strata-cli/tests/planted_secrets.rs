@@ -234,6 +234,12 @@ fn repo_files(kind: &str, v: &str) -> Vec<(String, String)> {
         "k3s-flag-next-item" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--agent-token\"\n    \"{v}\"\n    \"--disable=traefik\"\n  ];")),
         "k3s-etcd-s3" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--etcd-s3-secret-key={v}\"\n  ];")),
         "k3s-vpn-auth" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--vpn-auth=name=tailscale,joinKey={v}\"\n  ];")),
+        // The value reaches the flags only through evaluation: no text
+        // around it says it is secret, the flag's name does.
+        "k3s-flag-interpolated" => nix(
+            &format!("let\n  s3 = \"{v}\";\n  vpn = \"x{v}\";\nin\n"),
+            "  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--etcd-s3-secret-key=${s3}\"\n    \"--vpn-auth\"\n    vpn\n  ];",
+        ),
         "k3s-flag-string" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = \"--disable=traefik --token {v}\";")),
         other => panic!("unknown kind {other}"),
     }
@@ -261,6 +267,7 @@ const KINDS: &[&str] = &[
     "k3s-etcd-s3",
     "k3s-vpn-auth",
     "k3s-flag-string",
+    "k3s-flag-interpolated",
 ];
 
 /// Inserts a line that does not parse right after the first line of the
@@ -471,7 +478,7 @@ fn planted(kind: &str) -> String {
 const WORDS: &[&str] = &[
     "walrus", "pickle", "teapot", "meadow", "lantern", "biscuit", "pebble", "saddle", "thimble",
     "garlic", "puddle", "kettle", "marble", "willow", "falcon", "noodle", "velvet", "harbor",
-    "cactus", "juniper", "otter",
+    "cactus", "juniper", "otter", "muffin",
 ];
 
 /// Which values the matrix plants.
@@ -479,7 +486,7 @@ const WORDS: &[&str] = &[
 enum Values {
     /// Long and distinctive: must appear nowhere.
     Long,
-    /// One to three characters (`q`, `q1`, `q12`, …).
+    /// One to three characters (`Q`, `q01`, `z0k`, …).
     Short,
     /// A common word.
     Word,
