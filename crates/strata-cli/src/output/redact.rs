@@ -145,7 +145,7 @@ impl Redaction {
             .collect();
         let mut quoted: BTreeSet<String> = BTreeSet::new();
         for value in &values {
-            if value.is_empty() || value.chars().all(|c| c == '*') {
+            if !carries_meaning(value) {
                 continue;
             }
             if !segments.contains(value.as_str()) {
@@ -154,7 +154,7 @@ impl Redaction {
             // A Secret's `data` holds base64: its decoded text is the value.
             if let Some(decoded) = base64_decode(value)
                 .and_then(|d| String::from_utf8(d).ok())
-                .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_graphic()))
+                .filter(|d| carries_meaning(d) && d.chars().all(|c| c.is_ascii_graphic()))
                 .filter(|d| !segments.contains(d.as_str()))
             {
                 quoted.insert(decoded);
@@ -263,7 +263,15 @@ fn replace_quoted(text: &str, value: &str) -> String {
         let mut after = text[end..].chars();
         let next = after.next();
         let json_key = before == Some('"') && next == Some('"') && after.next() == Some(':');
-        if opens(before) && closes(next) && !json_key {
+        // `=` opens a value only in a flag (`--token=ab`), not in a URL
+        // query or a label (`?submodules=1`).
+        let in_flag = before != Some('=') || {
+            let word_start = text[..at - 1]
+                .rfind(|c: char| c.is_whitespace() || "\"'`[,(".contains(c))
+                .map_or(0, |i| i + 1);
+            text[word_start..].starts_with('-')
+        };
+        if opens(before) && closes(next) && !json_key && in_flag {
             out.push_str(&text[copied..at]);
             out.push_str(MASK);
             copied = end;
@@ -271,6 +279,17 @@ fn replace_quoted(text: &str, value: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Whether a secret's text can be told from syntax where it is quoted: it
+/// has a letter or digit and is not a YAML or Nix literal (`true`, `null`,
+/// `{}`), which parse recovery and empty secrets leave behind.
+fn carries_meaning(value: &str) -> bool {
+    const LITERALS: &[&str] = &[
+        "true", "false", "null", "yes", "no", "on", "off", "True", "False", "Null", "TRUE",
+        "FALSE", "NULL", "Yes", "No", "On", "Off",
+    ];
+    value.chars().any(|c| c.is_alphanumeric()) && !LITERALS.contains(&value)
 }
 
 /// Whether a value is worth searching for in all output: long, or not a
@@ -400,6 +419,14 @@ mod tests {
         );
         assert_eq!(replace_quoted("`monkey`", "monkey"), "`****`");
         assert_eq!(replace_quoted("x", "x"), "x");
+        assert_eq!(
+            replace_quoted("\"git+https://h/r.git?submodules=1\", --n=1 a=1", "1"),
+            "\"git+https://h/r.git?submodules=1\", --n=**** a=1"
+        );
+        assert!(!carries_meaning(","));
+        assert!(!carries_meaning("true"));
+        assert!(carries_meaning("Q"));
+        assert!(carries_meaning("walrus"));
     }
 
     #[test]
