@@ -29,13 +29,24 @@ let
   secret = value: if value == null || value == "" then null else { __secret = true; };
   # k3s flags whose value is a secret: `--token X`, `--token=X`, or the value
   # as the next list element. The value is replaced before printing.
-  secretFlags = [ "--token" "-t" "--agent-token" "--datastore-endpoint" ];
+  # As strata's static reader decides (`hosts/k3s_flags.rs`): the token
+  # flags, and any flag naming a token, secret, key, password or auth, but
+  # not one naming where a secret is (`--token-file`).
+  tokenFlags = [ "--token" "-t" "--agent-token" "--datastore-endpoint" ];
+  lower = builtins.replaceStrings
+    [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ]
+    [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
+  secretFlag = name: builtins.isString name && (builtins.elem (lower name) tokenFlags
+    || (builtins.match "--.*(token|secret|key|password|passwd|auth).*" (lower name) != null
+      && builtins.match ".*-(file|path|dir|name)" (lower name) == null));
   redactFlag = flag:
-    let m = builtins.match "(--token|-t|--agent-token|--datastore-endpoint)([ =]).*" flag;
-    in if m == null then flag else "${builtins.head m}${builtins.elemAt m 1}<redacted>";
+    let m = builtins.match "(-t|--[^ =]*)([ =]).*" flag;
+    in if m != null && secretFlag (builtins.head m) then "${builtins.head m}${builtins.elemAt m 1}<redacted>" else flag;
   redactList = flags: (builtins.foldl' (acc: flag: {
-      out = acc.out ++ [ (if acc.previousSecret && builtins.isString flag then "<redacted>" else if builtins.isString flag then redactFlag flag else flag) ];
-      previousSecret = builtins.elem flag secretFlags;
+      out = acc.out ++ [ (if acc.previousSecret && builtins.isString flag && builtins.substring 0 1 flag != "-" then "<redacted>" else if builtins.isString flag then redactFlag flag else flag) ];
+      # A bare secret flag (no `=value`): its value is the next item.
+      previousSecret = secretFlag flag && builtins.match "[^ =]*" flag != null
+        && !(acc.previousSecret && builtins.substring 0 1 flag != "-");
     }) { out = [ ]; previousSecret = false; } flags).out;
   words = text: builtins.filter (w: builtins.isString w && w != "") (builtins.split "[[:space:]]+" text);
   redactFlags = flags:

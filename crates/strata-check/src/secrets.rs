@@ -38,7 +38,15 @@ pub(crate) fn secret_locations(nix: &NixRepo, flux: &FluxTree, sources: &SourceD
             location: Some(location),
         }) = host.k3s.as_ref().map(|k| &k.token)
         {
-            values.push(location.clone());
+            // A token given in `extraFlags` is located at the option's name
+            // (`extraFlags`), which is no secret; `secret_text` finds the
+            // flag's value itself.
+            if sources
+                .get(&location.file)
+                .is_some_and(|file| is_string_literal(file.text(), location.span))
+            {
+                values.push(location.clone());
+            }
         }
     }
     for object in flux.objects.iter().filter(|o| o.kind == "Secret") {
@@ -64,4 +72,30 @@ pub(crate) fn secret_locations(nix: &NixRepo, flux: &FluxTree, sources: &SourceD
     masked.sort();
     masked.dedup();
     Secrets { masked, values }
+}
+
+/// Whether `span` of `text` is a string literal or the text inside one (a
+/// literal token), not an attribute name.
+fn is_string_literal(text: &str, span: strata_core::Span) -> bool {
+    let before = text.get(..span.start).unwrap_or("");
+    let inside = text.get(span.start..span.end).unwrap_or("");
+    ["\"", "''"]
+        .iter()
+        .any(|q| inside.starts_with(q) || before.ends_with(q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_string_literal;
+    use strata_core::Span;
+
+    #[test]
+    fn a_literal_token_is_a_string_not_the_option_name() {
+        let text = "  token = \"abc\";\n  extraFlags = [ \"--token=x\" ];\n";
+        let quoted = text.find("\"abc").unwrap();
+        assert!(is_string_literal(text, Span::new(quoted, quoted + 5)));
+        assert!(is_string_literal(text, Span::new(quoted + 1, quoted + 4)));
+        let name = text.find("extraFlags").unwrap();
+        assert!(!is_string_literal(text, Span::new(name, name + 10)));
+    }
 }

@@ -326,3 +326,59 @@ fn a_kustomization_whose_path_includes_itself_is_no_cycle_for_lint_or_plan() {
     assert_eq!(plan_code, 0, "{plan}");
     assert!(!plan["waves"].as_array().expect("waves").is_empty());
 }
+
+/// Hosts `a` (hostName `expr`, line 3 of `a.nix`) and `b` in a flake real
+/// Nix evaluates offline: no inputs, a `nixosSystem` that returns the module.
+fn two_offline_hosts(expr: &str) -> tempfile::TempDir {
+    let dir = two_hosts(expr);
+    write(
+        dir.path(),
+        "flake.nix",
+        r#"{
+  outputs = { self, ... }:
+    let
+      nixosSystem = { system, modules }:
+        let config = import (builtins.head modules) { };
+        in { config = config // { system.build.toplevel = derivation { name = "system"; inherit system; builder = "/bin/sh"; }; }; };
+    in {
+      nixosConfigurations.a = nixosSystem { system = "x86_64-linux"; modules = [ ./a.nix ]; };
+      nixosConfigurations.b = nixosSystem { system = "x86_64-linux"; modules = [ ./b.nix ]; };
+    };
+}
+"#,
+    );
+    dir
+}
+
+#[test]
+fn real_nix_stops_at_its_memory_budget_on_a_string_doubled_40_times() {
+    let dir = two_offline_hosts(
+        r#"builtins.substring 0 8 (builtins.foldl' (s: _: s + s) "ab" (builtins.genList (i: i) 40))"#,
+    );
+    let path = dir.path().to_str().expect("UTF-8 path");
+    let (output, took) = strata(&["lint", path, "--eval", "nix", "--format", "json"]);
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("lint JSON");
+    let failed = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == "EVAL003" && d["node"] == "host/a")
+        .unwrap_or_else(|| panic!("{:?}", findings(&json)));
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("memory budget")),
+        "{failed}"
+    );
+    assert!(has(&json, "NIX003", "a.nix", 3), "{:?}", findings(&json));
+    assert_eq!(output.status.code(), Some(1), "EVAL003 is an error");
+    assert!(
+        !json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .any(|d| d["code"] == "EVAL003" && d["node"] == "host/b"),
+        "host b still evaluates"
+    );
+}

@@ -1,10 +1,14 @@
 //! The planted-secret matrix: one generated repository per kind of secret
 //! (with and without a syntax error on the line after it), run through every
-//! subcommand and format of the static tier. The planted value, and its
-//! base64 form, must never reach stdout or stderr.
+//! subcommand and format of the static tier; and every kind at once in one
+//! grouped repository (a host or Flux Kustomization per kind), run through
+//! every subcommand and format of both tiers, with long, 1–3-character and
+//! plain-word values. The planted value, and its base64 form, must never
+//! reach stdout or stderr (a short or plain value: never quoted whole).
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -232,6 +236,12 @@ fn repo_files(kind: &str, v: &str) -> Vec<(String, String)> {
         "k3s-flag-next-item" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--agent-token\"\n    \"{v}\"\n    \"--disable=traefik\"\n  ];")),
         "k3s-etcd-s3" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--etcd-s3-secret-key={v}\"\n  ];")),
         "k3s-vpn-auth" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--vpn-auth=name=tailscale,joinKey={v}\"\n  ];")),
+        // The value reaches the flags only through evaluation: no text
+        // around it says it is secret, the flag's name does.
+        "k3s-flag-interpolated" => nix(
+            &format!("let\n  s3 = \"{v}\";\n  vpn = \"x{v}\";\nin\n"),
+            "  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = [\n    \"--etcd-s3-secret-key=${s3}\"\n    \"--vpn-auth\"\n    vpn\n  ];",
+        ),
         "k3s-flag-string" => nix("", &format!("  services.k3s.enable = true;\n  services.k3s.role = \"server\";\n  services.k3s.extraFlags = \"--disable=traefik --token {v}\";")),
         other => panic!("unknown kind {other}"),
     }
@@ -259,6 +269,7 @@ const KINDS: &[&str] = &[
     "k3s-etcd-s3",
     "k3s-vpn-auth",
     "k3s-flag-string",
+    "k3s-flag-interpolated",
 ];
 
 /// Inserts a line that does not parse right after the first line of the
@@ -372,6 +383,240 @@ fn no_planted_secret_reaches_any_output() {
         leaks.len(),
         leaks.join("\n")
     );
+}
+
+/// The flake of the grouped repositories: no inputs (the evaluation tier
+/// runs offline on `path:`), and a `nixosSystem` that returns what NixOS
+/// would for the options strata reads, so real Nix evaluates every host.
+fn offline_flake(hosts: &[String]) -> String {
+    let mut text = String::from(
+        r#"{
+  outputs = { self, ... }:
+    let
+      nixpkgs.lib.nixosSystem = { system, modules }:
+        let config = import (builtins.head modules) { };
+        in {
+          config = config // {
+            system = (config.system or { }) // {
+              build.toplevel = derivation {
+                name = "nixos-system-${config.networking.hostName}";
+                inherit system;
+                builder = "/bin/sh";
+                args = [ "-c" "echo > $out" ];
+              };
+            };
+          };
+        };
+    in {
+      nixosConfigurations = {
+"#,
+    );
+    for host in hosts {
+        text.push_str(&format!(
+            "        \"{host}\" = nixpkgs.lib.nixosSystem {{ system = \"x86_64-linux\"; modules = [ ./hosts/{host}.nix ]; }};\n"
+        ));
+    }
+    text.push_str("      };\n    };\n}\n");
+    text
+}
+
+/// Every kind of secret in one repository, each in files of its own: a Flux
+/// kind under `apps/KIND` applied by `clusters/home/KIND.yaml` into namespace
+/// `m-KIND`, a Nix kind as host `KIND` (`hosts/KIND.nix`). With `broken`, a
+/// line that does not parse follows each planted line. Evaluation is shared:
+/// one `nix` run per host per invocation, whatever the number of kinds.
+fn grouped_repo(broken: bool, values: Values) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut hosts = vec!["nas".to_string()];
+    for kind in KINDS {
+        let value = values.of(kind);
+        let mut kind_files = repo_files(kind, &value);
+        if broken {
+            break_next_line(&mut kind_files, &value);
+        }
+        for (path, text) in kind_files {
+            if path == "flake.nix" || path.ends_with("gotk-sync.yaml") {
+                continue;
+            }
+            if kind.starts_with("nix-") || kind.starts_with("k3s-") {
+                if path == "hosts/nas.nix" {
+                    let text =
+                        text.replace("hostName = \"nas\"", &format!("hostName = \"{kind}\""));
+                    files.push((format!("hosts/{kind}.nix"), text));
+                    hosts.push(kind.to_string());
+                }
+                continue;
+            }
+            if path == "hosts/nas.nix" {
+                continue;
+            }
+            let text = text.replace("media", &format!("m-{kind}"));
+            if path == "clusters/home/apps.yaml" {
+                let text = text
+                    .replace("name: apps\n", &format!("name: {kind}\n"))
+                    .replace("path: ./apps\n", &format!("path: ./apps/{kind}\n"));
+                files.push((format!("clusters/home/{kind}.yaml"), text));
+            } else if let Some(rest) = path.strip_prefix("apps/") {
+                files.push((format!("apps/{kind}/{rest}"), text));
+            } else {
+                panic!("{kind}: unexpected file {path}");
+            }
+        }
+    }
+    files.push(("hosts/nas.nix".into(), host("", "")));
+    files.push(("flake.nix".into(), offline_flake(&hosts)));
+    files.push((
+        "clusters/home/flux-system/gotk-sync.yaml".into(),
+        SYNC.into(),
+    ));
+    files
+}
+
+fn planted(kind: &str) -> String {
+    format!("PLANTED-7f3a-{kind}-c0ffee")
+}
+
+/// Common words, one per kind: a secret that is a plain word is as secret.
+const WORDS: &[&str] = &[
+    "walrus", "pickle", "teapot", "meadow", "lantern", "biscuit", "pebble", "saddle", "thimble",
+    "garlic", "puddle", "kettle", "marble", "willow", "falcon", "noodle", "velvet", "harbor",
+    "cactus", "juniper", "otter", "muffin",
+];
+
+/// Which values the matrix plants.
+#[derive(Clone, Copy, Debug)]
+enum Values {
+    /// Long and distinctive: must appear nowhere.
+    Long,
+    /// One to three characters (`Q`, `q01`, `z0k`, …).
+    Short,
+    /// A common word.
+    Word,
+}
+
+impl Values {
+    fn of(self, kind: &str) -> String {
+        let i = KINDS.iter().position(|k| *k == kind).expect("a kind");
+        match self {
+            Values::Long => planted(kind),
+            // Letters that appear nowhere else in the fixtures.
+            Values::Short => match (i % 3, i / 3) {
+                (0, n) if n < 4 => ["Q", "W", "Z", "J"][n].to_string(),
+                (2, n) => format!("z{n}k"),
+                (_, n) => format!("q{n}{}", i % 3),
+            },
+            Values::Word => WORDS[i].to_string(),
+        }
+    }
+}
+
+/// Whether `value` appears in `text` quoted whole: between backticks or
+/// quotes, or after `=`, the way findings and JSON quote values.
+fn quoted_in(text: &str, value: &str) -> bool {
+    text.match_indices(value).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + value.len()..].chars().next();
+        matches!(before, Some('`' | '"' | '\'' | '='))
+            && matches!(
+                after,
+                None | Some('`' | '"' | '\'' | '\\' | ',' | ']' | ')' | ';' | ' ' | '\n')
+            )
+    })
+}
+
+/// The leaks of one run's output: each kind whose value (or base64 form)
+/// appears (a short or plain value: appears quoted), with where.
+fn leaks_in(out: &std::process::Output, values: Values, run: &str) -> Vec<String> {
+    let mut leaks = Vec::new();
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        for kind in KINDS {
+            let value = values.of(kind);
+            for (form, needle) in [("value", value.clone()), ("base64", base64(&value))] {
+                let leaked = match values {
+                    Values::Long => text.contains(&needle[..needle.len().min(24)]),
+                    Values::Short | Values::Word => quoted_in(&text, &needle),
+                };
+                if leaked {
+                    leaks.push(format!("{kind} ({value}) {run}: {form} on {stream}"));
+                }
+            }
+        }
+    }
+    leaks
+}
+
+/// Both tiers on the grouped repositories (with and without syntax errors):
+/// under `--eval nix` real Nix evaluates every host (it must be on PATH;
+/// the machine's is 2.8).
+fn grouped_matrix(values: Values) {
+    let mut kind_runs = BTreeMap::new();
+    let mut leaks = Vec::new();
+    for broken in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_repo(dir.path(), &grouped_repo(broken, values));
+        for tier in ["static", "nix"] {
+            for (command, format) in RUNS {
+                let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+                    .args([command, dir.path().to_str().expect("UTF-8")])
+                    .args(["--eval", tier, "--format", format])
+                    .env("NO_COLOR", "1")
+                    .output()
+                    .expect("strata runs");
+                let run = format!(
+                    "{values:?} --eval {tier} {command} --format {format}{}",
+                    if broken { " (syntax errors)" } else { "" }
+                );
+                let code = out.status.code();
+                assert!(
+                    matches!(code, Some(0 | 1)),
+                    "{run}: exit {code:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                if tier == "nix" && *command == "graph" && *format == "json" && !broken {
+                    let graph: serde_json::Value =
+                        serde_json::from_slice(&out.stdout).expect("graph JSON");
+                    let drv = &graph["nodes"]
+                        .as_array()
+                        .expect("nodes")
+                        .iter()
+                        .find(|n| n["id"] == "host/k3s-token")
+                        .expect("host k3s-token")["attrs"]["toplevel_drv"];
+                    assert!(
+                        drv.as_str().is_some_and(|d| d.ends_with(".drv")),
+                        "real Nix evaluated the hosts: {drv}"
+                    );
+                }
+                *kind_runs.entry(tier).or_insert(0) += KINDS.len();
+                leaks.extend(leaks_in(&out, values, &run));
+            }
+        }
+    }
+    eprintln!(
+        "{values:?} values: planted-secret runs per tier {kind_runs:?}, {} leaks",
+        leaks.len()
+    );
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
+
+#[test]
+fn no_long_planted_secret_reaches_any_output_in_either_tier() {
+    grouped_matrix(Values::Long);
+}
+
+#[test]
+fn no_short_planted_secret_is_quoted_in_any_output_in_either_tier() {
+    grouped_matrix(Values::Short);
+}
+
+#[test]
+fn no_planted_secret_that_is_a_word_is_quoted_in_any_output_in_either_tier() {
+    grouped_matrix(Values::Word);
 }
 
 #[test]

@@ -133,6 +133,8 @@ codes! {
     FluxObjectMalformed = ("FLUX025", "flux-object-malformed", Flux, Error),
     /// A `${…}` expression Flux's postBuild substitution cannot parse.
     SubstitutionInvalid = ("FLUX026", "substitution-invalid", Flux, Error),
+    /// An object's `metadata.name` or `metadata.namespace` is not a string, or not a name the API server accepts for its kind.
+    ObjectNameInvalid = ("FLUX027", "object-name-invalid", Flux, Error),
     /// A k3s node's `serverAddr` names no known k3s server.
     K3sJoinUnresolved = ("K3S001", "k3s-join-unresolved", Nix, Error),
     /// A `.nix` module file under the flake that no host imports and no Nix code references.

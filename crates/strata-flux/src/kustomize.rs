@@ -1365,31 +1365,67 @@ impl Builder {
                     });
                 }
                 (api_version, kind, name) => {
-                    let looks_like_object = api_version.is_some() && kind.is_some();
+                    // Written but of the wrong type (`kind: 5`) is an object
+                    // the API server rejects, not a values file.
+                    let written = |key: &str| document.get(key).is_some_and(|v| !v.is_null());
+                    let looks_like_object = written("apiVersion") && written("kind");
                     if !strict && !looks_like_object {
                         continue;
                     }
                     let missing: Vec<&str> = [
-                        api_version.is_none().then_some("`apiVersion`"),
-                        kind.is_none().then_some("`kind`"),
-                        name.is_none().then_some("`metadata.name`"),
+                        (api_version.is_none() && !written("apiVersion")).then_some("`apiVersion`"),
+                        (kind.is_none() && !written("kind")).then_some("`kind`"),
+                        (name.is_none()
+                            && document.get("metadata").is_none_or(|m| {
+                                matches!(m.value, YamlValue::Map(_) | YamlValue::Null)
+                            }))
+                        .then_some("`metadata.name`"),
                     ]
                     .into_iter()
                     .flatten()
                     .collect();
-                    // Point at the first key rather than the whole document,
-                    // so the finding reads as "this document".
-                    let span = document
-                        .entries()
-                        .first()
-                        .map_or(document.span, |(key, _)| key.span);
+                    let mut wrong: Vec<String> = Vec::new();
+                    let mut wrong_span = None;
+                    for (key, ok) in [
+                        ("apiVersion", api_version.is_some()),
+                        ("kind", kind.is_some()),
+                    ] {
+                        if let Some(value) = document.get(key).filter(|v| !ok && !v.is_null()) {
+                            wrong_span = wrong_span.or(Some(value.span));
+                            wrong.push(match value.value {
+                                YamlValue::String(_) => format!("`{key}` is empty"),
+                                _ => format!("`{key}` is {}, not a string", type_of(value)),
+                            });
+                        }
+                    }
+                    match document.get("metadata") {
+                        Some(m) if !matches!(m.value, YamlValue::Map(_) | YamlValue::Null) => {
+                            wrong_span = wrong_span.or(Some(m.span));
+                            wrong.push(format!("`metadata` is {}, not a map", type_of(m)));
+                        }
+                        _ => {}
+                    }
+                    let mut problems = Vec::new();
+                    if !missing.is_empty() {
+                        problems.push(format!("it has no {}", missing.join(", ")));
+                    }
+                    problems.extend(wrong);
+                    // Point at the value of the wrong type, else at the first
+                    // key rather than the whole document, so the finding
+                    // reads as "this document".
+                    let span = wrong_span.unwrap_or_else(|| {
+                        document
+                            .entries()
+                            .first()
+                            .map_or(document.span, |(key, _)| key.span)
+                    });
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::YamlNotAnObject,
                             format!(
-                                "document {} of `{path}` is not a Kubernetes object: it has no {}",
+                                "document {} of `{path}` is not a Kubernetes object: {}",
                                 index + 1,
-                                missing.join(", ")
+                                problems.join("; ")
                             ),
                         )
                         .at(Location::new(path, span))
@@ -1399,6 +1435,18 @@ impl Builder {
             }
         }
         objects
+    }
+}
+
+/// What a YAML value is, for a finding: `a number`, `a list`, `empty`.
+fn type_of(value: &Yaml) -> &'static str {
+    match value.value {
+        YamlValue::Null => "empty",
+        YamlValue::Bool(_) => "a boolean",
+        YamlValue::Int(_) | YamlValue::Float(_) => "a number",
+        YamlValue::String(_) => "a string",
+        YamlValue::Seq(_) => "a list",
+        YamlValue::Map(_) => "a map",
     }
 }
 

@@ -276,7 +276,16 @@ pub struct NixCli {
     /// How often Nix tries a download (its `download-attempts`, 5 by
     /// default); 1 makes an unreachable input fail at once.
     pub download_attempts: u32,
+    /// The most heap one `nix` process may use, in bytes (Boehm GC's
+    /// `GC_MAXIMUM_HEAP_SIZE`): past it Nix stops with `out of memory`
+    /// instead of taking the machine's memory (a string doubled 40 times
+    /// asks for 2^41 bytes).
+    pub memory_limit: u64,
 }
+
+/// The heap one evaluation may use: what [`default_jobs`] assumes per job
+/// (a NixOS system evaluates in well under it).
+pub const DEFAULT_NIX_MEMORY_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 
 impl NixCli {
     /// Finds `nix` on PATH and asks its version; `Err` says what to do next.
@@ -311,6 +320,7 @@ impl NixCli {
             version,
             timeout: Duration::from_secs(300),
             download_attempts: 5,
+            memory_limit: DEFAULT_NIX_MEMORY_LIMIT,
         })
     }
 
@@ -354,6 +364,7 @@ impl NixCli {
                 .args(["--expr", &outputs]);
         }
         command
+            .env("GC_MAXIMUM_HEAP_SIZE", self.memory_limit.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -376,7 +387,14 @@ impl NixCli {
             });
         };
         if !status.success() {
-            return Err(failure_from_trace(&stderr, &flake.dir));
+            let mut failure = failure_from_trace(&stderr, &flake.dir);
+            if failure.message == "out of memory" {
+                failure.message = format!(
+                    "Nix ran out of its {} MiB memory budget and was stopped",
+                    self.memory_limit / (1024 * 1024)
+                );
+            }
+            return Err(failure);
         }
         serde_json::from_slice(&stdout).map_err(|e| EvalFailure {
             message: format!("nix printed something that is not JSON: {e}"),

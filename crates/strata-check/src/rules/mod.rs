@@ -116,6 +116,7 @@ pub const RULES: &[Rule] = &[
     flux::kustomize_duplicate_id::RULE,
     flux::substitution_invalid::RULE,
     flux::flux_object_malformed::RULE,
+    flux::object_name_invalid::RULE,
     flux::sops_without_decryption::RULE,
     flux::manifest_not_applied::RULE,
     flux::api_version_removed::RULE,

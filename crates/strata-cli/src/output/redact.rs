@@ -10,7 +10,7 @@
 //! - escapes control characters (ESC, BEL, …) in text meant for terminals
 //!   and GitHub annotations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use strata_check::Analysis;
@@ -54,6 +54,8 @@ pub struct Redaction {
     masked: BTreeMap<String, Arc<SourceFile>>,
     /// The values to remove from printed text, longest first.
     values: Vec<String>,
+    /// Every secret value, to remove where a text quotes it whole.
+    quoted: Vec<String>,
 }
 
 impl Redaction {
@@ -117,8 +119,7 @@ impl Redaction {
                 values.extend(
                     value
                         .lines()
-                        .map(|l| l.trim().trim_matches(['"', '\'']).to_string())
-                        .filter(|l| l.len() >= MIN_SEARCHED_LEN),
+                        .map(|l| l.trim().trim_matches(['"', '\'']).to_string()),
                 );
             }
         }
@@ -131,7 +132,39 @@ impl Redaction {
             .map(|n| n.id.as_str())
             .chain(analysis.sources.iter().map(|f| f.path()))
             .collect();
-        values.retain(|v| looks_secret(v) && !names.iter().any(|n| n.contains(v.as_str())));
+        // Every secret value, whatever its length, is masked where a text
+        // quotes it whole (`ab`, "ab", --token=ab): a 2-character password
+        // or a plain word is as secret as a long one, but only a quoted
+        // occurrence is known to be that value rather than prose. A value
+        // that is exactly a name (a node id's segment, a path component) is
+        // a reference to a secret, which findings must be able to name.
+        let segments: BTreeSet<&str> = names
+            .iter()
+            .flat_map(|n| n.split('/'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut quoted: BTreeSet<String> = BTreeSet::new();
+        for value in &values {
+            if !carries_meaning(value) {
+                continue;
+            }
+            if !segments.contains(value.as_str()) {
+                quoted.insert(value.clone());
+            }
+            // A Secret's `data` holds base64: its decoded text is the value.
+            if let Some(decoded) = base64_decode(value)
+                .and_then(|d| String::from_utf8(d).ok())
+                .filter(|d| carries_meaning(d) && d.chars().all(|c| c.is_ascii_graphic()))
+                .filter(|d| !segments.contains(d.as_str()))
+            {
+                quoted.insert(decoded);
+            }
+        }
+        values.retain(|v| {
+            v.len() >= MIN_SEARCHED_LEN
+                && looks_secret(v)
+                && !names.iter().any(|n| n.contains(v.as_str()))
+        });
         let mut forms = Vec::new();
         for value in values {
             forms.push(base64_encode(value.as_bytes()));
@@ -158,9 +191,12 @@ impl Redaction {
                 (path, file)
             })
             .collect();
+        let mut quoted: Vec<String> = quoted.into_iter().collect();
+        quoted.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         Redaction {
             masked,
             values: forms,
+            quoted,
         }
     }
 
@@ -190,6 +226,11 @@ impl Redaction {
                 out = out.replace(value.as_str(), MASK);
             }
         }
+        for value in &self.quoted {
+            if out.contains(value.as_str()) {
+                out = replace_quoted(&out, value);
+            }
+        }
         out
     }
 
@@ -198,6 +239,57 @@ impl Redaction {
     pub fn for_terminal(&self, text: &str) -> String {
         escape_controls(&self.scrub(text))
     }
+}
+
+/// `text` with every whole, quoted occurrence of `value` masked: between
+/// backticks or quotes (JSON-escaped ones too), or after `=` (a flag's
+/// value). A JSON object key (`"value":`) is structure and stays.
+fn replace_quoted(text: &str, value: &str) -> String {
+    let opens = |c: Option<char>| matches!(c, Some('`' | '"' | '\'' | '='));
+    let closes = |c: Option<char>| {
+        matches!(
+            c,
+            None | Some('`' | '"' | '\'' | '\\' | ',' | ']' | ')' | ';' | ' ' | '\n')
+        )
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(value) {
+        if at < copied {
+            continue;
+        }
+        let end = at + value.len();
+        let before = text[..at].chars().next_back();
+        let mut after = text[end..].chars();
+        let next = after.next();
+        let json_key = before == Some('"') && next == Some('"') && after.next() == Some(':');
+        // `=` opens a value only in a flag (`--token=ab`), not in a URL
+        // query or a label (`?submodules=1`).
+        let in_flag = before != Some('=') || {
+            let word_start = text[..at - 1]
+                .rfind(|c: char| c.is_whitespace() || "\"'`[,(".contains(c))
+                .map_or(0, |i| i + 1);
+            text[word_start..].starts_with('-')
+        };
+        if opens(before) && closes(next) && !json_key && in_flag {
+            out.push_str(&text[copied..at]);
+            out.push_str(MASK);
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Whether a secret's text can be told from syntax where it is quoted: it
+/// has a letter or digit and is not a YAML or Nix literal (`true`, `null`,
+/// `{}`), which parse recovery and empty secrets leave behind.
+fn carries_meaning(value: &str) -> bool {
+    const LITERALS: &[&str] = &[
+        "true", "false", "null", "yes", "no", "on", "off", "True", "False", "Null", "TRUE",
+        "FALSE", "NULL", "Yes", "No", "On", "Off",
+    ];
+    value.chars().any(|c| c.is_alphanumeric()) && !LITERALS.contains(&value)
 }
 
 /// Whether a value is worth searching for in all output: long, or not a
@@ -315,6 +407,26 @@ mod tests {
         ] {
             assert!(looks_secret(value), "{value}");
         }
+    }
+
+    #[test]
+    fn short_and_plain_values_are_masked_where_quoted_whole() {
+        let text =
+            "version `ab` of HelmRelease `lab`, \"ab\", [\\\"--token=ab\\\"], {\"ab\": 1}, abc ab";
+        assert_eq!(
+            replace_quoted(text, "ab"),
+            "version `****` of HelmRelease `lab`, \"****\", [\\\"--token=****\\\"], {\"ab\": 1}, abc ab"
+        );
+        assert_eq!(replace_quoted("`monkey`", "monkey"), "`****`");
+        assert_eq!(replace_quoted("x", "x"), "x");
+        assert_eq!(
+            replace_quoted("\"git+https://h/r.git?submodules=1\", --n=1 a=1", "1"),
+            "\"git+https://h/r.git?submodules=1\", --n=**** a=1"
+        );
+        assert!(!carries_meaning(","));
+        assert!(!carries_meaning("true"));
+        assert!(carries_meaning("Q"));
+        assert!(carries_meaning("walrus"));
     }
 
     #[test]

@@ -168,6 +168,37 @@ pub const CASES: &[Case] = &[
         kustomization!("spec:\n  - interval: 10m\n"),
         7
     ),
+    case!("ks spec is a number", APPS, kustomization!("spec: 5\n"), 6),
+    case!(
+        "ks spec is a boolean",
+        APPS,
+        kustomization!("spec: true\n"),
+        6
+    ),
+    case!(
+        "hr spec is a string",
+        RELEASE,
+        release!("spec: podinfo\n"),
+        6
+    ),
+    case!(
+        "hr spec is a list",
+        RELEASE,
+        release!("spec:\n  - interval: 30m\n"),
+        7
+    ),
+    case!(
+        "GitRepository spec is a number",
+        SOURCE,
+        source!("GitRepository", "spec: 5\n"),
+        6
+    ),
+    case!(
+        "HelmRepository spec is a string",
+        SOURCE,
+        source!("HelmRepository", "spec: https://charts.example.org\n"),
+        6
+    ),
     case!(
         "ks without sourceRef",
         APPS,

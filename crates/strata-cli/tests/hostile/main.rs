@@ -229,6 +229,7 @@ fn every_hostile_input_gets_its_finding_and_exit_code() {
         );
     }
     let failures: Vec<String> = cases.iter().filter_map(|c| run(c).err()).collect();
+    eprintln!("{} hostile cases, {} failed", cases.len(), failures.len());
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n  {}",

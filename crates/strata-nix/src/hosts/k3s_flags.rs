@@ -1,13 +1,32 @@
 //! k3s flag strings: split into flags with their values, secret values
 //! redacted.
 
-/// k3s flags whose value is a secret.
-pub(super) const SECRET_FLAGS: &[&str] =
-    &["--token", "-t", "--agent-token", "--datastore-endpoint"];
+/// k3s flags whose value is the cluster's join token or datastore
+/// credentials: a literal one puts it in the Nix store (K3S005).
+pub(super) const TOKEN_FLAGS: &[&str] = &["--token", "-t", "--agent-token", "--datastore-endpoint"];
+
+/// Whether a flag's value is secret, by its name: the token flags, and any
+/// flag naming a token, secret, key, password or auth (`--etcd-s3-secret-key`,
+/// `--vpn-auth`), except one naming where a secret is (`--token-file`).
+/// `nix/host-facts.nix` decides the same way.
+pub(crate) fn is_secret_flag(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    TOKEN_FLAGS.contains(&lower.as_str())
+        || (lower.starts_with("--")
+            && ["token", "secret", "key", "password", "passwd", "auth"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && !["-file", "-path", "-dir", "-name"]
+                .iter()
+                .any(|s| lower.ends_with(s)))
+}
 
 pub(super) struct Flag {
     pub(super) text: String,
-    pub(super) redacted: bool,
+    /// The flag is one of [`TOKEN_FLAGS`] with a value.
+    pub(super) token: bool,
+    /// A secret flag without its value: the next list item is the value.
+    pub(super) awaits_value: bool,
 }
 
 /// Splits a k3s flag string into flags with their values: `"--disable
@@ -62,15 +81,17 @@ pub(super) fn split_flags(s: &str) -> Vec<Flag> {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (flag.clone(), None),
             };
-            if SECRET_FLAGS.contains(&name.as_str()) {
+            if is_secret_flag(&name) {
+                let awaits_value = inline.is_none() && values.is_empty();
                 let text = match (inline, values.is_empty()) {
                     (Some(_), _) => format!("{name}=<redacted>"),
                     (None, false) => format!("{name} <redacted>"),
-                    (None, true) => name,
+                    (None, true) => name.clone(),
                 };
                 Flag {
                     text,
-                    redacted: true,
+                    token: TOKEN_FLAGS.contains(&name.as_str()),
+                    awaits_value,
                 }
             } else {
                 let mut text = flag;
@@ -80,7 +101,8 @@ pub(super) fn split_flags(s: &str) -> Vec<Flag> {
                 }
                 Flag {
                     text,
-                    redacted: false,
+                    token: false,
+                    awaits_value: false,
                 }
             }
         })
@@ -112,6 +134,24 @@ mod tests {
     }
 
     #[test]
+    fn any_flag_naming_a_secret_is_redacted_by_meaning() {
+        assert_eq!(
+            texts(
+                "--etcd-s3-secret-key=abc --vpn-auth=name=tailscale,joinKey=x --token-file /run/t --Kube-Password p"
+            ),
+            [
+                "--etcd-s3-secret-key=<redacted>",
+                "--vpn-auth=<redacted>",
+                "--token-file /run/t",
+                "--Kube-Password <redacted>",
+            ]
+        );
+        let flags = split_flags("--etcd-s3-secret-key --disable x");
+        assert!(flags[0].awaits_value && !flags[0].token);
+        assert!(!flags[1].awaits_value);
+    }
+
+    #[test]
     fn secret_flag_values_are_redacted() {
         let flags = split_flags("--token s3cr3t --agent-token=abc --disable traefik");
         let texts: Vec<_> = flags.iter().map(|f| f.text.as_str()).collect();
@@ -123,6 +163,6 @@ mod tests {
                 "--disable traefik"
             ]
         );
-        assert!(flags[0].redacted);
+        assert!(flags[0].token);
     }
 }

@@ -590,9 +590,16 @@ fn k3s(
         Got::Missing => {}
         Got::Val(v, def) => {
             extra_flags_location = def;
+            // `"--agent-token" "X"`: a secret flag's value as the next item.
+            let mut awaits_value = false;
             let mut push = |s: &str, out: &mut Vec<String>| {
+                if std::mem::take(&mut awaits_value) && !s.starts_with('-') {
+                    out.push("<redacted>".to_string());
+                    return;
+                }
                 for flag in split_flags(s) {
-                    token_in_flags |= flag.redacted;
+                    token_in_flags |= flag.token;
+                    awaits_value = flag.awaits_value;
                     out.push(flag.text);
                 }
             };

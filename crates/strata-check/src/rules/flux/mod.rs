@@ -16,6 +16,7 @@ pub mod kustomize_resource_missing;
 pub mod manifest_not_applied;
 pub mod namespace_missing;
 pub mod object_duplicate;
+pub mod object_name_invalid;
 pub mod oci_tag_moving;
 pub mod secret_plaintext;
 pub mod sops_without_decryption;
