@@ -53,12 +53,26 @@
       ];
 
       pkgs = nixpkgs.legacyPackages.${system};
+
+      supportedSystems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+
+      # strata built with any nixpkgs package set (its system is the set's).
+      mkPackage = pkgs: pkgs.rustPlatform.buildRustPackage {
+        pname = "strata";
+        version = "0.1.0";
+        src = ./.;
+        cargoLock.lockFile = ./Cargo.lock;
+        cargoBuildFlags = [ "-p" "strata-cli" ];
+        doCheck = false;
+      };
     in
     {
       # The helpers above, plus `mkStrata` defaulting to this flake's build of
       # strata: what other flakes call (README, "In your own flake").
       lib = homelab // {
-        mkStrata = args: homelab.mkStrata ({ package = self.packages.${args.pkgs.system or system}.default; } // args);
+        # The package is built with the caller's `pkgs`, so any system works,
+        # not only those listed in `packages`.
+        mkStrata = args: homelab.mkStrata ({ package = mkPackage args.pkgs; } // args);
       };
 
       nixosConfigurations = homelab.mkNixosConfigurations {
@@ -71,14 +85,10 @@
         modules = sharedModules;
       };
 
-      packages.${system}.default = pkgs.rustPlatform.buildRustPackage {
-        pname = "strata";
-        version = "0.1.0";
-        src = ./.;
-        cargoLock.lockFile = ./Cargo.lock;
-        cargoBuildFlags = [ "-p" "strata-cli" ];
-        doCheck = false;
-      };
+      # strata itself, for every system nixpkgs builds Rust for.
+      packages = builtins.listToAttrs (builtins.map
+        (sys: { name = sys; value.default = mkPackage nixpkgs.legacyPackages.${sys}; })
+        supportedSystems);
 
       # nix run .#plan / .#lint / .#diff / .#graph, and `nix flake check`
       # linting this repository: the same integration users get.

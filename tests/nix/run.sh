@@ -149,6 +149,19 @@ check "lib.mkStrata: apps and a check for any flake (stub pkgs, explicit package
   '{"apps":["diff","graph","lint","plan"],"check":"derivation","plan":"exec /pkg/bin/strata plan --eval auto  \"$@\"\n"}' \
   "$(feval lib --apply 'lib: let r = lib.mkStrata { self = { outPath = "/src"; }; package = "/pkg"; pkgs = { system = "x86_64-linux"; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; }; }; }; in { apps = builtins.attrNames r.apps; plan = r.apps.plan.program; check = r.checks.strata-lint.type; }')"
 
+# mkStrata builds strata with the caller's pkgs: it works for any system,
+# not only those the flake's `packages` lists (a stub rustPlatform records
+# what it was asked to build).
+STUB_PKGS='sys: { system = sys; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = sys; builder = "/bin/sh"; args = [ "-c" script ]; }; rustPlatform.buildRustPackage = a: "/stub-${sys}-${a.pname}-${builtins.concatStringsSep "," a.cargoBuildFlags}"; }'
+for sys in x86_64-linux aarch64-linux aarch64-darwin riscv64-linux; do
+  check "lib.mkStrata without a package builds strata for $sys" \
+    "{\"check\":\"$sys\",\"plan\":\"exec /stub-$sys-strata--p,strata-cli/bin/strata plan --eval auto  \\\"\$@\\\"\\n\"}" \
+    "$(feval lib --apply "lib: let stub = $STUB_PKGS; r = lib.mkStrata { self = { outPath = \"/src\"; }; pkgs = stub \"$sys\"; }; in { plan = r.apps.plan.program; check = r.checks.strata-lint.system; }")"
+done
+check "packages: strata for every supported system (unforced)" \
+  '["aarch64-darwin","aarch64-linux","x86_64-darwin","x86_64-linux"]' \
+  "$(feval packages --apply builtins.attrNames)"
+
 # --- 3. nix/default.nix, function by function ---------------------------------
 echo "# nix/default.nix"
 # Small inventory shared by the unit tests; `nixpkgs` is a throw so any

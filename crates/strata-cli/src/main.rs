@@ -99,6 +99,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
         format: DiffFormat,
     },
+    /// Write one self-contained HTML report: the graph of both layers
+    /// (pan, zoom, click a node), every finding, and the bootstrap plan.
+    Report {
+        #[command(flatten)]
+        repo: RepoArgs,
+        /// The HTML file to write (default: standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+    },
     /// Print the documentation of one rule (by code, e.g. FLUX001, or name).
     Explain {
         /// The code or rule name; `all` lists every code.
@@ -171,6 +183,7 @@ impl Command {
             | Command::Graph { repo, .. }
             | Command::Plan { repo, .. }
             | Command::Apply { repo, .. }
+            | Command::Report { repo, .. }
             | Command::Diff { repo, .. } => Some(repo),
             Command::Explain { .. } | Command::Completions { .. } | Command::Man => None,
         }
@@ -197,6 +210,12 @@ enum GraphFormat {
     Json,
     Dot,
     Mermaid,
+    Svg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -308,6 +327,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 GraphFormat::Json => redaction.scrub(&output::graph::json(&analysis)),
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
+                GraphFormat::Svg => redaction.scrub(&output::svg::document(&analysis)),
             }
         }
         Command::Plan {
@@ -332,6 +352,31 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             apply,
             format,
         } => return apply::run(&repo, &apply, format, &mut stdout),
+        Command::Report {
+            repo,
+            output: path,
+            format: ReportFormat::Html,
+        } => {
+            let analysis = load(&repo)?;
+            let redaction = Redaction::new(&analysis);
+            let plan = strata_plan::bootstrap_plan(&analysis);
+            let outcome = match &plan {
+                Ok(plan) => output::report::PlanOutcome::Planned(plan),
+                Err(error) => output::report::PlanOutcome::Blocked(&error.diagnostics),
+            };
+            let html = output::report::html(&analysis, &redaction, outcome);
+            let Some(path) = path else {
+                write_all(&mut stdout, &html)?;
+                return Ok(0);
+            };
+            std::fs::write(&path, html).map_err(|e| {
+                ToolError(format!(
+                    "cannot write the report to {}: {e}; check the directory exists and is writable",
+                    path.display()
+                ))
+            })?;
+            return Ok(0);
+        }
         Command::Diff { .. } => {
             return Err(ToolError(
                 "`diff` (semantic diff between git revisions) is not available in this build yet; use `strata graph` on each revision meanwhile".into(),

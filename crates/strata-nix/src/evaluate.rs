@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-/// The Nix expression applied to every host (shipped in `nix/`, embedded here).
-pub const HOST_FACTS_EXPR: &str = include_str!("../../../nix/host-facts.nix");
+/// The Nix expression applied to every host (`src/host-facts.nix`, embedded
+/// here so the crate builds from its package alone).
+pub const HOST_FACTS_EXPR: &str = include_str!("host-facts.nix");
 
 /// A Nix version, as `nix --version` prints it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -5,10 +5,13 @@ pub mod apply;
 pub mod github;
 pub mod graph;
 pub mod human;
+pub mod layout;
 pub mod lint_json;
 pub mod plan;
 pub mod redact;
+pub mod report;
 pub mod sarif;
+pub mod svg;
 
 use strata_check::Analysis;
 use strata_core::{Diagnostic, LineCol, Location};
