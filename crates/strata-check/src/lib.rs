@@ -2,12 +2,69 @@
 //! flake read by `strata-nix`, the Flux tree read by `strata-flux`) and runs
 //! every rule over it.
 //!
-//! ```no_run
-//! let analysis = strata_check::analyze(std::path::Path::new("."), &strata_check::Options::default())?;
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A homelab (one NixOS host, a bootstrapped Flux tree) in a temporary
+//! // directory; the `static` tier reads it without starting `nix`.
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir_all(dir.path().join("hosts"))?;
+//! std::fs::write(dir.path().join("flake.nix"), r#"{
+//!   inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+//!   outputs = { self, nixpkgs, ... }: {
+//!     nixosConfigurations.nas = nixpkgs.lib.nixosSystem {
+//!       system = "x86_64-linux";
+//!       modules = [ ./hosts/nas.nix ];
+//!     };
+//!   };
+//! }"#)?;
+//! std::fs::write(
+//!     dir.path().join("hosts/nas.nix"),
+//!     r#"{ ... }: { networking.hostName = "nas"; system.stateVersion = "25.11"; }"#,
+//! )?;
+//! std::fs::create_dir_all(dir.path().join("clusters/home/flux-system"))?;
+//! std::fs::create_dir_all(dir.path().join("apps"))?;
+//! // What `flux bootstrap` writes: the source and the Kustomization syncing
+//! // `clusters/home`, which applies `apps`.
+//! std::fs::write(dir.path().join("clusters/home/flux-system/gotk-sync.yaml"), "\
+//! apiVersion: source.toolkit.fluxcd.io/v1
+//! kind: GitRepository
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec: { interval: 1m, ref: { branch: main }, url: ssh://git@github.com/example/homelab }
+//! ---
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./clusters/home
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("clusters/home/apps.yaml"), "\
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: apps, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./apps
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("apps/kustomization.yaml"), "resources: [namespace.yaml]\n")?;
+//! std::fs::write(
+//!     dir.path().join("apps/namespace.yaml"),
+//!     "apiVersion: v1\nkind: Namespace\nmetadata: { name: media }\n",
+//! )?;
+//! let options = strata_check::Options { eval: strata_check::EvalMode::Static, ..Default::default() };
+//! let analysis = strata_check::analyze(dir.path(), &options)?;
+//! assert!(analysis.graph.contains(&strata_core::NodeId::host("nas")));
+//! assert!(analysis.graph.contains(&strata_core::NodeId::from_raw("Namespace/media")));
 //! for d in &analysis.diagnostics {
-//!     println!("{} {}", d.code, d.message);
+//!     println!("{} {} {}", d.severity.as_str(), d.code, d.message);
 //! }
-//! # Ok::<(), strata_check::AnalyzeError>(())
+//! assert!(!analysis.has_errors());
+//! # Ok(())
+//! # }
 //! ```
 
 mod assemble;

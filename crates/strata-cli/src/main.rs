@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 GraphFormat::Json => redaction.scrub(&output::graph::json(&analysis)),
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
-                GraphFormat::Svg => redaction.scrub(&output::svg::document(&analysis)),
+                GraphFormat::Svg => redaction.scrub(&output::svg::document(&analysis.graph)),
             }
         }
         Command::Plan {

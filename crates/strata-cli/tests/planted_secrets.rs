@@ -21,6 +21,8 @@ const RUNS: &[(&str, &str)] = &[
     ("graph", "json"),
     ("graph", "dot"),
     ("graph", "mermaid"),
+    ("graph", "svg"),
+    ("report", "html"),
     ("plan", "human"),
     ("plan", "json"),
     ("apply", "human"),

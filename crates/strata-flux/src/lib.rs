@@ -27,6 +27,54 @@
 //! - Variables whose value strata cannot know (a Secret's, or all of them when
 //!   a `substituteFrom` source is missing, optional or made by a controller)
 //!   stay written as `${VAR}` and are never reported unset.
+//!
+//! ```
+//! // A bootstrapped Flux tree, written to a temporary directory.
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir_all(dir.path().join("clusters/home/flux-system"))?;
+//! std::fs::create_dir_all(dir.path().join("apps"))?;
+//! // What `flux bootstrap` writes: the source and the Kustomization syncing
+//! // `clusters/home`, which applies `apps`.
+//! std::fs::write(dir.path().join("clusters/home/flux-system/gotk-sync.yaml"), "\
+//! apiVersion: source.toolkit.fluxcd.io/v1
+//! kind: GitRepository
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec: { interval: 1m, ref: { branch: main }, url: ssh://git@github.com/example/homelab }
+//! ---
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./clusters/home
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("clusters/home/apps.yaml"), "\
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: apps, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./apps
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("apps/kustomization.yaml"), "resources: [namespace.yaml]\n")?;
+//! std::fs::write(
+//!     dir.path().join("apps/namespace.yaml"),
+//!     "apiVersion: v1\nkind: Namespace\nmetadata: { name: media }\n",
+//! )?;
+//! let tree = strata_core::RepoTree::scan(dir.path())?;
+//! let flux = strata_flux::load(&tree);
+//! let ids: Vec<&str> = flux.objects.iter().map(|o| o.id.as_str()).collect();
+//! assert!(ids.contains(&"Kustomization/flux-system/apps"));
+//! assert!(ids.contains(&"Namespace/media"));
+//! // The namespace is applied by the `apps` Kustomization.
+//! let namespace = flux.objects.iter().find(|o| o.id.as_str() == "Namespace/media").unwrap();
+//! assert_eq!(namespace.applied_by.as_ref().map(|k| k.as_str()), Some("Kustomization/flux-system/apps"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 pub mod flux_kinds;
 pub mod kustomize;

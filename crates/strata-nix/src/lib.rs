@@ -8,12 +8,31 @@
 //! panics; problems become [`Diagnostic`]s (NIX001 syntax, NIX002 missing
 //! import, NIX003 evaluation limit) next to whatever could be read.
 //!
-//! ```no_run
-//! let tree = strata_core::RepoTree::scan(std::path::Path::new(".")).unwrap();
+//! ```
+//! // A flake with one NixOS host, written to a temporary directory.
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir_all(dir.path().join("hosts"))?;
+//! std::fs::write(dir.path().join("flake.nix"), r#"{
+//!   inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+//!   outputs = { self, nixpkgs, ... }: {
+//!     nixosConfigurations.nas = nixpkgs.lib.nixosSystem {
+//!       system = "x86_64-linux";
+//!       modules = [ ./hosts/nas.nix ];
+//!     };
+//!   };
+//! }"#)?;
+//! std::fs::write(
+//!     dir.path().join("hosts/nas.nix"),
+//!     r#"{ ... }: { networking.hostName = "nas"; system.stateVersion = "25.11"; }"#,
+//! )?;
+//! let tree = strata_core::RepoTree::scan(dir.path())?;
 //! let repo = strata_nix::load(&tree);
-//! for host in &repo.hosts {
-//!     println!("{} {:?}", host.name, host.target_host.known());
-//! }
+//! let hosts: Vec<&str> = repo.hosts.iter().map(|h| h.name.as_str()).collect();
+//! assert_eq!(hosts, ["nas"]);
+//! let inputs: Vec<&str> = repo.inputs.iter().map(|i| i.name.as_str()).collect();
+//! assert_eq!(inputs, ["nixpkgs"]);
+//! assert!(repo.diagnostics.is_empty());
+//! # Ok::<(), std::io::Error>(())
 //! ```
 
 pub mod eval;

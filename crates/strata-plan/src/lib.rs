@@ -5,15 +5,75 @@
 //! A plan is a list of [`DeployWave`]s; the steps of one wave may run in
 //! parallel, and a wave starts when the previous one is done.
 //!
-//! ```no_run
-//! let analysis = strata_check::analyze(std::path::Path::new("."), &Default::default())?;
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A homelab (one NixOS host, a bootstrapped Flux tree applying `apps`)
+//! // in a temporary directory.
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir_all(dir.path().join("hosts"))?;
+//! std::fs::write(dir.path().join("flake.nix"), r#"{
+//!   inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+//!   outputs = { self, nixpkgs, ... }: {
+//!     nixosConfigurations.nas = nixpkgs.lib.nixosSystem {
+//!       system = "x86_64-linux";
+//!       modules = [ ./hosts/nas.nix ];
+//!     };
+//!   };
+//! }"#)?;
+//! std::fs::write(
+//!     dir.path().join("hosts/nas.nix"),
+//!     r#"{ ... }: { networking.hostName = "nas"; system.stateVersion = "25.11"; }"#,
+//! )?;
+//! std::fs::create_dir_all(dir.path().join("clusters/home/flux-system"))?;
+//! std::fs::create_dir_all(dir.path().join("apps"))?;
+//! // What `flux bootstrap` writes: the source and the Kustomization syncing
+//! // `clusters/home`, which applies `apps`.
+//! std::fs::write(dir.path().join("clusters/home/flux-system/gotk-sync.yaml"), "\
+//! apiVersion: source.toolkit.fluxcd.io/v1
+//! kind: GitRepository
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec: { interval: 1m, ref: { branch: main }, url: ssh://git@github.com/example/homelab }
+//! ---
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: flux-system, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./clusters/home
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("clusters/home/apps.yaml"), "\
+//! apiVersion: kustomize.toolkit.fluxcd.io/v1
+//! kind: Kustomization
+//! metadata: { name: apps, namespace: flux-system }
+//! spec:
+//!   interval: 10m
+//!   path: ./apps
+//!   prune: true
+//!   sourceRef: { kind: GitRepository, name: flux-system }
+//! ")?;
+//! std::fs::write(dir.path().join("apps/kustomization.yaml"), "resources: [namespace.yaml]\n")?;
+//! std::fs::write(
+//!     dir.path().join("apps/namespace.yaml"),
+//!     "apiVersion: v1\nkind: Namespace\nmetadata: { name: media }\n",
+//! )?;
+//! let options = strata_check::Options { eval: strata_check::EvalMode::Static, ..Default::default() };
+//! let analysis = strata_check::analyze(dir.path(), &options)?;
 //! let plan = strata_plan::bootstrap_plan(&analysis).expect("no dependency cycle");
-//! for wave in &plan.waves {
-//!     for step in &wave.steps {
-//!         println!("wave {}: {}", wave.index, step.command.join(" "));
-//!     }
-//! }
-//! # Ok::<(), strata_check::AnalyzeError>(())
+//! let steps: Vec<(usize, String)> = plan
+//!     .waves
+//!     .iter()
+//!     .flat_map(|wave| wave.steps.iter().map(move |step| (wave.index, step.command.join(" "))))
+//!     .collect();
+//! // The host first, then the sync root, then what it applies.
+//! assert_eq!(steps, [
+//!     (0, "nixos-rebuild switch --flake .#nas --target-host root@nas".to_string()),
+//!     (1, "flux reconcile kustomization flux-system --with-source".to_string()),
+//!     (2, "flux reconcile kustomization apps --with-source".to_string()),
+//! ]);
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod apply;

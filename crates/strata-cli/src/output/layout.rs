@@ -15,8 +15,7 @@ use layout::core::geometry::{Point, Position};
 use layout::core::style::StyleAttr;
 use layout::std_shapes::shapes::{Arrow, Element, ShapeKind};
 use layout::topo::layout::VisualGraph;
-use strata_check::Analysis;
-use strata_core::{EdgeKind, NodeId};
+use strata_core::{EdgeKind, Graph, NodeId};
 
 /// Width of one character of the 12 px monospace labels, in SVG units.
 pub const CHAR_WIDTH: f64 = 7.3;
@@ -91,13 +90,10 @@ pub fn layer(id: &NodeId) -> &'static str {
 
 /// Lays the graph out left to right: dependents on the left, what they
 /// depend on to their right.
-pub fn compute(analysis: &Analysis) -> Layout {
-    let ids: Vec<NodeId> = analysis.graph.nodes().map(|n| n.id.clone()).collect();
-    let edges: Vec<(NodeId, NodeId, EdgeKind)> = analysis
-        .graph
-        .edges()
-        .map(|e| (e.from, e.to, e.kind))
-        .collect();
+pub fn compute(graph: &Graph) -> Layout {
+    let ids: Vec<NodeId> = graph.nodes().map(|n| n.id.clone()).collect();
+    let edges: Vec<(NodeId, NodeId, EdgeKind)> =
+        graph.edges().map(|e| (e.from, e.to, e.kind)).collect();
     // The crossing-reduction passes are what make the picture readable,
     // and what grows fastest with size: a 600-node graph takes a minute.
     // Beyond the bound the ranks are kept and the passes skipped (a bound on

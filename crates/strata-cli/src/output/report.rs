@@ -50,7 +50,7 @@ pub fn html(analysis: &Analysis, redaction: &Redaction, plan: PlanOutcome<'_>) -
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "repository".to_string());
     let (errors, warnings, infos) = analysis.counts();
-    let layout = layout::compute(analysis);
+    let layout = layout::compute(&analysis.graph);
     let (waves, steps) = match plan {
         PlanOutcome::Planned(plan) => (plan.waves.len(), plan.steps().count()),
         PlanOutcome::Blocked(_) => (0, 0),
@@ -284,7 +284,8 @@ fn snippet(analysis: &Analysis, redaction: &Redaction, d: &Diagnostic) -> Option
             break;
         }
         let hit = (first_hit..=last_hit).contains(&number);
-        let _ = writeln!(
+        // Block spans end the lines; a newline as well would double them.
+        let _ = write!(
             out,
             "<span class=\"line{}\"><span class=\"ln\">{number:>4}</span> {}</span>",
             if hit { " hit" } else { "" },

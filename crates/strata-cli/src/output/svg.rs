@@ -2,7 +2,7 @@
 //! (`layout.rs`), so no Graphviz is needed. The same drawing is the graph
 //! of the HTML report, which adds pan, zoom and a details panel.
 
-use strata_check::Analysis;
+use strata_core::Graph;
 
 use super::layout::{self, Layout, layer};
 
@@ -25,8 +25,8 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A standalone SVG document (colours inline, no script).
-pub fn document(analysis: &Analysis) -> String {
-    let layout = layout::compute(analysis);
+pub fn document(graph: &Graph) -> String {
+    let layout = layout::compute(graph);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
          width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.1} {h:.1}\" \
@@ -113,4 +113,128 @@ fn css_class(kind: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_core::{EdgeKind, Graph, Node, NodeId};
+
+    use super::document;
+
+    fn graph(edges: &[(&str, &str, EdgeKind)]) -> Graph {
+        let mut graph = Graph::new();
+        for (from, to, _) in edges {
+            for id in [from, to] {
+                graph.add_node(Node::new(NodeId::from_raw(*id), None));
+            }
+        }
+        for (from, to, kind) in edges {
+            graph.add_edge(
+                &NodeId::from_raw(*from),
+                &NodeId::from_raw(*to),
+                *kind,
+                None,
+            );
+        }
+        graph
+    }
+
+    /// The `class` of the edge drawn from `from` to `to`.
+    fn edge_class(svg: &str, from: &str, to: &str) -> String {
+        let needle = format!("data-from=\"{from}\" data-to=\"{to}\"");
+        let at = svg
+            .find(&needle)
+            .unwrap_or_else(|| panic!("no edge {from} -> {to}"));
+        let start = svg[..at].rfind("class=\"").expect("class") + 7;
+        svg[start..]
+            .split('"')
+            .next()
+            .expect("class value")
+            .to_string()
+    }
+
+    #[test]
+    fn edges_between_the_layers_stand_out() {
+        let svg = document(&graph(&[
+            (
+                "HelmRelease/storage/longhorn",
+                "host/nas",
+                EdgeKind::Requires,
+            ),
+            ("host/nas", "file/hosts/nas.nix", EdgeKind::Imports),
+            (
+                "Kustomization/flux-system/apps",
+                "HelmRelease/storage/longhorn",
+                EdgeKind::Contains,
+            ),
+            ("host/nas", "ConfigMap/kube-system/k3s", EdgeKind::Source),
+        ]));
+        assert_eq!(
+            edge_class(&svg, "HelmRelease/storage/longhorn", "host/nas"),
+            "edge requires cross"
+        );
+        assert_eq!(
+            edge_class(&svg, "host/nas", "ConfigMap/kube-system/k3s"),
+            "edge source cross"
+        );
+        assert_eq!(
+            edge_class(&svg, "host/nas", "file/hosts/nas.nix"),
+            "edge imports"
+        );
+        assert_eq!(
+            edge_class(
+                &svg,
+                "Kustomization/flux-system/apps",
+                "HelmRelease/storage/longhorn"
+            ),
+            "edge contains"
+        );
+        // Drawn last, over the other edges, with their own arrow head.
+        let last_plain = svg.rfind("class=\"edge contains").expect("plain edge");
+        let first_cross = svg.find("class=\"edge requires cross").expect("cross edge");
+        assert!(first_cross > last_plain);
+        assert!(svg.contains("marker-end=\"url(#arrow-cross)\""));
+    }
+
+    #[test]
+    fn nodes_are_drawn_by_layer_and_text_is_escaped() {
+        let svg = document(&graph(&[(
+            "ConfigMap/default/a<b>&\"c\"",
+            "input/nixpkgs",
+            EdgeKind::Uses,
+        )]));
+        assert!(svg.contains("<g class=\"node flux configmap\" data-id=\"ConfigMap/default/a&lt;b&gt;&amp;&quot;c&quot;\">"));
+        assert!(svg.contains("<g class=\"node nix input\" data-id=\"input/nixpkgs\">"));
+        assert!(!svg.contains("a<b>"));
+    }
+
+    #[test]
+    fn cycles_and_self_loops_are_drawn() {
+        let svg = document(&graph(&[
+            (
+                "Kustomization/flux-system/a",
+                "Kustomization/flux-system/b",
+                EdgeKind::DependsOn,
+            ),
+            (
+                "Kustomization/flux-system/b",
+                "Kustomization/flux-system/a",
+                EdgeKind::DependsOn,
+            ),
+            (
+                "Kustomization/flux-system/c",
+                "Kustomization/flux-system/c",
+                EdgeKind::DependsOn,
+            ),
+        ]));
+        assert_eq!(svg.matches("<path class=\"edge depends-on\"").count(), 3);
+        assert_eq!(svg.matches(" d=\"M ").count(), 3, "{svg}");
+    }
+
+    #[test]
+    fn an_empty_graph_is_an_empty_picture() {
+        let svg = document(&Graph::new());
+        assert!(svg.contains("<svg "));
+        assert!(!svg.contains("class=\"node "));
+    }
 }
