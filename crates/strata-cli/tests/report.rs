@@ -379,6 +379,83 @@ fn example_report_renders_in_chromium_with_plan_and_node_details() {
     assert!(dom.contains("class=\"focus\""));
 }
 
+/// Pointer and wheel events on the page, as a mouse would send them: a
+/// click on a node selects it, a drag pans, the wheel and the buttons zoom,
+/// a plan step's link and the search box select nodes.
+/// The script appended to the report records what it saw in `data-` attributes
+/// of `<body>`, which the dumped DOM shows.
+const INTERACTION: &str = r##"<script>
+(function () {
+  var svg = document.getElementById("graph-svg");
+  var viewport = document.getElementById("viewport");
+  var body = document.body;
+  function box() { return svg.getAttribute("viewBox").split(" ").map(Number); }
+  function pointer(type, target, x, y) {
+    target.dispatchEvent(new PointerEvent(type, { bubbles: true, cancelable: true, pointerId: 7, button: 0, buttons: type === "pointerup" ? 0 : 1, clientX: x, clientY: y, isPrimary: true }));
+  }
+  var node = svg.querySelector('g.node[data-id="host/homelab-1"] rect');
+  var r = node.getBoundingClientRect();
+  var x = r.left + r.width / 2, y = r.top + r.height / 2;
+  pointer("pointerdown", node, x, y);
+  pointer("pointerup", node, x, y);
+  body.dataset.clicked = document.querySelector("#details h3").textContent;
+  var before = box();
+  pointer("pointerdown", viewport, 300, 300);
+  pointer("pointermove", viewport, 360, 340);
+  pointer("pointerup", viewport, 360, 340);
+  var after = box();
+  body.dataset.panned = String(after[0] < before[0] && after[1] < before[1] && after[2] === before[2]);
+  viewport.dispatchEvent(new WheelEvent("wheel", { bubbles: true, cancelable: true, deltaY: -100, clientX: 400, clientY: 400 }));
+  body.dataset.wheelZoomedIn = String(box()[2] < after[2]);
+  var w = box()[2];
+  document.getElementById("zoom-out").click();
+  body.dataset.buttonZoomedOut = String(box()[2] > w);
+  document.getElementById("zoom-fit").click();
+  // A click on the background clears the selection.
+  pointer("pointerdown", viewport, 5, 5);
+  pointer("pointerup", viewport, 5, 5);
+  body.dataset.cleared = String(!svg.classList.contains("focus"));
+  // A plan step's link selects its target.
+  document.querySelector('#plan a.node-link[data-node="host/homelab-2"]').click();
+  body.dataset.linked = document.querySelector("#details h3").textContent;
+  // The search box selects the node whose id is typed.
+  var search = document.getElementById("search");
+  search.value = "Kustomization/flux-system/apps";
+  search.dispatchEvent(new Event("change"));
+  body.dataset.searched = document.querySelector("#details h3").textContent;
+}());
+</script>
+"##;
+
+#[test]
+fn report_reacts_to_clicks_drags_and_the_wheel() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = write_report(&common::repo_root(), dir.path());
+    let file = dir.path().join("report.html");
+    let html = std::fs::read_to_string(&file).expect("report");
+    let html = html.replace("</body>", &format!("{INTERACTION}</body>"));
+    std::fs::write(&file, html).expect("write");
+    let (dom, stderr) = run_chromium(&url, "--dump-dom", "1400,1000");
+    assert!(
+        console_messages(&stderr).is_empty(),
+        "console messages:\n{}",
+        console_messages(&stderr).join("\n")
+    );
+    let body = &dom[dom.find("<body").expect("body")..];
+    let body = &body[..body.find('>').expect("tag end")];
+    for expected in [
+        "data-clicked=\"host/homelab-1\"",
+        "data-panned=\"true\"",
+        "data-wheel-zoomed-in=\"true\"",
+        "data-button-zoomed-out=\"true\"",
+        "data-cleared=\"true\"",
+        "data-linked=\"host/homelab-2\"",
+        "data-searched=\"Kustomization/flux-system/apps\"",
+    ] {
+        assert!(body.contains(expected), "{expected} not in {body}");
+    }
+}
+
 #[test]
 fn report_with_findings_renders_in_chromium_with_every_finding_masked() {
     let root = common::fixture("flux-secret-plaintext");

@@ -67,7 +67,9 @@
   viewport.addEventListener("pointerdown", function (event) {
     if (event.button !== 0) { return; }
     drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y, moved: false, target: event.target };
-    viewport.setPointerCapture(event.pointerId);
+    // Capture keeps the drag going outside the viewport; a pointer the
+    // browser does not track (a synthetic one) cannot be captured.
+    try { viewport.setPointerCapture(event.pointerId); } catch (e) { /* drag without capture */ }
   });
   viewport.addEventListener("pointermove", function (event) {
     if (!drag) { return; }
@@ -87,7 +89,7 @@
     var target = drag.target;
     drag = null;
     viewport.classList.remove("dragging");
-    if (viewport.hasPointerCapture(event.pointerId)) { viewport.releasePointerCapture(event.pointerId); }
+    try { viewport.releasePointerCapture(event.pointerId); } catch (e) { /* not captured */ }
     if (wasClick) {
       var g = target && target.closest ? target.closest("g.node") : null;
       if (g) { select(g.getAttribute("data-id"), false); } else { clearSelection(); }
