@@ -146,8 +146,28 @@ check "lib.mkNodeSpecialArgs via nix eval --apply" \
   '{"a":{"meta":{"hostname":"a","ip":"10.0.0.1","isMaster":true}},"b":{"meta":{"hostname":"b","ip":"10.0.0.2","isMaster":false,"master":"10.0.0.1"}}}' \
   "$(feval lib.mkNodeSpecialArgs --apply 'f: f { a = { ip = "10.0.0.1"; isMaster = true; }; b = { ip = "10.0.0.2"; isMaster = false; master = "10.0.0.1"; }; }')"
 check "lib.mkStrata: apps and a check for any flake (stub pkgs, explicit package)" \
-  '{"apps":["diff","graph","lint","plan"],"check":"derivation","plan":"exec /pkg/bin/strata plan --eval auto  \"$@\"\n"}' \
-  "$(feval lib --apply 'lib: let r = lib.mkStrata { self = { outPath = "/src"; }; package = "/pkg"; pkgs = { system = "x86_64-linux"; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; }; }; }; in { apps = builtins.attrNames r.apps; plan = r.apps.plan.program; check = r.checks.strata-lint.type; }')"
+  '{"apps":["diff","graph","lint","plan"],"check":"derivation"}' \
+  "$(feval lib --apply 'lib: let r = lib.mkStrata { self = { outPath = "/src"; }; package = "/pkg"; pkgs = { system = "x86_64-linux"; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; }; }; }; in { apps = builtins.attrNames r.apps; check = r.checks.strata-lint.type; }')"
+# The apps' scripts, run with a stand-in strata that prints its arguments:
+# the user's arguments pass through unchanged, the tier is added only when
+# they name none.
+mkdir -p "$WORK/pkg/bin"
+printf '#!/bin/sh\necho "$@"\n' >"$WORK/pkg/bin/strata"
+chmod +x "$WORK/pkg/bin/strata"
+app_script() { # EVAL COMMAND -> the path of the app's script
+  local script="$WORK/app-$1-$2.sh"
+  "${NIX[@]}" eval --raw "${FLAKE_FLAGS[@]}" "$FLAKE#lib" --apply "lib: (lib.mkStrata { self = { outPath = \"/src\"; }; package = \"$WORK/pkg\"; eval = \"$1\"; pkgs = { system = \"x86_64-linux\"; writeShellScript = name: text: \"#!/bin/sh\\n\" + text; runCommand = name: env: script: { }; }; }).apps.$2.program" >"$script" 2>"$WORK/stderr" || errline
+  chmod +x "$script"
+  printf '%s' "$script"
+}
+check "app lint passes --eval through (nix run .#lint -- --eval static)" \
+  "lint --eval static" "$(out "$(app_script auto lint)" --eval static)"
+check "app diff passes --from through (nix run .#diff -- --from origin/main)" \
+  "diff --from origin/main" "$(out "$(app_script auto diff)" --from origin/main)"
+check "app with eval = nix adds the tier when none is given" \
+  "plan --eval nix --from HEAD~1" "$(out "$(app_script nix plan)" --from HEAD~1)"
+check "app with eval = nix keeps the user's --eval=static" \
+  "graph --eval=static" "$(out "$(app_script nix graph)" --eval=static)"
 
 # mkStrata builds strata with the caller's pkgs: it works for any system,
 # not only those the flake's `packages` lists (a stub rustPlatform records

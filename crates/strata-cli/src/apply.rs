@@ -68,12 +68,18 @@ pub fn planned(
     to: Option<&str>,
     rollout: &RolloutArgs,
 ) -> Result<(Analysis, Result<Plan, PlanError>), ToolError> {
-    if from.is_some() || to.is_some() {
-        // Issue 12 wires this to the revision diff: analyse `to`, then
-        // `strata_plan::change_plan(&to_analysis, &impacted, &options)`.
-        let _options = rollout.change_options();
+    if let Some(from) = from {
+        // Only what changed: the revision diff's impacted nodes, planned
+        // on the analysis of `to` (the working tree when absent).
+        let diff = strata_plan::diff_revisions(&repo.path, from, to, &crate::options(repo))
+            .map_err(|e| ToolError(e.to_string()))?;
+        let plan =
+            strata_plan::change_plan(&diff.to_analysis, &diff.impacted, &rollout.change_options());
+        return Ok((diff.to_analysis, plan));
+    }
+    if to.is_some() {
         return Err(ToolError(
-            "`--from/--to` (a plan for what changed between revisions) is not available in this build yet; run without them for the full bootstrap plan".into(),
+            "`--to` needs `--from`: give the revision to plan from (e.g. `--from origin/main`), or drop `--to` for the full bootstrap plan".into(),
         ));
     }
     let analysis = crate::load(repo)?;

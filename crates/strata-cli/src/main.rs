@@ -377,10 +377,24 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             })?;
             return Ok(0);
         }
-        Command::Diff { .. } => {
-            return Err(ToolError(
-                "`diff` (semantic diff between git revisions) is not available in this build yet; use `strata graph` on each revision meanwhile".into(),
-            ));
+        Command::Diff {
+            repo,
+            from,
+            to,
+            format,
+        } => {
+            let options = options(&repo);
+            let diff = strata_plan::diff_revisions(&repo.path, &from, to.as_deref(), &options)
+                .map_err(|e| ToolError(e.to_string()))?;
+            // Each revision knows its own secrets: both are removed.
+            let before = Redaction::new(&diff.from_analysis);
+            let after = Redaction::new(&diff.to_analysis);
+            let scrub = |text: String| after.scrub(&before.scrub(&text));
+            match format {
+                DiffFormat::Human => after.for_terminal(&scrub(output::diff::human(&diff))),
+                DiffFormat::Json => scrub(output::diff::json(&diff)),
+                DiffFormat::Markdown => scrub(output::diff::markdown(&diff)),
+            }
         }
         Command::Explain {
             code,
@@ -445,6 +459,11 @@ fn print_plan_error(
 }
 
 fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
+    analyze(&repo.path, &options(repo)).map_err(|e| ToolError(e.to_string()))
+}
+
+/// The analysis options the repository arguments ask for.
+fn options(repo: &RepoArgs) -> Options {
     let eval = match repo.eval {
         Eval::Static => EvalMode::Static,
         Eval::Nix => EvalMode::Nix,
@@ -465,15 +484,14 @@ fn load(repo: &RepoArgs) -> Result<Analysis, ToolError> {
             }
         }))
     });
-    let options = Options {
+    Options {
         eval,
         jobs: repo.jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
         progress,
         eval_timeout: Some(std::time::Duration::from_secs(repo.eval_timeout)),
         entry: repo.entry.clone(),
         cluster: repo.cluster.clone(),
-    };
-    analyze(&repo.path, &options).map_err(|e| ToolError(e.to_string()))
+    }
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), ToolError> {

@@ -673,3 +673,74 @@ fn control_characters_never_reach_a_terminal_raw() {
     assert!(text.contains("banner: [*[*******, {"), "{text}");
     assert_eq!(runs, RUNS.len());
 }
+
+/// `diff` between a commit holding one planted value and a working tree
+/// holding another: the change is reported, neither value (nor its base64
+/// form) is printed in any format.
+#[test]
+fn no_planted_secret_reaches_a_diff() {
+    let mut cases = 0;
+    let mut leaks = Vec::new();
+    let mut changed = Vec::new();
+    for kind in KINDS {
+        let old = format!("PLANTED-7f3a-{kind}-01d0ld");
+        let new = format!("PLANTED-7f3a-{kind}-c0ffee");
+        let dir = tempfile::tempdir().expect("tempdir");
+        common::git_init(dir.path());
+        write_repo(dir.path(), &repo_files(kind, &old));
+        common::git_commit_all(dir.path(), "old value");
+        write_repo(dir.path(), &repo_files(kind, &new));
+        for format in ["human", "json", "markdown"] {
+            cases += 1;
+            let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+                .args(["diff", dir.path().to_str().expect("UTF-8")])
+                .args(["--from", "main", "--eval", "static", "--format", format])
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("strata runs");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{kind} diff {format}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if format == "json" {
+                let json: serde_json::Value =
+                    serde_json::from_slice(&out.stdout).expect("diff JSON");
+                if json["changes"].as_array().is_some_and(|c| !c.is_empty()) {
+                    changed.push(*kind);
+                }
+            }
+            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                let text = String::from_utf8_lossy(bytes);
+                for value in [&old, &new] {
+                    for (form, needle) in [("value", value.clone()), ("base64", base64(value))] {
+                        let needle = &needle[..needle.len().min(24)];
+                        if text.contains(needle) {
+                            leaks
+                                .push(format!("{kind} diff --format {format}: {form} on {stream}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{cases} cases, {} leaks", leaks.len());
+    assert!(
+        leaks.is_empty(),
+        "{} of {cases} runs leak:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+    // The values the cluster receives are changes (named, never shown).
+    for kind in [
+        "secret-string-data",
+        "secret-data",
+        "secret-patch",
+        "sops",
+        "configmap-password",
+        "helmrelease-values",
+    ] {
+        assert!(changed.contains(&kind), "{kind} is reported: {changed:?}");
+    }
+}

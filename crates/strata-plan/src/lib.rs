@@ -1,6 +1,7 @@
 //! Deploy plans: which host to deploy and which Flux Kustomization to
 //! reconcile, in which order, so that every dependency is in place first and
-//! the k3s control plane never loses etcd quorum.
+//! the k3s control plane never loses etcd quorum; and what changed between
+//! two git revisions ([`diff_revisions`]).
 //!
 //! A plan is a list of [`DeployWave`]s; the steps of one wave may run in
 //! parallel, and a wave starts when the previous one is done.
@@ -79,7 +80,11 @@
 pub mod apply;
 mod bootstrap;
 mod change_plan;
+mod diff;
+mod impact;
 mod quorum;
+mod semantic;
+mod snapshot;
 mod steps;
 mod waves;
 
@@ -88,6 +93,11 @@ use strata_core::{Diagnostic, NodeId};
 
 pub use bootstrap::bootstrap_plan;
 pub use change_plan::{ChangePlanOptions, change_plan};
+pub use diff::{
+    Change, ChangeKind, DiffError, FieldChange, RevisionDiff, WORKTREE, diff_analyses,
+    diff_revisions,
+};
+pub use impact::CONTENT_EDGES;
 pub use quorum::tolerated_down;
 pub use waves::{Constraint, assign_waves};
 

@@ -2,6 +2,7 @@
 //! library crates hand over plain data.
 
 pub mod apply;
+pub mod diff;
 pub mod github;
 pub mod graph;
 pub mod human;

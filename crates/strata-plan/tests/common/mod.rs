@@ -1,5 +1,7 @@
 //! Helpers shared by strata-plan's integration tests: reading fixture
-//! repositories and checking a plan's ordering and quorum invariants.
+//! repositories, checking a plan's ordering and quorum invariants, and real
+//! git repositories with several commits (the `git` CLI runs here, in tests
+//! only) holding small homelab trees.
 
 #![allow(dead_code)]
 
@@ -142,4 +144,210 @@ pub fn stand_in_log(dir: &std::path::Path) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+// --- git repositories for `diff_revisions` ---------------------------------
+
+use std::path::Path;
+use std::process::Command;
+
+use strata_check::{EvalMode, Options};
+
+/// A git repository in a temporary directory.
+pub struct GitRepo {
+    dir: tempfile::TempDir,
+}
+
+impl GitRepo {
+    /// An empty repository on branch `main`.
+    pub fn new() -> GitRepo {
+        let repo = GitRepo {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.email", "test@example.com"]);
+        repo.git(&["config", "user.name", "test"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    /// The work tree.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs git with `args` in the work tree; panics when it fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.root())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Writes a file, creating its directories.
+    pub fn write(&self, path: &str, text: &str) {
+        let full = self.root().join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+
+    /// Writes every `(path, text)`.
+    pub fn write_all(&self, files: &[(String, String)]) {
+        for (path, text) in files {
+            self.write(path, text);
+        }
+    }
+
+    /// Removes a file.
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.root().join(path)).expect("remove");
+    }
+
+    /// Commits everything; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+/// Options that never start a process.
+pub fn static_options() -> Options {
+    Options {
+        eval: EvalMode::Static,
+        ..Options::default()
+    }
+}
+
+/// The `impacted` list of a diff's JSON, as strings.
+pub fn impacted(json: &serde_json::Value) -> Vec<String> {
+    json["impacted"]
+        .as_array()
+        .expect("impacted")
+        .iter()
+        .map(|v| v.as_str().expect("id").to_string())
+        .collect()
+}
+
+/// The ids of a diff's changes with their kind (`modified host/a`).
+pub fn change_ids(json: &serde_json::Value) -> Vec<String> {
+    json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["change"].as_str().unwrap_or(""),
+                c["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// A Flux tree: the bootstrap sync of `clusters/home`, a Kustomization
+/// `apps` applying `./apps`, and in it jellyfin's namespace, chart source,
+/// HelmRelease at `chart_version` and a Secret holding `password`.
+pub fn flux_tree(chart_version: &str, password: &str) -> Vec<(String, String)> {
+    let files = [
+        (
+            "clusters/home/flux-system/gotk-sync.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: ssh://git@github.com/example/homelab\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: ./clusters/home\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n".to_string(),
+        ),
+        (
+            "clusters/home/flux-system/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n".to_string(),
+        ),
+        (
+            "clusters/home/apps.yaml",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n".to_string(),
+        ),
+        (
+            "apps/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - helmrepository.yaml\n  - helmrelease.yaml\n  - secret.yaml\n".to_string(),
+        ),
+        (
+            "apps/namespace.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n".to_string(),
+        ),
+        (
+            "apps/helmrepository.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: jellyfin\n  namespace: media\nspec:\n  interval: 24h\n  url: https://jellyfin.github.io/jellyfin-helm\n".to_string(),
+        ),
+        (
+            "apps/helmrelease.yaml",
+            format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: jellyfin\n  namespace: media\nspec:\n  interval: 30m\n  chart:\n    spec:\n      chart: jellyfin\n      version: \"{chart_version}\"\n      sourceRef:\n        kind: HelmRepository\n        name: jellyfin\n"),
+        ),
+        (
+            "apps/secret.yaml",
+            format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: jellyfin-auth\n  namespace: media\nstringData:\n  password: \"{password}\"\n"),
+        ),
+    ];
+    files.into_iter().map(|(p, t)| (p.to_string(), t)).collect()
+}
+
+/// A NixOS flake of five k3s hosts, as the static reader reads them:
+/// `node-0` initialises the cluster, `node-1` and `node-2` join it as
+/// servers, `node-3` and `node-4` as agents. `node-0` and `node-1` also
+/// import `modules/monitoring.nix`. Every server imports
+/// `modules/k3s-server.nix`, whose extra flags are `server_flags`.
+pub fn five_hosts(server_flags: &[&str], monitoring_port: u16) -> Vec<(String, String)> {
+    let hosts = ["node-0", "node-1", "node-2", "node-3", "node-4"];
+    let mut flake = String::from(
+        "{\n  inputs.nixpkgs.url = \"github:nixos/nixpkgs/nixos-25.11\";\n  outputs = { self, nixpkgs, ... }: {\n    nixosConfigurations = {\n",
+    );
+    for host in hosts {
+        flake.push_str(&format!(
+            "      {host} = nixpkgs.lib.nixosSystem {{ system = \"x86_64-linux\"; modules = [ ./hosts/{host}.nix ]; }};\n"
+        ));
+    }
+    flake.push_str("    };\n  };\n}\n");
+    let mut files = vec![("flake.nix".to_string(), flake)];
+    for (i, host) in hosts.iter().enumerate() {
+        let role_module = if i < 3 { "k3s-server" } else { "k3s-agent" };
+        let mut imports = vec![format!("../modules/{role_module}.nix")];
+        if i < 2 {
+            imports.push("../modules/monitoring.nix".to_string());
+        }
+        let join = if i == 0 {
+            "  services.k3s.clusterInit = true;\n".to_string()
+        } else {
+            "  services.k3s.serverAddr = \"https://10.0.0.10:6443\";\n".to_string()
+        };
+        files.push((
+            format!("hosts/{host}.nix"),
+            format!(
+                "{{ ... }}:\n{{\n  imports = [ {} ];\n  networking.hostName = \"{host}\";\n  networking.interfaces.eno1.ipv4.addresses = [ {{ address = \"10.0.0.1{i}\"; prefixLength = 24; }} ];\n{join}  system.stateVersion = \"25.11\";\n}}\n",
+                imports.join(" ")
+            ),
+        ));
+    }
+    let flags: Vec<String> = server_flags.iter().map(|f| format!("\"{f}\"")).collect();
+    files.push((
+        "modules/k3s-server.nix".to_string(),
+        format!(
+            "{{ ... }}:\n{{\n  services.k3s = {{\n    enable = true;\n    role = \"server\";\n    tokenFile = \"/run/secrets/k3s-token\";\n    extraFlags = [ {} ];\n  }};\n}}\n",
+            flags.join(" ")
+        ),
+    ));
+    files.push((
+        "modules/k3s-agent.nix".to_string(),
+        "{ ... }:\n{\n  services.k3s = {\n    enable = true;\n    role = \"agent\";\n    tokenFile = \"/run/secrets/k3s-token\";\n  };\n}\n".to_string(),
+    ));
+    files.push((
+        "modules/monitoring.nix".to_string(),
+        format!(
+            "{{ ... }}:\n{{\n  networking.firewall.allowedTCPPorts = [ {monitoring_port} ];\n}}\n"
+        ),
+    ));
+    files
 }
