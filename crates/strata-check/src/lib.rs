@@ -12,6 +12,7 @@
 
 mod assemble;
 mod assemble_nix;
+pub mod cluster;
 pub mod config;
 mod evaluation;
 pub mod rules;
@@ -124,6 +125,12 @@ impl Analysis {
         (count(Error), count(Warning), count(Info))
     }
 
+    /// Every k3s cluster joined with what Flux deploys onto it (the typed
+    /// view rules and the plan read).
+    pub fn cluster_views(&self) -> Vec<cluster::ClusterView<'_>> {
+        cluster::cluster_views(&self.nix, &self.flux)
+    }
+
     /// Whether any error-severity finding exists.
     pub fn has_errors(&self) -> bool {
         self.counts().0 > 0
@@ -224,10 +231,12 @@ fn finish(
     diagnostics.extend(flux.diagnostics.iter().cloned());
     let (graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
     diagnostics.extend(assembly_diagnostics);
+    let clusters = cluster::cluster_views(&nix, &flux);
     let context = rules::Context {
         graph: &graph,
         nix: &nix,
         flux: &flux,
+        clusters: &clusters,
     };
     for rule in RULES {
         if let Some(check) = rule.check {

@@ -938,6 +938,7 @@ impl EvaluatedFacts {
                 } else if k3s.extra_flags.is_empty() {
                     out.static_unknown += 1;
                     k3s.extra_flags = flags;
+                    k3s.extra_flag_locations.clear();
                 } else {
                     out.differences.push(FactDifference {
                         host: name.to_string(),
@@ -947,6 +948,7 @@ impl EvaluatedFacts {
                         location: k3s.extra_flags_location.clone(),
                     });
                     k3s.extra_flags = flags;
+                    k3s.extra_flag_locations.clear();
                 }
             }
         }

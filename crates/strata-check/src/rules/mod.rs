@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub nix: &'a NixRepo,
     /// The Flux layer.
     pub flux: &'a FluxTree,
+    /// Each k3s cluster joined with what Flux deploys onto it.
+    pub clusters: &'a [crate::cluster::ClusterView<'a>],
 }
 
 /// A check: reads the context and pushes findings.

@@ -146,6 +146,10 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
         host.k3s = f.k3s;
     }
     host.openiscsi = std::mem::replace(&mut host.openiscsi, Fact::Unset).or(f.openiscsi);
+    host.kernel_modules =
+        std::mem::replace(&mut host.kernel_modules, Fact::Unset).or(f.kernel_modules);
+    host.supported_filesystems =
+        std::mem::replace(&mut host.supported_filesystems, Fact::Unset).or(f.supported_filesystems);
     if host.sops.is_none() {
         host.sops = f.sops;
     }

@@ -2,8 +2,8 @@
 
 use strata_core::{Code, Diagnostic, NodeId};
 
-use crate::assemble_nix::{Join, k3s_join, server_host_part};
 use crate::rules::{Context, declare_rule};
+use strata_nix::k3s::{Join, join as k3s_join, server_host_part};
 
 declare_rule! {
     /// ## What
