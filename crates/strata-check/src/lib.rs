@@ -12,6 +12,7 @@
 
 mod assemble;
 mod assemble_nix;
+mod assemble_rendered;
 pub mod cluster;
 pub mod config;
 mod evaluation;

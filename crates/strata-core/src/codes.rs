@@ -167,6 +167,20 @@ codes! {
     K3sTokenMissing = ("K3S006", "k3s-token-missing", Nix, Error),
     /// A k3s node's firewall does not open a port k3s needs.
     K3sFirewallPort = ("K3S007", "k3s-firewall-port", Nix, Error),
+    /// A storage system attaching volumes over iSCSI runs on a node without `services.openiscsi`.
+    StorageIscsiMissing = ("CROSS101", "storage-iscsi-missing", Cross, Error),
+    /// NFS storage the kubelet mounts runs on a node without an NFS client.
+    StorageNfsClientMissing = ("CROSS102", "storage-nfs-client-missing", Cross, Error),
+    /// Longhorn keeps more replicas than the nodes that can hold one.
+    StorageReplicasExceedNodes = ("CROSS103", "storage-replicas-exceed-nodes", Cross, Warning),
+    /// A load balancer pool holds a host's address, overlaps another pool, or lies outside every node subnet in L2 mode.
+    LbPoolConflict = ("CROSS104", "lb-pool-conflict", Cross, Error),
+    /// A host-network workload listens on a port the node's firewall closes.
+    HostNetworkPortClosed = ("CROSS105", "host-network-port-closed", Cross, Error),
+    /// A workload's node selector, required affinity or tolerations fit no node of its cluster.
+    NodePlacementUnsatisfiable = ("CROSS106", "node-placement-unsatisfiable", Cross, Error),
+    /// A k3s `serverAddr` is a virtual IP that no keepalived or kube-vip configuration provides.
+    K3sServerVipUnprovided = ("CROSS107", "k3s-server-vip-unprovided", Cross, Error),
     /// `strata.toml` is not valid (syntax, unknown keys, wrong types).
     ConfigInvalid = ("CFG001", "config-invalid", Tool, Error),
     /// `--eval auto` could not use Nix and fell back to the static tier.

@@ -27,6 +27,9 @@ pub enum EdgeKind {
     Requires,
     /// A host or file to the flake input it uses.
     Uses,
+    /// A manifest object to the Nix file that renders it (kubenix, nixidy,
+    /// a module writing YAML into the tree).
+    RenderedBy,
 }
 
 impl EdgeKind {
@@ -40,6 +43,7 @@ impl EdgeKind {
             EdgeKind::Joins => "joins",
             EdgeKind::Requires => "requires",
             EdgeKind::Uses => "uses",
+            EdgeKind::RenderedBy => "rendered-by",
         }
     }
 }

@@ -364,6 +364,8 @@ pub struct HostFacts {
     /// `boot.supportedFilesystems` (a list, or the names set to `true` in
     /// the attribute-set form), e.g. `nfs` for an NFS client.
     pub supported_filesystems: Fact<Vec<String>>,
+    /// NFS mounts and rpcbind: NFS client support besides `supported_filesystems`.
+    pub nfs_mounts: crate::nfs_mounts::NfsMountFacts,
     /// sops-nix, when any module sets `sops.*`.
     pub sops: Option<SopsFacts>,
     /// `system.stateVersion`.
@@ -434,6 +436,7 @@ impl HostFacts {
             openiscsi: Fact::Unset,
             kernel_modules: Fact::Unset,
             supported_filesystems: Fact::Unset,
+            nfs_mounts: crate::nfs_mounts::NfsMountFacts::unset(),
             sops: None,
             state_version: Fact::Unset,
             deploy_rs: None,

@@ -23,6 +23,7 @@ pub mod files;
 pub mod flake;
 mod hosts;
 pub mod k3s;
+pub mod nfs_mounts;
 mod syntax;
 
 use std::collections::BTreeMap;

@@ -17,8 +17,15 @@
 //! names.
 
 pub mod components;
+pub mod host_firewall;
+pub mod host_support;
+pub mod ip_ranges;
 pub mod k3s_settings;
+pub mod node_fit;
 pub mod placement;
+pub mod storage_nodes;
+pub mod values_placement;
+pub mod virtual_ips;
 
 use strata_core::Location;
 use strata_flux::yaml::Yaml;

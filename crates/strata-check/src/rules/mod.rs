@@ -11,6 +11,7 @@ use strata_core::{Code, Diagnostic, Graph};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
 
+pub mod cross;
 pub mod flux;
 pub mod io;
 pub mod k3s;
@@ -134,6 +135,13 @@ pub const RULES: &[Rule] = &[
     k3s::k3s_token_literal::RULE,
     k3s::k3s_token_missing::RULE,
     k3s::k3s_firewall_port::RULE,
+    cross::storage_iscsi_missing::RULE,
+    cross::storage_nfs_client_missing::RULE,
+    cross::storage_replicas_exceed_nodes::RULE,
+    cross::lb_pool_conflict::RULE,
+    cross::host_network_port_closed::RULE,
+    cross::node_placement_unsatisfiable::RULE,
+    cross::k3s_server_vip_unprovided::RULE,
     tool::config_invalid::RULE,
     tool::eval_fallback::RULE,
     tool::eval_fact_mismatch::RULE,

@@ -6,6 +6,7 @@ mod discover;
 mod fact_reader;
 mod k3s_flags;
 mod read;
+mod read_nfs_mounts;
 
 use std::collections::BTreeMap;
 
@@ -150,6 +151,9 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
         std::mem::replace(&mut host.kernel_modules, Fact::Unset).or(f.kernel_modules);
     host.supported_filesystems =
         std::mem::replace(&mut host.supported_filesystems, Fact::Unset).or(f.supported_filesystems);
+    if host.nfs_mounts == crate::nfs_mounts::NfsMountFacts::unset() {
+        host.nfs_mounts = f.nfs_mounts;
+    }
     if host.sops.is_none() {
         host.sops = f.sops;
     }

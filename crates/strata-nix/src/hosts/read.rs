@@ -139,6 +139,7 @@ pub(super) fn read_decl(
     );
     host.kernel_modules = fact_at::<Vec<String>>(ev, &config, &["boot", "kernelModules"]);
     host.supported_filesystems = supported_filesystems(ev, &config);
+    host.nfs_mounts = super::read_nfs_mounts::nfs_mounts(ev, &config, name, diagnostics);
     host.sops = sops(ev, &config);
     host.state_version =
         config_fact_at::<String>(ev, &config, &["system", "stateVersion"], name, diagnostics);
@@ -156,6 +157,12 @@ pub(super) fn read_decl(
         }
         if host.openiscsi.is_unset() {
             host.openiscsi = Fact::Unknown {
+                reason: format!("a module of this host could not be read: {why}"),
+                location: None,
+            };
+        }
+        if host.nfs_mounts.present() == Some(false) {
+            host.nfs_mounts.rpcbind = Fact::Unknown {
                 reason: format!("a module of this host could not be read: {why}"),
                 location: None,
             };
@@ -668,6 +675,24 @@ fn k3s(
             extra_flags_location = def;
             let mut push = |s: &crate::eval::NixString, out: &mut Vec<String>| {
                 for flag in split_flags(&s.text) {
+                    // A list item that is no flag is the value of the flag
+                    // before it (`[ "--node-taint" "gpu=true:NoSchedule" ]`):
+                    // k3s receives the items as consecutive arguments.
+                    if !flag.text.starts_with('-')
+                        && let Some(last) = out.last_mut()
+                    {
+                        let name = last.split([' ', '=']).next().unwrap_or_default();
+                        if super::k3s_flags::SECRET_FLAGS.contains(&name) {
+                            token_in_flags = true;
+                            if !last.contains(['=', ' ']) {
+                                last.push_str(" <redacted>");
+                            }
+                        } else {
+                            last.push(' ');
+                            last.push_str(&flag.text);
+                        }
+                        continue;
+                    }
                     token_in_flags |= flag.redacted;
                     out.push(flag.text);
                     extra_flag_locations.push(s.location.clone());
