@@ -230,9 +230,10 @@ fn finish(
     sources.extend(flux.sources.clone());
     diagnostics.extend(nix.diagnostics.iter().cloned());
     diagnostics.extend(flux.diagnostics.iter().cloned());
-    let (graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
+    let (mut graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
     diagnostics.extend(assembly_diagnostics);
     let clusters = cluster::cluster_views(&nix, &flux);
+    cluster::requires::add_requires(&mut graph, &clusters);
     let context = rules::Context {
         graph: &graph,
         nix: &nix,

@@ -370,3 +370,45 @@ pub(crate) fn env_value(container: &Yaml, name: &str) -> Option<String> {
         .scalar_text()
         .map(|t| t.into_owned())
 }
+
+/// The virtual IPs a kube-vip workload (env `address` / `vip_address`) or
+/// HelmRelease (values `config.address`, `env.address`, `env.vip_address`)
+/// announces.
+pub(crate) fn kube_vip_addresses(object: &K8sObject) -> Vec<(String, Location)> {
+    let mut out = Vec::new();
+    let literal = |node: &Yaml| {
+        node.as_str()
+            .filter(|t| !t.contains("${") && !t.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(spec) = pod_spec(object) {
+        for container in containers(spec, false) {
+            let image = container.get("image").and_then(Yaml::as_str).unwrap_or("");
+            if !ImageRef::parse(image).name.ends_with("kube-vip/kube-vip") {
+                continue;
+            }
+            for entry in container.get("env").map(Yaml::as_seq).unwrap_or(&[]) {
+                let name = entry.get("name").and_then(Yaml::as_str);
+                if matches!(name, Some("address" | "vip_address"))
+                    && let Some(value) = entry.get("value")
+                    && let Some(text) = literal(value)
+                {
+                    out.push((text, object.location_at(value)));
+                }
+            }
+        }
+    }
+    let (values, _) = helm_values(object);
+    if let Some(values) = values
+        && matches!(object.doc.path("spec.chart.spec.chart").and_then(Yaml::as_str), Some(c) if c.ends_with("kube-vip"))
+    {
+        for path in ["config.address", "env.address", "env.vip_address"] {
+            if let Some(node) = values.path(path)
+                && let Some(text) = literal(node)
+            {
+                out.push((text, object.location_at(node)));
+            }
+        }
+    }
+    out
+}

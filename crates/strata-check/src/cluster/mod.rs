@@ -23,6 +23,7 @@ pub mod ip_ranges;
 pub mod k3s_settings;
 pub mod node_fit;
 pub mod placement;
+pub(crate) mod requires;
 pub mod storage_nodes;
 pub mod values_placement;
 pub mod virtual_ips;
@@ -64,6 +65,120 @@ impl<'a> ClusterNode<'a> {
         self.topology.server
     }
 
+    /// The Kubernetes node name: `--node-name`, else `networking.hostName`,
+    /// else the host's name.
+    pub fn node_name(&self) -> String {
+        let host = self.host();
+        host.k3s
+            .as_ref()
+            .and_then(|k| {
+                k.extra_flags
+                    .iter()
+                    .find_map(|f| match k3s_settings::split_flag(f) {
+                        ("--node-name", Some(v)) => Some(v.to_string()),
+                        _ => None,
+                    })
+            })
+            .or_else(|| host.hostname.value().cloned())
+            .unwrap_or_else(|| host.name.clone())
+    }
+
+    /// The labels the node registers with: `kubernetes.io/hostname`,
+    /// `kubernetes.io/os`, `kubernetes.io/arch` (from the host's system), the
+    /// control-plane role labels of a server, then `--node-label` and
+    /// `services.k3s.nodeLabel`.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        let mut labels = vec![
+            ("kubernetes.io/hostname".to_string(), self.node_name()),
+            ("kubernetes.io/os".to_string(), "linux".to_string()),
+        ];
+        let arch = self
+            .host()
+            .system
+            .value()
+            .and_then(|s| match s.split('-').next() {
+                Some("x86_64") => Some("amd64"),
+                Some("aarch64") => Some("arm64"),
+                Some("armv7l") | Some("armv6l") => Some("arm"),
+                Some("riscv64") => Some("riscv64"),
+                _ => None,
+            });
+        if let Some(arch) = arch {
+            labels.push(("kubernetes.io/arch".to_string(), arch.to_string()));
+        }
+        if self.is_server() {
+            for role in ["control-plane", "master"] {
+                labels.push((
+                    format!("node-role.kubernetes.io/{role}"),
+                    "true".to_string(),
+                ));
+            }
+        }
+        for l in &self.settings.node_labels {
+            labels.push((l.value.key.clone(), l.value.value.clone()));
+        }
+        labels
+    }
+
+    /// Whether a workload's `nodeSelector` and required node affinity let
+    /// it run here (labels only; taints are [`ClusterNode::tolerates`]'s).
+    pub fn selected_by(&self, workload: &Workload<'_>) -> bool {
+        let labels = self.labels();
+        let has = |k: &str| {
+            labels
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let selector_ok = workload
+            .node_selector
+            .iter()
+            .all(|(k, v, _)| has(k) == Some(v.as_str()));
+        let affinity_ok = workload.required_node_terms.is_empty()
+            || workload.required_node_terms.iter().any(|term| {
+                term.iter().all(|r| {
+                    let value = has(&r.key);
+                    match r.operator.as_str() {
+                        "In" => value.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                        "NotIn" => value.is_none_or(|v| !r.values.iter().any(|x| x == v)),
+                        "Exists" => value.is_some(),
+                        "DoesNotExist" => value.is_none(),
+                        "Gt" | "Lt" => {
+                            let (Some(v), Some(x)) = (
+                                value.and_then(|v| v.parse::<i64>().ok()),
+                                r.values.first().and_then(|x| x.parse::<i64>().ok()),
+                            ) else {
+                                return false;
+                            };
+                            if r.operator == "Gt" { v > x } else { v < x }
+                        }
+                        _ => false,
+                    }
+                })
+            });
+        selector_ok && affinity_ok
+    }
+
+    /// Whether a workload tolerates every `NoSchedule` / `NoExecute` taint
+    /// of the node (`--node-taint`, `services.k3s.nodeTaint`).
+    pub fn tolerates(&self, workload: &Workload<'_>) -> bool {
+        self.settings
+            .node_taints
+            .iter()
+            .filter(|t| t.value.effect != "PreferNoSchedule")
+            .all(|t| {
+                workload.tolerations.iter().any(|tol| {
+                    let effect_ok = tol.effect.is_empty() || tol.effect == t.value.effect;
+                    let key_ok = if tol.operator == "Exists" {
+                        tol.key.is_empty() || tol.key == t.value.key
+                    } else {
+                        tol.key == t.value.key && tol.value == t.value.value
+                    };
+                    effect_ok && key_ok
+                })
+            })
+    }
+
     /// Where its k3s settings are best pointed at: `extraFlags`, else
     /// `role`, else `enable`, else the host's declaration.
     pub fn k3s_location(&self) -> Option<Location> {
@@ -94,6 +209,9 @@ pub struct Deployed<'a> {
     pub ingress_classes: Vec<&'a K8sObject>,
     /// Storage systems needing host support.
     pub storage: Vec<StorageSystem<'a>>,
+    /// Virtual IPs the tree announces (kube-vip's `address` / `vip_address`),
+    /// a front k3s nodes may join through.
+    pub virtual_ips: Vec<VirtualIp<'a>>,
     /// Plain workloads with their placement and ports.
     pub workloads: Vec<Workload<'a>>,
     /// `NodePort` / `LoadBalancer` Services.
@@ -111,6 +229,17 @@ impl Deployed<'_> {
             .any(|c| c.classes.iter().any(|k| k == class))
             || self.ingress_classes.iter().any(|o| o.name == class)
     }
+}
+
+/// A virtual IP a manifest announces.
+#[derive(Clone, Debug)]
+pub struct VirtualIp<'a> {
+    /// The address.
+    pub address: String,
+    /// The object announcing it.
+    pub object: &'a K8sObject,
+    /// Where the address is written.
+    pub location: Location,
 }
 
 /// A k3s cluster joined with what Flux deploys onto it.
@@ -207,6 +336,13 @@ fn read_deployed<'a>(flux: &'a FluxTree, cluster: &str) -> Deployed<'a> {
         }
         for (kind, location) in components::image_kinds(object) {
             read_image(&mut d, object, kind, location);
+        }
+        for (address, location) in components::kube_vip_addresses(object) {
+            d.virtual_ips.push(VirtualIp {
+                address,
+                object,
+                location,
+            });
         }
         let group = strata_flux::flux_kinds::api_group(&object.api_version);
         match (group, object.kind.as_str()) {
