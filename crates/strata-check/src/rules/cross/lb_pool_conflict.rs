@@ -13,7 +13,8 @@ declare_rule! {
     /// An address of a load balancer pool (MetalLB `IPAddressPool`
     /// `spec.addresses`, Cilium `CiliumLoadBalancerIPPool` blocks) that
     /// - holds the address of a host of the repository (a static interface
-    ///   address or a keepalived virtual IP), or
+    ///   address, a deploy target written as an IP, or a keepalived virtual
+    ///   IP), or
     /// - overlaps an address of another pool (MetalLB's or Cilium's), or
     /// - is announced in layer 2 mode (a MetalLB `L2Advertisement` selecting
     ///   the pool, a `CiliumL2AnnouncementPolicy`) while it lies outside every
@@ -60,9 +61,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Every address a host of the repository holds.
     let mut host_addresses: Vec<(IpAddr, String, &'static str)> = Vec::new();
     for host in &cx.nix.hosts {
-        for a in host.known_addresses() {
+        let mut addresses = host.known_addresses();
+        // A deploy target written as an IP is the host's address too.
+        addresses.extend(host.deploy_target());
+        addresses.dedup();
+        for a in addresses {
             if let Ok(ip) = a.parse() {
-                host_addresses.push((ip, host.name.clone(), "the address"));
+                if !host_addresses
+                    .iter()
+                    .any(|(i, h, _)| *i == ip && *h == host.name)
+                {
+                    host_addresses.push((ip, host.name.clone(), "the address"));
+                }
             }
         }
         for v in &host.virtual_ips {
