@@ -8,7 +8,9 @@
 //! names as where it writes manifests. Its Nix file is the one that mirrors
 //! its path: `manifests/apps/whoami.yaml` ↔ `kubernetes/apps/whoami.nix`, the
 //! candidate sharing the longest run of trailing path components; a tie
-//! links nothing, since strata cannot tell which one renders it.
+//! links nothing, since strata cannot tell which one renders it. nixidy's
+//! `<app>/<Kind>-<name>.yaml` files are matched by their `<app>` directory
+//! (`manifests/garage/Deployment-garage.yaml` ↔ `env/prod/garage.nix`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -109,9 +111,19 @@ pub(crate) fn add_rendered(graph: &mut Graph, nix: &NixRepo, flux: &FluxTree) {
         if !rendered {
             continue;
         }
-        let Some(stem) = stem_components(file, &[".yaml", ".yml", ".json"]) else {
+        let Some(mut stem) = stem_components(file, &[".yaml", ".yml", ".json"]) else {
             continue;
         };
+        // nixidy writes `<app>/<Kind>-<name>.yaml`: the application is the
+        // directory, which the module rendering it is named after.
+        if stem.len() > 1
+            && objects.iter().any(|o| {
+                stem.last()
+                    .is_some_and(|b| *b == format!("{}-{}", o.kind, o.name))
+            })
+        {
+            stem.pop();
+        }
         let mut best: Vec<&str> = Vec::new();
         let mut best_len = 0;
         for (path, nix_stem) in &nix_stems {
@@ -145,6 +157,30 @@ pub(crate) fn add_rendered(graph: &mut Graph, nix: &NixRepo, flux: &FluxTree) {
 mod tests {
     use crate::testing::analyze_fixture;
     use strata_core::EdgeKind;
+
+    #[test]
+    fn nixidy_objects_point_at_their_application_module() {
+        let analysis = analyze_fixture("cross-rendered-nixidy");
+        let edges: Vec<(String, String)> = analysis
+            .graph
+            .edges()
+            .filter(|e| e.kind == EdgeKind::RenderedBy)
+            .map(|e| (e.from.to_string(), e.to.to_string()))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (
+                    "ConfigMap/cache/valkey".to_string(),
+                    "file/nixidy/prod/valkey.nix".to_string()
+                ),
+                (
+                    "Deployment/cache/valkey".to_string(),
+                    "file/nixidy/prod/valkey.nix".to_string()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn kubenix_objects_point_at_the_module_rendering_them() {

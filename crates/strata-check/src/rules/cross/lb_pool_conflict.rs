@@ -66,13 +66,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         addresses.extend(host.deploy_target());
         addresses.dedup();
         for a in addresses {
-            if let Ok(ip) = a.parse() {
-                if !host_addresses
+            if let Ok(ip) = a.parse()
+                && !host_addresses
                     .iter()
                     .any(|(i, h, _)| *i == ip && *h == host.name)
-                {
-                    host_addresses.push((ip, host.name.clone(), "the address"));
-                }
+            {
+                host_addresses.push((ip, host.name.clone(), "the address"));
             }
         }
         for v in &host.virtual_ips {
