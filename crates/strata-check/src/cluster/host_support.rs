@@ -3,14 +3,15 @@
 //!
 //! "Missing" is only answered when strata read every module that could
 //! enable it: a module of a flake input strata does not read could, unless
-//! the input is one whose modules are known to configure neither (secrets,
-//! disks, home directories, hardware quirks, nixpkgs' own profiles).
+//! the input is one whose modules are known to configure none of what the
+//! cross-layer rules read (storage clients, k3s, the firewall): secrets,
+//! disks, home directories, hardware quirks, nixpkgs' own profiles.
 
 use strata_core::Location;
 use strata_nix::{Fact, HostFacts};
 
-/// Flake inputs whose NixOS modules enable no iSCSI initiator and no NFS
-/// client.
+/// Flake inputs whose NixOS modules enable no iSCSI initiator, no NFS
+/// client, set no k3s flags and open no firewall port.
 const UNRELATED_INPUTS: &[&str] = &[
     "sops-nix",
     "agenix",
@@ -49,7 +50,7 @@ fn opaque_input(reason: &str) -> Option<&str> {
 }
 
 /// Whether every module of the host that strata did not read comes from an
-/// input known not to enable storage clients.
+/// input known not to configure storage clients, k3s or the firewall.
 pub fn unread_modules_unrelated(host: &HostFacts) -> bool {
     host.opaque_modules.iter().all(|m| {
         opaque_input(&m.reason).is_some_and(|i| i == "nixpkgs" || UNRELATED_INPUTS.contains(&i))

@@ -159,7 +159,8 @@ impl NodeLabels {
             host: host.name.clone(),
             labels,
             taints,
-            complete: node.settings.complete,
+            // A module strata did not read may declare more labels or taints.
+            complete: node.settings.complete && super::host_support::unread_modules_unrelated(host),
         }
     }
 

@@ -4,6 +4,7 @@ use strata_core::{Code, Diagnostic};
 use strata_nix::HostFacts;
 
 use crate::cluster::host_firewall::lets_in;
+use crate::cluster::host_support::unread_modules_unrelated;
 use crate::cluster::node_fit::{Fit, NodeLabels, NodeVerdict, Placement, judged_keys};
 use crate::rules::{Context, declare_rule};
 
@@ -19,7 +20,9 @@ declare_rule! {
     ///
     /// The nodes it runs on are those its `nodeSelector`, required node
     /// affinity and tolerations certainly fit (see
-    /// `node-placement-unsatisfiable`).
+    /// `node-placement-unsatisfiable`). A host with modules strata cannot
+    /// read (other than well-known inputs such as sops-nix or disko) is not
+    /// judged: they may open the port.
     ///
     /// Ports of pods that are not on the host network (a `hostPort`, a
     /// `NodePort` or `LoadBalancer` Service) are not judged: kube-proxy and
@@ -71,7 +74,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             for p in ports {
                 let closed: Vec<&str> = nodes
                     .iter()
-                    .filter(|h| lets_in(h, p.port, p.udp, None) == Some(false))
+                    .filter(|h| {
+                        // A module strata did not read may open the port.
+                        unread_modules_unrelated(h)
+                            && lets_in(h, p.port, p.udp, None) == Some(false)
+                    })
                     .map(|h| h.name.as_str())
                     .collect();
                 if closed.is_empty() {
