@@ -11,6 +11,7 @@ use strata_core::{Code, Diagnostic, Graph};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
 
+pub mod cross;
 pub mod flux;
 pub mod io;
 pub mod k3s;
@@ -134,6 +135,12 @@ pub const RULES: &[Rule] = &[
     k3s::k3s_token_literal::RULE,
     k3s::k3s_token_missing::RULE,
     k3s::k3s_firewall_port::RULE,
+    cross::cross_servicelb_conflict::RULE,
+    cross::cross_traefik_conflict::RULE,
+    cross::cross_ingress_class_unserved::RULE,
+    cross::cross_cni_flannel::RULE,
+    cross::cross_kube_proxy_replacement::RULE,
+    cross::cross_network_mismatch::RULE,
     tool::config_invalid::RULE,
     tool::eval_fallback::RULE,
     tool::eval_fact_mismatch::RULE,
