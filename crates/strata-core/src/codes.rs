@@ -167,6 +167,18 @@ codes! {
     K3sTokenMissing = ("K3S006", "k3s-token-missing", Nix, Error),
     /// A k3s node's firewall does not open a port k3s needs.
     K3sFirewallPort = ("K3S007", "k3s-firewall-port", Nix, Error),
+    /// MetalLB, kube-vip or Cilium LB IPAM is deployed while a k3s server keeps servicelb.
+    CrossServiceLbConflict = ("CROSS001", "cross-servicelb-conflict", Cross, Error),
+    /// An ingress controller other than Traefik is deployed while a k3s server keeps its bundled Traefik.
+    CrossTraefikConflict = ("CROSS002", "cross-traefik-conflict", Cross, Warning),
+    /// An Ingress or cert-manager solver names an ingress class no deployed controller serves.
+    CrossIngressClassUnserved = ("CROSS003", "cross-ingress-class-unserved", Cross, Error),
+    /// Cilium or Calico is deployed while k3s keeps flannel or its network policy controller.
+    CrossCniFlannel = ("CROSS004", "cross-cni-flannel", Cross, Error),
+    /// Cilium replaces kube-proxy while a k3s server still runs it.
+    CrossKubeProxyReplacement = ("CROSS005", "cross-kube-proxy-replacement", Cross, Warning),
+    /// The CNI's pod network or the cluster DNS address disagrees with k3s's `--cluster-cidr` / `--service-cidr` / `--cluster-dns`.
+    CrossNetworkMismatch = ("CROSS006", "cross-network-mismatch", Cross, Error),
     /// A storage system attaching volumes over iSCSI runs on a node without `services.openiscsi`.
     StorageIscsiMissing = ("CROSS101", "storage-iscsi-missing", Cross, Error),
     /// NFS storage the kubelet mounts runs on a node without an NFS client.

@@ -46,6 +46,9 @@ pub struct Cni<'a> {
     pub pod_cidrs: Vec<Setting<String>>,
     /// Cilium `kubeProxyReplacement` when set (`true`/`strict` = on).
     pub kube_proxy_replacement: Option<Setting<bool>>,
+    /// Cilium `ipam.mode` when set (`kubernetes` takes each node's pod CIDR
+    /// from k3s; the chart's default `cluster-pool` assigns its own).
+    pub ipam_mode: Option<String>,
     /// Every value of the release is in `spec.values` (no `valuesFrom`), so
     /// an absent value is the chart's default.
     pub values_complete: bool,
@@ -113,6 +116,16 @@ pub struct IngressController<'a> {
     /// The IngressClass names it serves (its chart default unless the
     /// values name another).
     pub classes: Vec<String>,
+}
+
+/// A cluster DNS the tree deploys itself (the `coredns` chart, with k3s's
+/// own CoreDNS disabled).
+#[derive(Clone, Debug)]
+pub struct ClusterDns<'a> {
+    /// The HelmRelease.
+    pub object: &'a K8sObject,
+    /// `service.clusterIP`, when written.
+    pub cluster_ip: Option<Setting<String>>,
 }
 
 /// A storage system whose nodes need host support.

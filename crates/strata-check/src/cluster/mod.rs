@@ -21,6 +21,7 @@ pub mod host_firewall;
 pub mod host_support;
 pub mod ip_ranges;
 pub mod k3s_settings;
+pub mod network;
 pub mod node_fit;
 pub mod placement;
 pub(crate) mod requires;
@@ -35,7 +36,8 @@ use strata_nix::k3s::{self, K3sNode};
 use strata_nix::{HostFacts, NixRepo};
 
 pub use components::{
-    AddressPool, Cni, CniKind, IngressController, LoadBalancer, LoadBalancerKind, StorageSystem,
+    AddressPool, ClusterDns, Cni, CniKind, IngressController, LoadBalancer, LoadBalancerKind,
+    StorageSystem,
 };
 pub use k3s_settings::{K3sSettings, NodeLabel, NodeTaint, PackagedComponent, Setting};
 pub use placement::{ExposedService, NodePortUse, NodeRequirement, Toleration, Workload};
@@ -209,6 +211,8 @@ pub struct Deployed<'a> {
     pub ingress_classes: Vec<&'a K8sObject>,
     /// Storage systems needing host support.
     pub storage: Vec<StorageSystem<'a>>,
+    /// CoreDNS releases the tree deploys.
+    pub dns: Vec<ClusterDns<'a>>,
     /// Virtual IPs the tree announces (kube-vip's `address` / `vip_address`),
     /// a front k3s nodes may join through.
     pub virtual_ips: Vec<VirtualIp<'a>>,
@@ -478,6 +482,7 @@ fn read_chart<'a>(d: &mut Deployed<'a>, object: &'a K8sObject, chart: &str, loca
     if let Some(kind) = cni_of_chart(chart) {
         let mut pod_cidrs = Vec::new();
         let mut kube_proxy_replacement = None;
+        let mut ipam_mode = None;
         match kind {
             CniKind::Cilium => {
                 for path in [
@@ -486,6 +491,7 @@ fn read_chart<'a>(d: &mut Deployed<'a>, object: &'a K8sObject, chart: &str, loca
                 ] {
                     pod_cidrs.extend(value_strings(object, values, path));
                 }
+                ipam_mode = value_text(values, "ipam.mode").map(|(t, _)| t);
                 kube_proxy_replacement =
                     value_bool(values, "kubeProxyReplacement").map(|(v, n)| Setting {
                         value: v,
@@ -516,7 +522,17 @@ fn read_chart<'a>(d: &mut Deployed<'a>, object: &'a K8sObject, chart: &str, loca
             location: location.clone(),
             pod_cidrs,
             kube_proxy_replacement,
+            ipam_mode,
             values_complete: complete,
+        });
+    }
+    if chart == "coredns" {
+        d.dns.push(ClusterDns {
+            object,
+            cluster_ip: value_text(values, "service.clusterIP").map(|(t, n)| Setting {
+                value: t,
+                location: Some(object.location_at(n)),
+            }),
         });
     }
     match chart {
@@ -619,6 +635,7 @@ fn read_image<'a>(
             location,
             pod_cidrs: Vec::new(),
             kube_proxy_replacement: None,
+            ipam_mode: None,
             values_complete: false,
         }),
         ImageKind::LoadBalancer(kind) => push_lb(d, kind, object, location),
