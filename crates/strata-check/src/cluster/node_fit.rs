@@ -332,3 +332,99 @@ impl Placement {
 pub fn cluster_labels(view: &ClusterView<'_>) -> Vec<NodeLabels> {
     view.nodes.iter().map(NodeLabels::of).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::Span;
+
+    fn at() -> Location {
+        Location::new("apps/x.yaml", Span::at(0))
+    }
+
+    fn node(labels: &[(&str, &str)], taints: &[(&str, &str, &str)], complete: bool) -> NodeLabels {
+        NodeLabels {
+            host: "n".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+                .collect(),
+            taints: taints
+                .iter()
+                .map(|(k, v, e)| (k.to_string(), v.to_string(), e.to_string()))
+                .collect(),
+            complete,
+        }
+    }
+
+    fn req(key: &str, operator: &str, values: &[&str]) -> NodeRequirement {
+        NodeRequirement {
+            key: key.into(),
+            operator: operator.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            location: at(),
+        }
+    }
+
+    fn fits(p: &Placement, n: &NodeLabels, judged: &[&str]) -> bool {
+        let judged: BTreeSet<String> = judged.iter().map(|k| k.to_string()).collect();
+        matches!(p.verdict(n, &judged), NodeVerdict::Fits(_))
+    }
+
+    #[test]
+    fn expressions_as_the_scheduler_reads_them() {
+        let n = node(&[("zone", "attic"), ("cores", "8")], &[], true);
+        let terms = |r: NodeRequirement| Placement {
+            terms: vec![vec![r]],
+            ..Placement::default()
+        };
+        let keys = ["zone", "cores", "gpu"];
+        assert!(fits(
+            &terms(req("zone", "In", &["attic", "garage"])),
+            &n,
+            &keys
+        ));
+        assert!(!fits(&terms(req("zone", "NotIn", &["attic"])), &n, &keys));
+        assert!(fits(&terms(req("gpu", "DoesNotExist", &[])), &n, &keys));
+        assert!(!fits(&terms(req("gpu", "Exists", &[])), &n, &keys));
+        assert!(fits(&terms(req("cores", "Gt", &["4"])), &n, &keys));
+        assert!(!fits(&terms(req("cores", "Lt", &["4"])), &n, &keys));
+        // A key nothing declares may be set at run time: not a "no".
+        assert!(fits(&terms(req("gpu", "Exists", &[])), &n, &["zone"]));
+        // Nor on a node whose flags are not all known.
+        let open = node(&[("zone", "attic")], &[], false);
+        assert!(fits(&terms(req("gpu", "Exists", &[])), &open, &keys));
+    }
+
+    #[test]
+    fn tolerations_match_key_value_and_effect() {
+        let n = node(&[], &[("dedicated", "media", "NoSchedule")], true);
+        let tol = |key: &str, operator: &str, value: &str, effect: &str| Placement {
+            tolerations: vec![Toleration {
+                key: key.into(),
+                operator: operator.into(),
+                value: value.into(),
+                effect: effect.into(),
+            }],
+            ..Placement::default()
+        };
+        assert!(!fits(&Placement::default(), &n, &[]));
+        assert!(fits(
+            &tol("dedicated", "Equal", "media", "NoSchedule"),
+            &n,
+            &[]
+        ));
+        assert!(fits(&tol("dedicated", "Exists", "", ""), &n, &[]));
+        assert!(fits(&tol("", "Exists", "", ""), &n, &[]));
+        assert!(!fits(
+            &tol("dedicated", "Equal", "video", "NoSchedule"),
+            &n,
+            &[]
+        ));
+        assert!(!fits(
+            &tol("dedicated", "Equal", "media", "NoExecute"),
+            &n,
+            &[]
+        ));
+    }
+}
