@@ -19,7 +19,6 @@
 pub mod components;
 pub mod host_firewall;
 pub mod host_support;
-pub mod ip_ranges;
 pub mod k3s_settings;
 pub mod network;
 pub mod node_fit;

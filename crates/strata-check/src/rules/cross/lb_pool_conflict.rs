@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use strata_core::{Code, Diagnostic};
 
 use crate::cluster::AddressPool;
-use crate::cluster::ip_ranges::IpRange;
+use crate::cluster::network::AddressRange;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -49,7 +49,7 @@ declare_rule! {
 struct Entry<'p> {
     pool: &'p AddressPool<'p>,
     text: String,
-    range: IpRange,
+    range: AddressRange,
     location: Option<strata_core::Location>,
 }
 
@@ -90,31 +90,37 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     Some(Entry {
                         pool,
                         text: a.value.clone(),
-                        range: IpRange::parse(&a.value)?,
+                        range: AddressRange::parse(&a.value)?,
                         location: a.location.clone(),
                     })
                 })
             })
             .collect();
         // The node subnets, when all are known.
-        let subnets: Option<Vec<IpRange>> = view
+        let subnets: Option<Vec<AddressRange>> = view
             .nodes
             .iter()
             .map(|n| {
                 let addrs = &n.host().addresses;
-                let known: Vec<IpRange> = addrs
+                let known: Vec<AddressRange> = addrs
                     .iter()
-                    .filter_map(|a| IpRange::subnet(a.address.value()?, *a.prefix_length.value()?))
+                    .filter_map(|a| {
+                        AddressRange::parse(&format!(
+                            "{}/{}",
+                            a.address.value()?,
+                            a.prefix_length.value()?
+                        ))
+                    })
                     .collect();
                 (!known.is_empty() && known.len() == addrs.len()).then_some(known)
             })
-            .collect::<Option<Vec<Vec<IpRange>>>>()
+            .collect::<Option<Vec<Vec<AddressRange>>>>()
             .map(|v| v.into_iter().flatten().collect());
         for (i, e) in entries.iter().enumerate() {
             let mut found: Option<(String, String)> = None;
-            if let Some((ip, host, what)) =
-                host_addresses.iter().find(|(ip, ..)| e.range.contains(*ip))
-            {
+            if let Some((ip, host, what)) = host_addresses.iter().find(|(ip, ..)| {
+                AddressRange::parse(&ip.to_string()).is_some_and(|a| e.range.contains(&a))
+            }) {
                 found = Some((
                     format!(
                         "`{}` of {} holds `{ip}`, {what} of host `{host}`",
@@ -138,7 +144,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             } else if e.pool.layer2
                 && let Some(subnets) = &subnets
-                && !subnets.iter().any(|s| s.covers(&e.range))
+                && !subnets.iter().any(|s| s.contains(&e.range))
                 && subnets.iter().any(|s| s.v6 == e.range.v6)
             {
                 found = Some((
