@@ -102,6 +102,7 @@ if isSystem then {
   openiscsi = opt [ "services" "openiscsi" "enable" ] null;
   kernelModules = opt [ "boot" "kernelModules" ] null;
   inherit supportedFilesystems;
+  rpcbind = opt [ "services" "rpcbind" "enable" ] null;
   sopsSecrets = let s = opt [ "sops" "secrets" ] { };
     in if builtins.isAttrs s && !(s ? __unknown) then builtins.attrNames s else [ ];
   stateVersion = opt [ "system" "stateVersion" ] null;

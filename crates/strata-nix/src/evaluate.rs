@@ -208,6 +208,9 @@ pub struct EvaluatedFacts {
     /// `boot.supportedFilesystems`, as names.
     #[serde(default)]
     pub supported_filesystems: Option<serde_json::Value>,
+    /// `services.rpcbind.enable` (NFS client support besides the file systems).
+    #[serde(default)]
+    pub rpcbind: Option<serde_json::Value>,
     /// Names of `sops.secrets`.
     #[serde(default)]
     pub sops_secrets: Vec<String>,
@@ -809,6 +812,7 @@ impl EvaluatedFacts {
             &mut host.supported_filesystems,
             self.supported_filesystems.as_ref(),
         );
+        adopt_fact(&mut host.nfs_mounts.rpcbind, self.rpcbind.as_ref());
         if let Some(firewall) = evaluated_value(self.firewall.as_ref()) {
             let f = &mut host.firewall;
             adopt_fact(&mut f.trusted_interfaces, firewall.get("trustedInterfaces"));
