@@ -17,7 +17,9 @@ declare_rule! {
     /// `ingress.class`) names an ingress class that nothing on the cluster
     /// serves: no ingress controller the Flux tree deploys (by its chart's
     /// default or configured class), no `IngressClass` object, and not k3s's
-    /// bundled Traefik (class `traefik`) when a server keeps it.
+    /// bundled Traefik (class `traefik`) when a server keeps it. Only a tree
+    /// that deploys some ingress controller or `IngressClass` itself is
+    /// judged (otherwise they come from elsewhere, such as a Nix module).
     ///
     /// ## Why
     /// No controller picks the Ingress up: it never gets an address, and
@@ -39,6 +41,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for view in cx.clusters {
         let d = &view.deployed;
         if view.flux_cluster.is_none() || view.servers().next().is_none() {
+            continue;
+        }
+        // A tree that deploys no ingress controller and no IngressClass gets
+        // them from elsewhere (k3s's own manifests, a Nix module): the
+        // classes it serves are not known here.
+        if d.ingress_controllers.is_empty() && d.ingress_classes.is_empty() {
             continue;
         }
         // A controller whose values come partly from elsewhere may serve
