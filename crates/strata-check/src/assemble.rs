@@ -14,6 +14,7 @@ pub(crate) fn assemble(nix: &NixRepo, flux: &FluxTree) -> (Graph, Vec<Diagnostic
     let diagnostics = Vec::new();
     crate::assemble_nix::add_nix(&mut graph, nix);
     add_flux(&mut graph, flux);
+    crate::assemble_rendered::add_rendered(&mut graph, nix, flux);
     (graph, diagnostics)
 }
 

@@ -69,6 +69,8 @@
 
 mod assemble;
 mod assemble_nix;
+mod assemble_rendered;
+pub mod cluster;
 pub mod config;
 mod evaluation;
 pub mod rules;
@@ -188,6 +190,12 @@ impl Analysis {
         (count(Error), count(Warning), count(Info))
     }
 
+    /// Every k3s cluster joined with what Flux deploys onto it (the typed
+    /// view rules and the plan read).
+    pub fn cluster_views(&self) -> Vec<cluster::ClusterView<'_>> {
+        cluster::cluster_views(&self.nix, &self.flux)
+    }
+
     /// Whether any error-severity finding exists.
     pub fn has_errors(&self) -> bool {
         self.counts().0 > 0
@@ -296,12 +304,15 @@ fn finish(
     sources.extend(flux.sources.clone());
     diagnostics.extend(nix.diagnostics.iter().cloned());
     diagnostics.extend(flux.diagnostics.iter().cloned());
-    let (graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
+    let (mut graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
     diagnostics.extend(assembly_diagnostics);
+    let clusters = cluster::cluster_views(&nix, &flux);
+    cluster::requires::add_requires(&mut graph, &clusters);
     let context = rules::Context {
         graph: &graph,
         nix: &nix,
         flux: &flux,
+        clusters: &clusters,
     };
     for rule in RULES {
         if let Some(check) = rule.check {

@@ -18,6 +18,17 @@ pub fn analyze_fixture(name: &str) -> Analysis {
     crate::analyze_tree(&tree, Vec::new())
 }
 
+/// Analyses the example homelab at the repository root (static tier, with
+/// its `strata.toml`, which leaves the fixtures out).
+pub fn analyze_example() -> Analysis {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let options = crate::Options {
+        eval: crate::EvalMode::Static,
+        ..Default::default()
+    };
+    crate::analyze(&root, &options).expect("the example homelab is readable")
+}
+
 /// The findings of one code, as `file:line:column message`.
 pub fn findings(analysis: &Analysis, code: Code) -> Vec<String> {
     analysis

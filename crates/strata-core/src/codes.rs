@@ -169,6 +169,32 @@ codes! {
     K3sTokenMissing = ("K3S006", "k3s-token-missing", Nix, Error),
     /// A k3s node's firewall does not open a port k3s needs.
     K3sFirewallPort = ("K3S007", "k3s-firewall-port", Nix, Error),
+    /// MetalLB, kube-vip or Cilium LB IPAM is deployed while a k3s server keeps servicelb.
+    CrossServiceLbConflict = ("CROSS001", "cross-servicelb-conflict", Cross, Error),
+    /// An ingress controller other than Traefik is deployed while a k3s server keeps its bundled Traefik.
+    CrossTraefikConflict = ("CROSS002", "cross-traefik-conflict", Cross, Warning),
+    /// An Ingress or cert-manager solver names an ingress class no deployed controller serves.
+    CrossIngressClassUnserved = ("CROSS003", "cross-ingress-class-unserved", Cross, Error),
+    /// Cilium or Calico is deployed while k3s keeps flannel or its network policy controller.
+    CrossCniFlannel = ("CROSS004", "cross-cni-flannel", Cross, Error),
+    /// Cilium replaces kube-proxy while a k3s server still runs it.
+    CrossKubeProxyReplacement = ("CROSS005", "cross-kube-proxy-replacement", Cross, Warning),
+    /// The CNI's pod network or the cluster DNS address disagrees with k3s's `--cluster-cidr` / `--service-cidr` / `--cluster-dns`.
+    CrossNetworkMismatch = ("CROSS006", "cross-network-mismatch", Cross, Error),
+    /// A storage system attaching volumes over iSCSI runs on a node without `services.openiscsi`.
+    StorageIscsiMissing = ("CROSS007", "storage-iscsi-missing", Cross, Error),
+    /// NFS storage the kubelet mounts runs on a node without an NFS client.
+    StorageNfsClientMissing = ("CROSS008", "storage-nfs-client-missing", Cross, Error),
+    /// Longhorn keeps more replicas than the nodes that can hold one.
+    StorageReplicasExceedNodes = ("CROSS009", "storage-replicas-exceed-nodes", Cross, Warning),
+    /// A load balancer pool holds a host's address, overlaps another pool, or lies outside every node subnet in L2 mode.
+    LbPoolConflict = ("CROSS010", "lb-pool-conflict", Cross, Error),
+    /// A host-network workload listens on a port the node's firewall closes.
+    HostNetworkPortClosed = ("CROSS011", "host-network-port-closed", Cross, Error),
+    /// A workload's node selector, required affinity or tolerations fit no node of its cluster.
+    NodePlacementUnsatisfiable = ("CROSS012", "node-placement-unsatisfiable", Cross, Error),
+    /// A k3s `serverAddr` is a virtual IP that no keepalived or kube-vip configuration provides.
+    K3sServerVipUnprovided = ("CROSS013", "k3s-server-vip-unprovided", Cross, Error),
     /// `strata.toml` is not valid (syntax, unknown keys, wrong types).
     ConfigInvalid = ("CFG001", "config-invalid", Tool, Error),
     /// `--eval auto` could not use Nix and fell back to the static tier.

@@ -27,6 +27,9 @@ pub enum EdgeKind {
     Requires,
     /// A host or file to the flake input it uses.
     Uses,
+    /// A manifest object to the Nix file that renders it (kubenix, nixidy,
+    /// a module writing YAML into the tree).
+    RenderedBy,
 }
 
 impl EdgeKind {
@@ -40,6 +43,7 @@ impl EdgeKind {
             EdgeKind::Joins => "joins",
             EdgeKind::Requires => "requires",
             EdgeKind::Uses => "uses",
+            EdgeKind::RenderedBy => "rendered-by",
         }
     }
 }
@@ -89,6 +93,10 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// Where the dependency is written.
     pub location: Option<Location>,
+    /// Why the dependent needs it, in words (cross-layer `requires` edges
+    /// say which setting of the host the object needs, and why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The unified graph.
@@ -101,6 +109,7 @@ pub struct Edge {
 pub struct Graph {
     nodes: BTreeMap<NodeId, Node>,
     edges: BTreeMap<(NodeId, NodeId, EdgeKind), Option<Location>>,
+    reasons: BTreeMap<(NodeId, NodeId, EdgeKind), String>,
 }
 
 impl Graph {
@@ -145,6 +154,39 @@ impl Graph {
         true
     }
 
+    /// [`Graph::add_edge`] with the reason the dependent needs its
+    /// dependency; a second reason for the same edge is appended (`; `).
+    pub fn add_edge_with_reason(
+        &mut self,
+        from: &NodeId,
+        to: &NodeId,
+        kind: EdgeKind,
+        location: Option<Location>,
+        reason: &str,
+    ) -> bool {
+        if !self.add_edge(from, to, kind, location) {
+            return false;
+        }
+        let entry = self
+            .reasons
+            .entry((from.clone(), to.clone(), kind))
+            .or_default();
+        if !entry.split("; ").any(|r| r == reason) {
+            if !entry.is_empty() {
+                entry.push_str("; ");
+            }
+            entry.push_str(reason);
+        }
+        true
+    }
+
+    /// Why `from` needs `to` along an edge of `kind`, when said.
+    pub fn edge_reason(&self, from: &NodeId, to: &NodeId, kind: EdgeKind) -> Option<&str> {
+        self.reasons
+            .get(&(from.clone(), to.clone(), kind))
+            .map(String::as_str)
+    }
+
     /// The node with this id.
     pub fn node(&self, id: &NodeId) -> Option<&Node> {
         self.nodes.get(id)
@@ -167,11 +209,12 @@ impl Graph {
 
     /// All edges, sorted by (from, to, kind).
     pub fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
-        self.edges.iter().map(|((from, to, kind), location)| Edge {
-            from: from.clone(),
-            to: to.clone(),
-            kind: *kind,
+        self.edges.iter().map(|(key, location)| Edge {
+            from: key.0.clone(),
+            to: key.1.clone(),
+            kind: key.2,
             location: location.clone(),
+            reason: self.reasons.get(key).cloned(),
         })
     }
 
@@ -300,6 +343,24 @@ mod tests {
             None
         ));
         assert_eq!(g.edge_count(), 1);
+    }
+
+    #[test]
+    fn edge_reasons_accumulate_once_each() {
+        let mut g = graph(&[]);
+        for n in ["a", "b"] {
+            g.add_node(Node::new(NodeId::host(n), None));
+        }
+        let (a, b) = (NodeId::host("a"), NodeId::host("b"));
+        for reason in ["needs x", "needs y", "needs x"] {
+            assert!(g.add_edge_with_reason(&a, &b, EdgeKind::Requires, None, reason));
+        }
+        assert_eq!(
+            g.edge_reason(&a, &b, EdgeKind::Requires),
+            Some("needs x; needs y")
+        );
+        let edge = g.edges().next().unwrap();
+        assert_eq!(edge.reason.as_deref(), Some("needs x; needs y"));
     }
 
     #[test]

@@ -203,6 +203,15 @@ pub struct EvaluatedFacts {
     /// `services.openiscsi.enable`.
     #[serde(default)]
     pub openiscsi: Option<serde_json::Value>,
+    /// `boot.kernelModules`.
+    #[serde(default)]
+    pub kernel_modules: Option<serde_json::Value>,
+    /// `boot.supportedFilesystems`, as names.
+    #[serde(default)]
+    pub supported_filesystems: Option<serde_json::Value>,
+    /// `services.rpcbind.enable` (NFS client support besides the file systems).
+    #[serde(default)]
+    pub rpcbind: Option<serde_json::Value>,
     /// Names of `sops.secrets`.
     #[serde(default)]
     pub sops_secrets: Vec<String>,
@@ -766,6 +775,22 @@ fn merge_fact<T>(
     }
 }
 
+/// Takes Nix's value for a fact the static reader only sees part of (NixOS
+/// modules of nixpkgs add kernel modules, filesystems, interfaces): no
+/// comparison, since a difference is expected, not a disagreement.
+fn adopt_fact<T>(fact: &mut crate::Fact<T>, evaluated: Option<&serde_json::Value>)
+where
+    T: serde::de::DeserializeOwned,
+{
+    let Some(value) =
+        evaluated_value(evaluated).and_then(|v| serde_json::from_value::<T>(v.clone()).ok())
+    else {
+        return;
+    };
+    let location = fact.location().cloned();
+    *fact = crate::Fact::Known { value, location };
+}
+
 impl EvaluatedFacts {
     /// Folds Nix's facts into the static reader's, fact by fact, and says
     /// where the two disagreed.
@@ -801,8 +826,15 @@ impl EvaluatedFacts {
             self.openiscsi.as_ref(),
             &mut out,
         );
+        adopt_fact(&mut host.kernel_modules, self.kernel_modules.as_ref());
+        adopt_fact(
+            &mut host.supported_filesystems,
+            self.supported_filesystems.as_ref(),
+        );
+        adopt_fact(&mut host.nfs_mounts.rpcbind, self.rpcbind.as_ref());
         if let Some(firewall) = evaluated_value(self.firewall.as_ref()) {
             let f = &mut host.firewall;
+            adopt_fact(&mut f.trusted_interfaces, firewall.get("trustedInterfaces"));
             merge_fact(
                 name,
                 "firewall.enable",
@@ -941,6 +973,9 @@ impl EvaluatedFacts {
                 evaluated.get("serverAddr"),
                 &mut out,
             );
+            adopt_fact(&mut k3s.node_labels, evaluated.get("nodeLabel"));
+            adopt_fact(&mut k3s.node_taints, evaluated.get("nodeTaint"));
+            adopt_fact(&mut k3s.config_file, evaluated.get("configPath"));
             if let Some(flags) = evaluated_value(evaluated.get("extraFlags")) {
                 let flags: Vec<String> = match flags {
                     serde_json::Value::String(s) => crate::hosts::flag_texts(s),
@@ -957,6 +992,7 @@ impl EvaluatedFacts {
                 } else if k3s.extra_flags.is_empty() {
                     out.static_unknown += 1;
                     k3s.extra_flags = flags;
+                    k3s.extra_flag_locations.clear();
                 } else {
                     out.differences.push(FactDifference {
                         host: name.to_string(),
@@ -966,6 +1002,7 @@ impl EvaluatedFacts {
                         location: k3s.extra_flags_location.clone(),
                     });
                     k3s.extra_flags = flags;
+                    k3s.extra_flag_locations.clear();
                 }
             }
         }
@@ -996,6 +1033,36 @@ mod tests {
             Some(10)
         );
         assert_eq!(NixVersion::parse("garbage"), None);
+    }
+
+    /// Facts the static reader sees only in part are taken from Nix
+    /// without counting a disagreement.
+    #[test]
+    fn adopts_partial_facts_from_nix() {
+        let facts: EvaluatedFacts = serde_json::from_value(serde_json::json!({
+            "kind": "nixos",
+            "kernelModules": ["iscsi_tcp", "kvm-intel"],
+            "supportedFilesystems": ["nfs"],
+            "firewall": { "trustedInterfaces": ["cni0"] },
+            "k3s": { "enable": true, "nodeLabel": ["gpu=true"], "configPath": null }
+        }))
+        .unwrap();
+        let mut host = crate::HostFacts::new("h", vec![crate::HostSource::NixosConfigurations]);
+        host.kernel_modules = crate::Fact::Known {
+            value: vec!["iscsi_tcp".into()],
+            location: None,
+        };
+        let comparison = facts.merge_into(&mut host);
+        assert!(comparison.differences.is_empty());
+        assert_eq!(host.kernel_modules.value().unwrap().len(), 2);
+        assert_eq!(host.nfs_client(), Some(true));
+        assert_eq!(
+            host.firewall.trusted_interfaces.value(),
+            Some(&vec!["cni0".to_string()])
+        );
+        let k3s = host.k3s.unwrap();
+        assert_eq!(k3s.node_labels.value(), Some(&vec!["gpu=true".to_string()]));
+        assert!(k3s.config_file.is_unset());
     }
 
     #[test]

@@ -160,6 +160,17 @@ pub struct K3sFacts {
     pub extra_flags_unknown: Vec<String>,
     /// Where `extraFlags` is first defined.
     pub extra_flags_location: Option<Location>,
+    /// Where each entry of `extra_flags` is written (the string literal that
+    /// holds it), index for index; empty when the flags came from the
+    /// evaluation tier. Read it through [`K3sFacts::flag_location`].
+    pub extra_flag_locations: Vec<Option<Location>>,
+    /// `nodeLabel` (newer NixOS), as `key=value` strings.
+    pub node_labels: Fact<Vec<String>>,
+    /// `nodeTaint` (newer NixOS), as `key=value:Effect` strings.
+    pub node_taints: Fact<Vec<String>>,
+    /// `configPath`: a k3s YAML configuration file, whose settings add to the
+    /// flags (so what is disabled is not fully known from the flags alone).
+    pub config_file: Fact<String>,
 }
 
 /// An inclusive port range (`{ from = 2379; to = 2380; }`).
@@ -184,6 +195,28 @@ pub struct FirewallFacts {
     pub allowed_tcp_port_ranges: Fact<Vec<PortRange>>,
     /// `allowedUDPPortRanges`.
     pub allowed_udp_port_ranges: Fact<Vec<PortRange>>,
+    /// `trustedInterfaces`: interfaces whose traffic is let in whole
+    /// (`cni0`, `flannel.1`, `cilium_host`…).
+    pub trusted_interfaces: Fact<Vec<String>>,
+    /// `interfaces.<name>.allowed*`: ports open on one interface only,
+    /// sorted by interface name.
+    pub interfaces: Vec<InterfaceFirewall>,
+}
+
+/// `networking.firewall.interfaces.<name>`: what one interface lets in, on
+/// top of the host-wide lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InterfaceFirewall {
+    /// The interface.
+    pub name: String,
+    /// `allowedTCPPorts`.
+    pub allowed_tcp_ports: Fact<Vec<i64>>,
+    /// `allowedUDPPorts`.
+    pub allowed_udp_ports: Fact<Vec<i64>>,
+    /// `allowedTCPPortRanges`.
+    pub allowed_tcp_port_ranges: Fact<Vec<PortRange>>,
+    /// `allowedUDPPortRanges`.
+    pub allowed_udp_port_ranges: Fact<Vec<PortRange>>,
 }
 
 impl FirewallFacts {
@@ -200,6 +233,8 @@ impl FirewallFacts {
             allowed_udp_ports: Fact::Unset,
             allowed_tcp_port_ranges: Fact::Unset,
             allowed_udp_port_ranges: Fact::Unset,
+            trusted_interfaces: Fact::Unset,
+            interfaces: Vec::new(),
         }
     }
 
@@ -324,6 +359,13 @@ pub struct HostFacts {
     pub k3s: Option<K3sFacts>,
     /// `services.openiscsi.enable` (Longhorn needs it on storage nodes).
     pub openiscsi: Fact<bool>,
+    /// `boot.kernelModules`.
+    pub kernel_modules: Fact<Vec<String>>,
+    /// `boot.supportedFilesystems` (a list, or the names set to `true` in
+    /// the attribute-set form), e.g. `nfs` for an NFS client.
+    pub supported_filesystems: Fact<Vec<String>>,
+    /// NFS mounts and rpcbind: NFS client support besides `supported_filesystems`.
+    pub nfs_mounts: crate::nfs_mounts::NfsMountFacts,
     /// sops-nix, when any module sets `sops.*`.
     pub sops: Option<SopsFacts>,
     /// `system.stateVersion`.
@@ -350,7 +392,26 @@ impl K3sFacts {
             extra_flags: Vec::new(),
             extra_flags_unknown: Vec::new(),
             extra_flags_location: None,
+            extra_flag_locations: Vec::new(),
+            node_labels: Fact::Unset,
+            node_taints: Fact::Unset,
+            config_file: Fact::Unset,
         }
+    }
+
+    /// Where the `index`th entry of `extra_flags` is written, else where
+    /// `extraFlags` is defined.
+    pub fn flag_location(&self, index: usize) -> Option<&Location> {
+        self.extra_flag_locations
+            .get(index)
+            .and_then(Option::as_ref)
+            .or(self.extra_flags_location.as_ref())
+    }
+
+    /// Whether every flag k3s starts with is known: `extraFlags` read whole
+    /// and no configuration file (`configPath`) adds settings.
+    pub fn flags_complete(&self) -> bool {
+        self.extra_flags_unknown.is_empty() && self.config_file.is_unset()
     }
 }
 
@@ -373,6 +434,9 @@ impl HostFacts {
             firewall: FirewallFacts::unset(),
             k3s: None,
             openiscsi: Fact::Unset,
+            kernel_modules: Fact::Unset,
+            supported_filesystems: Fact::Unset,
+            nfs_mounts: crate::nfs_mounts::NfsMountFacts::unset(),
             sops: None,
             state_version: Fact::Unset,
             deploy_rs: None,
@@ -402,6 +466,33 @@ impl HostFacts {
     pub fn is_nixos(&self) -> bool {
         self.sources.contains(&HostSource::NixosConfigurations)
             || self.sources.contains(&HostSource::Colmena)
+    }
+
+    /// Where the deploy tool connects: the declared target (Colmena's
+    /// `targetHost`, deploy-rs's `hostname`); for `nixos-rebuild` hosts, which
+    /// declare none, the first static address, else `networking.hostName`.
+    pub fn deploy_target(&self) -> Option<String> {
+        if let Some(t) = self.target_host.value() {
+            return Some(t.clone());
+        }
+        if self.deploy_tool() == "nixos-rebuild" {
+            return self
+                .known_addresses()
+                .into_iter()
+                .next()
+                .or_else(|| self.hostname.value().cloned());
+        }
+        None
+    }
+
+    /// Whether the host can mount NFS (`boot.supportedFilesystems` names
+    /// `nfs` or `nfs4`); `None` when that list is not known statically.
+    pub fn nfs_client(&self) -> Option<bool> {
+        match &self.supported_filesystems {
+            Fact::Known { value, .. } => Some(value.iter().any(|f| f == "nfs" || f == "nfs4")),
+            Fact::Unset => Some(false),
+            Fact::Unknown { .. } => None,
+        }
     }
 
     /// The statically known IPv4 addresses of all interfaces, in interface order.

@@ -65,7 +65,18 @@ let
     environmentFile = let f = opt [ "services" "k3s" "environmentFile" ] null;
       in if builtins.isPath f then toString f else f;
     extraFlags = redactFlags (opt [ "services" "k3s" "extraFlags" ] [ ]);
+    # Newer NixOS: lists of `key=value` (taints `key=value:Effect`), or sets.
+    nodeLabel = keyValues (opt [ "services" "k3s" "nodeLabel" ] null);
+    nodeTaint = keyValues (opt [ "services" "k3s" "nodeTaint" ] null);
+    configPath = let f = opt [ "services" "k3s" "configPath" ] null;
+      in if builtins.isPath f then toString f else f;
   } else null;
+  keyValues = v: if builtins.isAttrs v && !(v ? __unknown)
+    then builtins.map (k: "${k}=${toString v.${k}}") (builtins.attrNames v) else v;
+  # `boot.supportedFilesystems`: a list, or (newer NixOS) a set of names to booleans.
+  supportedFilesystems = let f = opt [ "boot" "supportedFilesystems" ] null;
+    in if builtins.isAttrs f && !(f ? __unknown)
+      then builtins.filter (n: f.${n} == true) (builtins.attrNames f) else f;
   interfaces = opt [ "networking" "interfaces" ] { };
   addresses = if builtins.isAttrs interfaces && !(interfaces ? __unknown) then
     builtins.concatLists (builtins.map (name:
@@ -79,6 +90,7 @@ let
     allowedUDPPorts = opt [ "networking" "firewall" "allowedUDPPorts" ] [ ];
     allowedTCPPortRanges = opt [ "networking" "firewall" "allowedTCPPortRanges" ] [ ];
     allowedUDPPortRanges = opt [ "networking" "firewall" "allowedUDPPortRanges" ] [ ];
+    trustedInterfaces = opt [ "networking" "firewall" "trustedInterfaces" ] [ ];
   };
   deployment = let d = opt [ "deployment" ] null; in
     if builtins.isAttrs d && !(d ? __unknown) then {
@@ -99,6 +111,9 @@ if isSystem then {
     in if s.success then s.value else null;
   inherit addresses firewall k3s deployment;
   openiscsi = opt [ "services" "openiscsi" "enable" ] null;
+  kernelModules = opt [ "boot" "kernelModules" ] null;
+  inherit supportedFilesystems;
+  rpcbind = opt [ "services" "rpcbind" "enable" ] null;
   sopsSecrets = let s = opt [ "sops" "secrets" ] { };
     in if builtins.isAttrs s && !(s ? __unknown) then builtins.attrNames s else [ ];
   stateVersion = opt [ "system" "stateVersion" ] null;

@@ -41,6 +41,8 @@ mod facts;
 pub mod files;
 pub mod flake;
 mod hosts;
+pub mod k3s;
+pub mod nfs_mounts;
 mod syntax;
 
 use std::collections::BTreeMap;
@@ -50,7 +52,7 @@ use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
 pub use eval::OpaqueModule;
 pub use facts::{
     DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
-    K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
+    InterfaceFirewall, K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
 };
 pub use files::{Import, ImportKind, NixFile};
 pub use flake::{FlakeInput, FlakeLock, LockOrphan};
@@ -73,6 +75,13 @@ pub struct NixRepo {
     pub sources: SourceDb,
     /// Findings, sorted in the contract's order.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl NixRepo {
+    /// The host named `name`.
+    pub fn host(&self, name: &str) -> Option<&HostFacts> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
 }
 
 /// Reads the Nix side of a repository. Never fails: problems are diagnostics.

@@ -263,3 +263,43 @@ fn accessors_summarise_the_facts() {
     let repo = fixture("nix-syntax-error-clean");
     assert_eq!(host(&repo, "nas").deploy_tool(), "nixos-rebuild");
 }
+
+#[test]
+fn a_flag_value_in_the_next_list_item_joins_its_flag_and_secrets_stay_redacted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.11";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.gpu = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [
+        {
+          services.k3s.enable = true;
+          services.k3s.role = "agent";
+          services.k3s.serverAddr = "https://10.0.0.11:6443";
+          services.k3s.extraFlags = [ "--node-taint" "gpu=true:NoSchedule" "--token" "K10-list-item-secret" "--disable-network-policy" ];
+        }
+      ];
+    };
+  };
+}
+"#,
+    )
+    .expect("write flake");
+    let tree = RepoTree::scan(dir.path()).expect("scan");
+    let repo = load(&tree);
+    let k3s = host(&repo, "gpu").k3s.as_ref().expect("k3s");
+    assert_eq!(
+        k3s.extra_flags,
+        [
+            "--node-taint gpu=true:NoSchedule",
+            "--token <redacted>",
+            "--disable-network-policy"
+        ]
+    );
+    assert!(matches!(k3s.token, TokenSource::Literal { .. }));
+    let dumped = serde_json::to_string(&repo.hosts).expect("json");
+    assert!(!dumped.contains("K10-list-item-secret"), "{dumped}");
+}

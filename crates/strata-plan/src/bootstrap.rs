@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use strata_check::Analysis;
-use strata_core::{Code, Diagnostic, EdgeKind, Graph, Node, NodeId};
+use strata_core::{Code, Diagnostic, EdgeKind, Graph, NodeId};
+use strata_flux::flux_kinds::is_flux_kustomization;
+use strata_nix::HostFacts;
+use strata_nix::k3s::{self, Join, K3sNode};
 
 use crate::{Action, Constraint, DeployWave, Plan, PlanError, PlanStep, assign_waves};
 
@@ -16,36 +19,42 @@ const CLUSTER_INIT_REASON: &str = "k3s cluster-init server: every other node joi
 /// in `dependsOn` / parent / source order once the cluster exists.
 pub fn bootstrap_plan(analysis: &Analysis) -> Result<Plan, PlanError> {
     let graph = &analysis.graph;
-    let hosts: Vec<&Node> = graph.nodes().filter(|n| n.kind == "host").collect();
-    let kustomizations: Vec<&Node> = graph.nodes().filter(|n| is_flux_kustomization(n)).collect();
+    let nix = &analysis.nix;
+    let hosts: Vec<&HostFacts> = nix
+        .hosts
+        .iter()
+        .filter(|h| graph.contains(&NodeId::host(&h.name)))
+        .collect();
+    let flux_targets = flux_kustomizations(analysis);
 
-    let host_constraints = host_constraints(graph, &hosts);
-    let host_targets: BTreeSet<NodeId> = hosts.iter().map(|n| n.id.clone()).collect();
+    let topology: Vec<K3sNode<'_>> = k3s::clusters(nix).into_iter().flatten().collect();
+    let host_constraints = host_constraints(&topology);
+    let host_targets: BTreeSet<NodeId> = hosts.iter().map(|h| NodeId::host(&h.name)).collect();
     let host_waves = assign_waves(&host_targets, &host_constraints)
         .map_err(|cycle| cycle_error(analysis, &cycle))?;
 
-    let flux_targets: BTreeSet<NodeId> = kustomizations.iter().map(|n| n.id.clone()).collect();
     let flux_constraints = flux_constraints(graph, &flux_targets);
     let flux_waves = assign_waves(&flux_targets, &flux_constraints)
         .map_err(|cycle| cycle_error(analysis, &cycle))?;
+    let required = required_hosts(graph, &flux_targets, &host_targets);
 
-    // The cluster exists once every host is up: Flux comes after the last host wave.
+    // The cluster exists once every host is up: Flux comes after the last
+    // host wave, which also puts every host a reconcile `requires` first.
     let offset = host_waves.values().max().map_or(0, |w| w + 1);
     let mut waves: BTreeMap<usize, Vec<PlanStep>> = BTreeMap::new();
     for host in &hosts {
-        let reasons = host_reasons(host, &host_constraints);
-        waves
-            .entry(host_waves[&host.id])
-            .or_default()
-            .push(PlanStep {
-                action: Action::DeployHost,
-                target: host.id.clone(),
-                command: host_command(host),
-                reasons,
-            });
+        let id = NodeId::host(&host.name);
+        let reasons = host_reasons(host, &topology, &host_constraints);
+        waves.entry(host_waves[&id]).or_default().push(PlanStep {
+            action: Action::DeployHost,
+            target: id,
+            command: host_command(host),
+            reasons,
+        });
     }
-    for k in &kustomizations {
-        let mut reasons = reasons_for(&k.id, &flux_constraints);
+    for k in &flux_targets {
+        let mut reasons = reasons_for(k, &flux_constraints);
+        reasons.extend(reasons_for(k, &required));
         if reasons.is_empty() {
             reasons.push(if hosts.is_empty() {
                 "nothing else in the repository must come first".to_string()
@@ -54,12 +63,12 @@ pub fn bootstrap_plan(analysis: &Analysis) -> Result<Plan, PlanError> {
             });
         }
         waves
-            .entry(offset + flux_waves[&k.id])
+            .entry(offset + flux_waves[k])
             .or_default()
             .push(PlanStep {
                 action: Action::Reconcile,
-                target: k.id.clone(),
-                command: reconcile_command(&k.id),
+                target: k.clone(),
+                command: reconcile_command(k),
                 reasons,
             });
     }
@@ -75,36 +84,34 @@ pub fn bootstrap_plan(analysis: &Analysis) -> Result<Plan, PlanError> {
     })
 }
 
-/// A Flux Kustomization (not a kustomize `kustomization.yaml`).
-pub(crate) fn is_flux_kustomization(node: &Node) -> bool {
-    node.kind == "Kustomization"
-        && node
-            .attrs
-            .get("apiVersion")
-            .and_then(|v| v.as_str())
-            .is_some_and(|v| v.starts_with("kustomize.toolkit.fluxcd.io/"))
+/// The Flux Kustomizations of the graph (not kustomize `kustomization.yaml`
+/// files), read from the typed Flux objects.
+pub(crate) fn flux_kustomizations(analysis: &Analysis) -> BTreeSet<NodeId> {
+    analysis
+        .flux
+        .objects
+        .iter()
+        .filter(|o| is_flux_kustomization(&o.api_version, &o.kind))
+        .map(|o| o.id.clone())
+        .filter(|id| analysis.graph.contains(id))
+        .collect()
 }
 
-fn attr_str<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
-    node.attrs.get(key).and_then(|v| v.as_str())
-}
-
-fn host_constraints(graph: &Graph, hosts: &[&Node]) -> Vec<Constraint> {
+fn host_constraints(topology: &[K3sNode<'_>]) -> Vec<Constraint> {
     let mut constraints = Vec::new();
     let mut joining_servers = Vec::new();
-    for host in hosts {
-        for (server, kind) in graph.outgoing(&host.id) {
-            if kind != EdgeKind::Joins {
-                continue;
-            }
-            constraints.push(Constraint {
-                before: server.clone(),
-                after: host.id.clone(),
-                reason: format!("joins the k3s cluster through {}", server.name()),
-            });
-            if attr_str(host, "k3s_role") == Some("server") {
-                joining_servers.push(host.id.clone());
-            }
+    for node in topology {
+        let Join::Server(server) = &node.join else {
+            continue;
+        };
+        let id = NodeId::host(&node.host.name);
+        constraints.push(Constraint {
+            before: NodeId::host(&server.name),
+            after: id.clone(),
+            reason: format!("joins the k3s cluster through {}", server.name),
+        });
+        if node.server {
+            joining_servers.push(id);
         }
     }
     joining_servers.sort();
@@ -122,16 +129,67 @@ fn host_constraints(graph: &Graph, hosts: &[&Node]) -> Vec<Constraint> {
     constraints
 }
 
-fn host_reasons(host: &Node, constraints: &[Constraint]) -> Vec<String> {
+/// Kustomizations whose applied objects `require` a host's configuration
+/// (servicelb disabled for MetalLB, open-iscsi for Longhorn…): the host's
+/// deploy comes first, for the edge's reason.
+fn required_hosts(
+    graph: &Graph,
+    kustomizations: &BTreeSet<NodeId>,
+    hosts: &BTreeSet<NodeId>,
+) -> Vec<Constraint> {
+    let mut constraints = Vec::new();
+    for k in kustomizations {
+        let applied = std::iter::once(k).chain(
+            graph
+                .outgoing(k)
+                .filter(|(to, kind)| *kind == EdgeKind::Contains && !kustomizations.contains(*to))
+                .map(|(to, _)| to),
+        );
+        // One reason per object and why, naming every host it requires.
+        let mut needs: BTreeMap<(&NodeId, &str), Vec<&NodeId>> = BTreeMap::new();
+        for object in applied {
+            for (host, kind) in graph.outgoing(object) {
+                if kind != EdgeKind::Requires || !hosts.contains(host) {
+                    continue;
+                }
+                let why = graph
+                    .edge_reason(object, host, EdgeKind::Requires)
+                    .unwrap_or("needs its configuration");
+                needs.entry((object, why)).or_default().push(host);
+            }
+        }
+        for ((object, why), needed) in needs {
+            let names: Vec<&str> = needed.iter().map(|h| h.name()).collect();
+            let reason = format!("{object} requires {}: {why}", names.join(", "));
+            for host in needed {
+                constraints.push(Constraint {
+                    before: host.clone(),
+                    after: k.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    constraints
+}
+
+fn host_reasons(
+    host: &HostFacts,
+    topology: &[K3sNode<'_>],
+    constraints: &[Constraint],
+) -> Vec<String> {
     let mut reasons = Vec::new();
-    if host.attrs.get("k3s_cluster_init").and_then(|v| v.as_bool()) == Some(true) {
+    if topology
+        .iter()
+        .any(|n| n.host.name == host.name && n.cluster_init)
+    {
         reasons.push(CLUSTER_INIT_REASON.to_string());
     }
-    reasons.extend(reasons_for(&host.id, constraints));
+    reasons.extend(reasons_for(&NodeId::host(&host.name), constraints));
     if reasons.is_empty() {
         reasons.push("no other host must be deployed first".to_string());
     }
-    if attr_str(host, "deploy_tool") == Some("packages") {
+    if host.deploy_tool() == "packages" {
         reasons.push("a package set, not NixOS: after the copy, activate it on the host with `nix-env --set`".to_string());
     }
     reasons
@@ -281,22 +339,22 @@ pub(crate) fn reaches(constraints: &[Constraint], from: &NodeId, to: &NodeId) ->
 }
 
 /// The argv that deploys a host with the tool the repository declares.
-pub(crate) fn host_command(host: &Node) -> Vec<String> {
+pub(crate) fn host_command(host: &HostFacts) -> Vec<String> {
     let name = host.name.as_str();
-    let args: Vec<String> = match attr_str(host, "deploy_tool") {
-        Some("colmena") => vec![
+    let target = host.deploy_target().unwrap_or_else(|| name.to_string());
+    match host.deploy_tool() {
+        "colmena" => vec![
             "colmena".into(),
             "apply".into(),
             "--on".into(),
             name.into(),
             "switch".into(),
         ],
-        Some("deploy-rs") => vec!["deploy".into(), format!(".#{name}")],
+        "deploy-rs" => vec!["deploy".into(), format!(".#{name}")],
         // A package set on a non-NixOS host: copy its closure there; the
         // reasons say how it is activated (`nix-env --set` on the host).
-        Some("packages") => {
-            let target = attr_str(host, "deploy_target").unwrap_or(name);
-            let system = attr_str(host, "system").unwrap_or("x86_64-linux");
+        "packages" => {
+            let system = host.system.value().map_or("x86_64-linux", String::as_str);
             vec![
                 "nix".into(),
                 "copy".into(),
@@ -305,19 +363,15 @@ pub(crate) fn host_command(host: &Node) -> Vec<String> {
                 format!(".#packages.{system}.{name}"),
             ]
         }
-        _ => {
-            let target = attr_str(host, "deploy_target").unwrap_or(name);
-            vec![
-                "nixos-rebuild".into(),
-                "switch".into(),
-                "--flake".into(),
-                format!(".#{name}"),
-                "--target-host".into(),
-                format!("root@{target}"),
-            ]
-        }
-    };
-    args
+        _ => vec![
+            "nixos-rebuild".into(),
+            "switch".into(),
+            "--flake".into(),
+            format!(".#{name}"),
+            "--target-host".into(),
+            format!("root@{target}"),
+        ],
+    }
 }
 
 /// `flux reconcile kustomization NAME --with-source`, with `--namespace`
@@ -356,5 +410,31 @@ pub(crate) fn cycle_error(analysis: &Analysis, cycle: &[NodeId]) -> PlanError {
             )
             .help("break the cycle; `strata lint` shows where each dependency is declared"),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Host waves come before the reconciles that `require` them, and the
+    /// reconcile says which host configuration it needs.
+    #[test]
+    fn reconciles_follow_the_hosts_they_require() {
+        let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let options = strata_check::Options {
+            eval: strata_check::EvalMode::Static,
+            ..Default::default()
+        };
+        let analysis = strata_check::analyze(&root, &options).unwrap();
+        let plan = bootstrap_plan(&analysis).unwrap();
+        let controllers = NodeId::from_raw("Kustomization/flux-system/infrastructure-controllers");
+        let step = plan.steps().find(|s| s.target == controllers).unwrap();
+        assert!(step.reasons.iter().any(|r| r.starts_with(
+            "HelmRelease/metallb-system/metallb requires homelab-0, homelab-1, homelab-2: MetalLB"
+        )));
+        for host in ["homelab-0", "homelab-1", "homelab-2"] {
+            assert!(plan.wave_of(&NodeId::host(host)) < plan.wave_of(&controllers));
+        }
     }
 }

@@ -16,7 +16,7 @@ use strata_check::Analysis;
 use strata_core::{EdgeKind, Graph, NodeId};
 
 use crate::bootstrap::{
-    cycle_error, flux_constraints, host_command, is_flux_kustomization, reaches, reasons_for,
+    cycle_error, flux_constraints, flux_kustomizations, host_command, reaches, reasons_for,
     reconcile_command,
 };
 use crate::quorum::{K3sClusters, K3sRole, quorum_reason, rolling_constraints};
@@ -71,7 +71,8 @@ pub fn change_plan(
     options: &ChangePlanOptions,
 ) -> Result<Plan, PlanError> {
     let graph = &analysis.graph;
-    let applied_by = AppliedBy::new(graph);
+    let flux_kustomizations = flux_kustomizations(analysis);
+    let applied_by = AppliedBy::new(graph, &flux_kustomizations);
     let hosts: BTreeSet<NodeId> = impacted
         .iter()
         .filter(|id| graph.node(id).is_some_and(|n| n.kind == "host"))
@@ -82,7 +83,7 @@ pub fn change_plan(
     let mut applies_changed: BTreeMap<NodeId, Vec<&NodeId>> = BTreeMap::new();
     for id in impacted {
         let Some(node) = graph.node(id) else { continue };
-        if is_flux_kustomization(node) {
+        if flux_kustomizations.contains(id) {
             kustomizations.insert(id.clone());
         } else if node.kind != "host" {
             for k in applied_by.kustomizations_applying(id) {
@@ -124,7 +125,7 @@ pub fn change_plan(
         waves.entry((slot, phase)).or_default().push(step);
     };
     for host in &hosts {
-        let Some(node) = graph.node(host) else {
+        let Some(facts) = analysis.nix.host(host.name()) else {
             continue;
         };
         let slot = slots[host];
@@ -142,7 +143,7 @@ pub fn change_plan(
             PlanStep {
                 action: Action::DeployHost,
                 target: host.clone(),
-                command: host_command(node),
+                command: host_command(facts),
                 reasons,
             },
         );
@@ -252,19 +253,23 @@ fn applies_reason(objects: &[&NodeId]) -> String {
 /// Which Flux Kustomizations apply each object: up the `contains` edges
 /// (through kustomize directories) to the first Flux Kustomization.
 struct AppliedBy<'a> {
-    graph: &'a Graph,
+    /// The Flux Kustomizations of the analysis (read from the typed objects).
+    flux_kustomizations: &'a BTreeSet<NodeId>,
     containers: BTreeMap<NodeId, Vec<NodeId>>,
 }
 
 impl<'a> AppliedBy<'a> {
-    fn new(graph: &'a Graph) -> Self {
+    fn new(graph: &Graph, flux_kustomizations: &'a BTreeSet<NodeId>) -> Self {
         let mut containers: BTreeMap<NodeId, Vec<NodeId>> = BTreeMap::new();
         for edge in graph.edges() {
             if edge.kind == EdgeKind::Contains {
                 containers.entry(edge.to).or_default().push(edge.from);
             }
         }
-        AppliedBy { graph, containers }
+        AppliedBy {
+            flux_kustomizations,
+            containers,
+        }
     }
 
     /// The nearest Flux Kustomizations above `id`, sorted.
@@ -276,7 +281,7 @@ impl<'a> AppliedBy<'a> {
             if !seen.insert(up) {
                 continue;
             }
-            if self.graph.node(up).is_some_and(is_flux_kustomization) {
+            if self.flux_kustomizations.contains(up) {
                 found.insert(up);
             } else {
                 stack.extend(self.containers.get(up).into_iter().flatten());

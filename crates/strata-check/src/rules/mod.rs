@@ -11,6 +11,7 @@ use strata_core::{Code, Diagnostic, Graph};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
 
+pub mod cross;
 pub mod flux;
 pub mod io;
 pub mod k3s;
@@ -26,6 +27,8 @@ pub struct Context<'a> {
     pub nix: &'a NixRepo,
     /// The Flux layer.
     pub flux: &'a FluxTree,
+    /// Each k3s cluster joined with what Flux deploys onto it.
+    pub clusters: &'a [crate::cluster::ClusterView<'a>],
 }
 
 /// A check: reads the context and pushes findings.
@@ -147,6 +150,19 @@ pub const RULES: &[Rule] = &[
     k3s::k3s_token_literal::RULE,
     k3s::k3s_token_missing::RULE,
     k3s::k3s_firewall_port::RULE,
+    cross::cross_servicelb_conflict::RULE,
+    cross::cross_traefik_conflict::RULE,
+    cross::cross_ingress_class_unserved::RULE,
+    cross::cross_cni_flannel::RULE,
+    cross::cross_kube_proxy_replacement::RULE,
+    cross::cross_network_mismatch::RULE,
+    cross::storage_iscsi_missing::RULE,
+    cross::storage_nfs_client_missing::RULE,
+    cross::storage_replicas_exceed_nodes::RULE,
+    cross::lb_pool_conflict::RULE,
+    cross::host_network_port_closed::RULE,
+    cross::node_placement_unsatisfiable::RULE,
+    cross::k3s_server_vip_unprovided::RULE,
     tool::config_invalid::RULE,
     tool::eval_fallback::RULE,
     tool::eval_fact_mismatch::RULE,

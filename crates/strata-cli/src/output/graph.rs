@@ -44,7 +44,15 @@ pub fn json(analysis: &Analysis) -> String {
     let edges: Vec<Value> = analysis
         .graph
         .edges()
-        .map(|e| json!({ "from": e.from.as_str(), "to": e.to.as_str(), "kind": e.kind.as_str() }))
+        .map(|e| {
+            let mut edge =
+                json!({ "from": e.from.as_str(), "to": e.to.as_str(), "kind": e.kind.as_str() });
+            // Cross-layer edges say why (an extra field; the contract's stay).
+            if let Some(reason) = &e.reason {
+                edge["reason"] = json!(reason);
+            }
+            edge
+        })
         .collect();
     to_json_text(&json!({ "version": 1, "nodes": nodes, "edges": edges }))
 }

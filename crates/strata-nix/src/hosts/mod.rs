@@ -6,6 +6,7 @@ mod discover;
 mod fact_reader;
 mod k3s_flags;
 mod read;
+mod read_nfs_mounts;
 
 use std::collections::BTreeMap;
 
@@ -146,6 +147,13 @@ fn merge_into(host: &mut HostFacts, f: HostFacts) {
         host.k3s = f.k3s;
     }
     host.openiscsi = std::mem::replace(&mut host.openiscsi, Fact::Unset).or(f.openiscsi);
+    host.kernel_modules =
+        std::mem::replace(&mut host.kernel_modules, Fact::Unset).or(f.kernel_modules);
+    host.supported_filesystems =
+        std::mem::replace(&mut host.supported_filesystems, Fact::Unset).or(f.supported_filesystems);
+    if host.nfs_mounts == crate::nfs_mounts::NfsMountFacts::unset() {
+        host.nfs_mounts = f.nfs_mounts;
+    }
     if host.sops.is_none() {
         host.sops = f.sops;
     }

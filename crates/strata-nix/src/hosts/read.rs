@@ -12,7 +12,7 @@ use super::k3s_flags::split_flags;
 use crate::eval::{Evaluator, ThunkId, UnknownKind, Value};
 use crate::facts::{
     DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
-    K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
+    InterfaceFirewall, K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
 };
 
 /// Reads the facts one declaration gives.
@@ -137,6 +137,9 @@ pub(super) fn read_decl(
         name,
         diagnostics,
     );
+    host.kernel_modules = fact_at::<Vec<String>>(ev, &config, &["boot", "kernelModules"]);
+    host.supported_filesystems = supported_filesystems(ev, &config);
+    host.nfs_mounts = super::read_nfs_mounts::nfs_mounts(ev, &config, name, diagnostics);
     host.sops = sops(ev, &config);
     host.state_version =
         config_fact_at::<String>(ev, &config, &["system", "stateVersion"], name, diagnostics);
@@ -154,6 +157,12 @@ pub(super) fn read_decl(
         }
         if host.openiscsi.is_unset() {
             host.openiscsi = Fact::Unknown {
+                reason: format!("a module of this host could not be read: {why}"),
+                location: None,
+            };
+        }
+        if host.nfs_mounts.present() == Some(false) {
+            host.nfs_mounts.rpcbind = Fact::Unknown {
                 reason: format!("a module of this host could not be read: {why}"),
                 location: None,
             };
@@ -334,12 +343,81 @@ fn firewall(ev: &mut Evaluator<'_>, config: &Value) -> FirewallFacts {
     let allowed_tcp_port_ranges = fact::<Vec<PortRange>>(ev, got);
     let got = get(ev, &fw, &["allowedUDPPortRanges"]);
     let allowed_udp_port_ranges = fact::<Vec<PortRange>>(ev, got);
+    let got = get(ev, &fw, &["trustedInterfaces"]);
+    let trusted_interfaces = fact::<Vec<String>>(ev, got);
+    let mut interfaces = Vec::new();
+    if let Got::Val(Value::Attrs(ifaces), _) = get(ev, &fw, &["interfaces"]) {
+        for (name, entry) in &ifaces.entries {
+            let iface = ev.force(entry.value);
+            interfaces.push(InterfaceFirewall {
+                name: name.clone(),
+                allowed_tcp_ports: fact_at::<Vec<i64>>(ev, &iface, &["allowedTCPPorts"]),
+                allowed_udp_ports: fact_at::<Vec<i64>>(ev, &iface, &["allowedUDPPorts"]),
+                allowed_tcp_port_ranges: fact_at::<Vec<PortRange>>(
+                    ev,
+                    &iface,
+                    &["allowedTCPPortRanges"],
+                ),
+                allowed_udp_port_ranges: fact_at::<Vec<PortRange>>(
+                    ev,
+                    &iface,
+                    &["allowedUDPPortRanges"],
+                ),
+            });
+        }
+    }
+    interfaces.sort_by(|a, b| a.name.cmp(&b.name));
     FirewallFacts {
         enable,
         allowed_tcp_ports,
         allowed_udp_ports,
         allowed_tcp_port_ranges,
         allowed_udp_port_ranges,
+        trusted_interfaces,
+        interfaces,
+    }
+}
+
+/// `boot.supportedFilesystems`: a list of names, or (newer NixOS) an
+/// attribute set of names to booleans.
+fn supported_filesystems(ev: &mut Evaluator<'_>, config: &Value) -> Fact<Vec<String>> {
+    match get(ev, config, &["boot", "supportedFilesystems"]) {
+        Got::Val(Value::Attrs(set), def) => {
+            let mut names = Vec::new();
+            for (name, entry) in &set.entries {
+                match ev.force(entry.value) {
+                    Value::Bool(true) => names.push(name.clone()),
+                    Value::Bool(false) => {}
+                    other => return unknown_fact(&other, def, "bool"),
+                }
+            }
+            Fact::Known {
+                value: names,
+                location: def,
+            }
+        }
+        got => fact::<Vec<String>>(ev, got),
+    }
+}
+
+/// `services.k3s.nodeLabel` / `nodeTaint`: a list of `key=value` strings,
+/// or an attribute set of keys to values.
+fn k3s_string_list(ev: &mut Evaluator<'_>, k3s: &Value, key: &str) -> Fact<Vec<String>> {
+    match get(ev, k3s, &[key]) {
+        Got::Val(Value::Attrs(set), def) => {
+            let mut out = Vec::new();
+            for (name, entry) in &set.entries {
+                match ev.force(entry.value) {
+                    Value::String(s) => out.push(format!("{name}={}", s.text)),
+                    other => return unknown_fact(&other, def, "string"),
+                }
+            }
+            Fact::Known {
+                value: out,
+                location: def,
+            }
+        }
+        got => fact::<Vec<String>>(ev, got),
     }
 }
 
@@ -551,6 +629,10 @@ fn k3s(
                 extra_flags: Vec::new(),
                 extra_flags_unknown: vec![reason],
                 extra_flags_location: def,
+                extra_flag_locations: Vec::new(),
+                node_labels: unknown_fact(&v, None, "set"),
+                node_taints: unknown_fact(&v, None, "set"),
+                config_file: unknown_fact(&v, None, "set"),
             });
         }
     };
@@ -585,30 +667,45 @@ fn k3s(
     let mut extra_flags = Vec::new();
     let mut extra_flags_unknown = Vec::new();
     let mut extra_flags_location = None;
+    let mut extra_flag_locations = Vec::new();
     let mut token_in_flags = false;
     match get(ev, &k3s, &["extraFlags"]) {
         Got::Missing => {}
         Got::Val(v, def) => {
             extra_flags_location = def;
-            // `"--agent-token" "X"`: a secret flag's value as the next item.
+            // `[ "--agent-token" "X" ]`: a secret flag's value is the next
+            // item, whatever it looks like (k3s takes the next argument).
             let mut awaits_value = false;
-            let mut push = |s: &str, out: &mut Vec<String>| {
-                if std::mem::take(&mut awaits_value) && !s.starts_with('-') {
-                    out.push("<redacted>".to_string());
+            let mut push = |s: &crate::eval::NixString, out: &mut Vec<String>| {
+                if std::mem::take(&mut awaits_value) {
+                    if let Some(last) = out.last_mut() {
+                        last.push_str(" <redacted>");
+                    }
                     return;
                 }
-                for flag in split_flags(s) {
+                for flag in split_flags(&s.text) {
+                    // A list item that is no flag is the value of the flag
+                    // before it (`[ "--node-taint" "gpu=true:NoSchedule" ]`):
+                    // k3s receives the items as consecutive arguments.
+                    if !flag.text.starts_with('-')
+                        && let Some(last) = out.last_mut()
+                    {
+                        last.push(' ');
+                        last.push_str(&flag.text);
+                        continue;
+                    }
                     token_in_flags |= flag.token;
                     awaits_value = flag.awaits_value;
                     out.push(flag.text);
+                    extra_flag_locations.push(s.location.clone());
                 }
             };
             match v {
-                Value::String(s) => push(&s.text, &mut extra_flags),
+                Value::String(s) => push(&s, &mut extra_flags),
                 Value::List(items) => {
                     for item in items.iter() {
                         match ev.force(*item) {
-                            Value::String(s) => push(&s.text, &mut extra_flags),
+                            Value::String(s) => push(&s, &mut extra_flags),
                             Value::Unknown(u) => extra_flags_unknown.push(u.reason.clone()),
                             other => extra_flags_unknown
                                 .push(format!("an entry is a {}", other.type_name())),
@@ -680,6 +777,13 @@ fn k3s(
         && environment_file.is_unset()
         && extra_flags.is_empty()
         && extra_flags_unknown.is_empty();
+    let node_labels = k3s_string_list(ev, &k3s, "nodeLabel");
+    let node_taints = k3s_string_list(ev, &k3s, "nodeTaint");
+    let config_file = match get(ev, &k3s, &["configPath"]) {
+        Got::Missing => Fact::Unset,
+        Got::Val(Value::Null, _) => Fact::Unset,
+        Got::Val(v, def) => path_fact(ev, &v, def),
+    };
     if all_unset {
         return None;
     }
@@ -693,5 +797,9 @@ fn k3s(
         extra_flags,
         extra_flags_unknown,
         extra_flags_location,
+        extra_flag_locations,
+        node_labels,
+        node_taints,
+        config_file,
     })
 }

@@ -31,7 +31,7 @@ pub mod values_from_unresolved;
 mod crd_providers;
 mod flux_api;
 mod objects;
-mod workloads;
+pub(crate) mod workloads;
 
 use strata_core::{Code, Diagnostic, NodeId};
 use strata_flux::{FluxTree, ReferenceKind};

@@ -2,8 +2,8 @@
 
 use strata_core::{Code, Diagnostic, NodeId};
 
-use crate::assemble_nix::{Join, k3s_join, server_host_part};
 use crate::rules::{Context, declare_rule};
+use strata_nix::k3s::{Join, join as k3s_join, server_host_part};
 
 declare_rule! {
     /// ## What
@@ -25,13 +25,23 @@ declare_rule! {
     /// };
     /// ```
     /// Point `serverAddr` at a server host of this repository (or at a
-    /// load-balanced address listed as that host's deploy target).
+    /// load-balanced address listed as that host's deploy target). An IP
+    /// address in a repository that provides virtual IPs (keepalived,
+    /// kube-vip) is judged by `k3s-server-vip-unprovided` instead.
     code: K3sJoinUnresolved,
     check: Some(check),
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let virtual_ips = crate::cluster::virtual_ips::provided_virtual_ips(cx.nix, cx.flux);
     for host in &cx.nix.hosts {
+        // An IP in a repository that provides virtual IPs is
+        // `k3s-server-vip-unprovided`'s to judge.
+        if crate::rules::cross::k3s_server_vip_unprovided::judged_address(cx, host, &virtual_ips)
+            .is_some()
+        {
+            continue;
+        }
         if let Join::Unresolved(addr, location) = k3s_join(cx.nix, host) {
             let wanted = server_host_part(&addr);
             let mut diagnostic = Diagnostic::new(

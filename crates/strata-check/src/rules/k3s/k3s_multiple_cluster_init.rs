@@ -2,8 +2,9 @@
 
 use strata_core::{Code, Diagnostic, NodeId};
 
-use crate::assemble_nix::{fact_location, k3s_clusters};
+use crate::assemble_nix::fact_location;
 use crate::rules::{Context, declare_rule};
+use strata_nix::k3s::clusters as k3s_clusters;
 
 declare_rule! {
     /// ## What

@@ -2,8 +2,9 @@
 
 use strata_core::{Code, Diagnostic, NodeId};
 
-use crate::assemble_nix::{Join, fact_location, k3s_clusters, k3s_join};
+use crate::assemble_nix::fact_location;
 use crate::rules::{Context, declare_rule};
+use strata_nix::k3s::{Join, clusters as k3s_clusters};
 
 declare_rule! {
     /// ## What
@@ -80,8 +81,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         // belongs.
         let joiner = servers.iter().find(|n| n.joins);
         let first = joiner
-            .and_then(|j| match k3s_join(cx.nix, j.host) {
-                Join::Server(s) => Some(s),
+            .and_then(|j| match &j.join {
+                Join::Server(s) => Some(*s),
                 _ => None,
             })
             .unwrap_or(servers[0].host);
