@@ -231,9 +231,16 @@ fn mk_strata_returns_apps_and_a_check() {
     let strata = "/nix/store/00000000000000000000000000000000-strata-0.1.0/bin/strata";
     for command in ["diff", "graph", "lint", "plan"] {
         assert_eq!(value["apps"][command]["type"], "app");
+        // The user's arguments pass through unchanged; `--eval` is strata's
+        // default (auto) unless the user names one.
+        let program = value["apps"][command]["program"].as_str().unwrap().trim();
+        assert!(
+            program.contains("--eval | --eval=*)"),
+            "the app looks for the user's --eval: {program}"
+        );
         assert_eq!(
-            value["apps"][command]["program"].as_str().unwrap().trim(),
-            format!("exec {strata} {command} --eval auto '--format' 'json' \"$@\"")
+            program.lines().last().unwrap(),
+            format!("exec {strata} {command}  '--format' 'json' \"$@\"")
         );
     }
     assert_eq!(

@@ -408,7 +408,11 @@ fn host_values(host: &HostFacts) -> Value {
                 }
                 Value::Object(
                     map.into_iter()
-                        .filter(|(k, _)| k != "location" && !k.ends_with("_location"))
+                        .filter(|(k, _)| {
+                            k != "location"
+                                && !k.ends_with("_location")
+                                && !k.ends_with("_locations")
+                        })
                         .map(|(k, v)| (k, plain(v)))
                         .collect(),
                 )

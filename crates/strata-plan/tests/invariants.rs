@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use common::{assert_before, assert_drain_order, assert_well_formed, most_at_once, wave_of};
 use proptest::prelude::*;
 use strata_check::Analysis;
-use strata_core::{EdgeKind, Graph, Node, NodeId};
+use strata_core::{EdgeKind, Graph, Location, Node, NodeId, Span};
+use strata_flux::yaml::Yaml;
+use strata_flux::{FluxTree, K8sObject, ObjectOrigin};
 use strata_nix::{Fact, HostFacts, HostSource, K3sFacts, NixRepo};
 use strata_plan::{Action, ChangePlanOptions, change_plan, tolerated_down};
 
@@ -90,6 +92,30 @@ fn known<T>(value: T) -> Fact<T> {
     }
 }
 
+/// A Flux Kustomization as the plan reads it: the typed object.
+fn flux_kustomization(id: &NodeId, name: &str) -> K8sObject {
+    let location = Location::new(format!("clusters/home/{name}.yaml"), Span::new(0, 0));
+    K8sObject {
+        id: id.clone(),
+        api_version: "kustomize.toolkit.fluxcd.io/v1".to_string(),
+        kind: "Kustomization".to_string(),
+        name: name.to_string(),
+        namespace: Some("flux-system".to_string()),
+        location,
+        applied_by: None,
+        refs: Vec::new(),
+        doc: Yaml::null(Span::new(0, 0)),
+        patched: Vec::new(),
+        sops_encrypted: false,
+        generated: false,
+        substitution: None,
+        unset_variables: Vec::new(),
+        invalid_substitutions: Vec::new(),
+        cluster: None,
+        origin: ObjectOrigin::Flux,
+    }
+}
+
 fn build(shape: &Shape) -> Built {
     let mut graph = Graph::new();
     let mut nix = NixRepo::default();
@@ -115,13 +141,15 @@ fn build(shape: &Shape) -> Built {
         graph.add_edge(&hosts[i], &hosts[server], EdgeKind::Joins, None);
     }
     let mut kustomizations = Vec::new();
+    let mut flux = FluxTree::default();
     for k in 0..shape.kustomizations {
-        let id = NodeId::object("Kustomization", Some("flux-system"), &format!("k{k}"));
-        graph.add_node(
-            Node::new(id.clone(), None).attr("apiVersion", "kustomize.toolkit.fluxcd.io/v1"),
-        );
+        let name = format!("k{k}");
+        let id = NodeId::object("Kustomization", Some("flux-system"), &name);
+        graph.add_node(Node::new(id.clone(), None));
+        flux.objects.push(flux_kustomization(&id, &name));
         kustomizations.push(id);
     }
+    flux.objects.sort_by(|a, b| a.id.cmp(&b.id));
     for &(a, b) in &shape.depends_on {
         if b < a && a < kustomizations.len() {
             graph.add_edge(
@@ -158,7 +186,7 @@ fn build(shape: &Shape) -> Built {
         diagnostics: Vec::new(),
         suppressed: Vec::new(),
         nix,
-        flux: Default::default(),
+        flux,
         evaluation: None,
         secrets: Vec::new(),
         secret_values: Vec::new(),
