@@ -9,6 +9,9 @@
 //! orders deploys: a flag changed on a k3s server does not change an agent's
 //! configuration.
 //!
+//! A host also takes content from the file that declares it (`flake.nix`),
+//! so a changed input or flake reaches every host declared there.
+//!
 //! Two stops keep the set exact: a Flux Kustomization that is impacted
 //! because of what it applies does not impact the Kustomization applying it
 //! (that one applies the child's manifest, which did not change), and a host
@@ -66,6 +69,22 @@ fn walk(
     unchanged_hosts: &BTreeSet<String>,
 ) -> BTreeSet<NodeId> {
     let mut dependents: BTreeMap<&NodeId, Vec<(&NodeId, EdgeKind)>> = BTreeMap::new();
+    // A host is built from the expression that declares it (`flake.nix`'s
+    // `nixosSystem { … }`, with the flake's inputs): that file carries
+    // content into the host as an import does.
+    let declaring_files: Vec<(NodeId, &NodeId)> = graph
+        .nodes()
+        .filter(|n| n.id.kind() == "host")
+        .filter_map(|n| Some((NodeId::file(&n.location.as_ref()?.file), &n.id)))
+        .collect();
+    for (file, host) in &declaring_files {
+        if let Some(file) = graph.node(file) {
+            dependents
+                .entry(&file.id)
+                .or_default()
+                .push((host, EdgeKind::Imports));
+        }
+    }
     for node in graph.nodes() {
         for (dependency, kind) in graph.outgoing(&node.id) {
             if CONTENT_EDGES.contains(&kind) {

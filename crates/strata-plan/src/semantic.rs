@@ -466,11 +466,15 @@ fn host_changes(
                         matches!(f.path.first(), Some(Segment::Key(k)) if DEPLOYMENT_FACTS.contains(&k.as_str()))
                     });
                 } else {
+                    // What Nix says the host builds (typed, from the evaluation).
                     let drv = |a: &Analysis| {
-                        a.graph
-                            .node(&id)
-                            .and_then(|n| n.attrs.get("toplevel_drv"))
-                            .cloned()
+                        a.evaluation
+                            .as_ref()?
+                            .hosts
+                            .iter()
+                            .find(|h| h.host.name == *name)
+                            .and_then(|h| h.facts.toplevel())
+                            .map(|drv| Value::String(drv.to_string()))
                     };
                     let (old_drv, new_drv) = (drv(from), drv(to));
                     if old_drv.is_some() && new_drv.is_some() && old_drv != new_drv {
@@ -596,19 +600,15 @@ fn input_changes(from: &Analysis, to: &Analysis, out: &mut Vec<Change>) {
             .iter()
             .map(|input| {
                 let id = NodeId::input(&input.name);
-                let attrs = a
-                    .graph
-                    .node(&id)
-                    .map(|n| {
-                        Value::Object(
-                            n.attrs
-                                .iter()
-                                .filter(|(k, _)| !matches!(k.as_str(), "file" | "line"))
-                                .map(|(k, v)| (k.clone(), v.clone()))
-                                .collect(),
-                        )
-                    })
-                    .unwrap_or(Value::Null);
+                // The typed input, without where it is written.
+                let attrs = match serde_json::to_value(input) {
+                    Ok(Value::Object(map)) => Value::Object(
+                        map.into_iter()
+                            .filter(|(k, _)| k != "location" && k != "name")
+                            .collect(),
+                    ),
+                    _ => Value::Null,
+                };
                 (id, attrs)
             })
             .collect()

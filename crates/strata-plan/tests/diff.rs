@@ -310,3 +310,49 @@ fn a_link_out_of_the_repository_is_not_followed_in_a_snapshot() {
             .all(|c| c.change != strata_plan::ChangeKind::Added)
     );
 }
+
+/// A `nixpkgs` bump in `flake.lock` changes what every host builds: the
+/// input is modified (its locked revision, read from the typed input) and
+/// every host using it is impacted.
+#[test]
+fn an_input_bump_is_a_modified_input_that_impacts_the_hosts() {
+    let lock = |rev: &str| {
+        format!(
+            r#"{{
+  "nodes": {{
+    "nixpkgs": {{
+      "locked": {{ "lastModified": 1700000000, "narHash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "owner": "nixos", "repo": "nixpkgs", "rev": "{rev}", "type": "github" }},
+      "original": {{ "owner": "nixos", "ref": "nixos-25.11", "repo": "nixpkgs", "type": "github" }}
+    }},
+    "root": {{ "inputs": {{ "nixpkgs": "nixpkgs" }} }}
+  }},
+  "root": "root",
+  "version": 7
+}}
+"#
+        )
+    };
+    let repo = GitRepo::new();
+    repo.write_all(&five_hosts(&["--disable traefik"], 9100));
+    repo.write("flake.lock", &lock(&"a".repeat(40)));
+    let before = repo.commit("five hosts");
+    repo.write("flake.lock", &lock(&"b".repeat(40)));
+    let after = repo.commit("bump nixpkgs");
+    let diff = diff_revisions(repo.root(), &before, Some(&after), &static_options()).unwrap();
+    let json = diff.to_json();
+    let input = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "input/nixpkgs")
+        .unwrap_or_else(|| panic!("input/nixpkgs changed: {json:#}"));
+    assert_eq!(input["change"], "modified");
+    assert_eq!(
+        input["fields"],
+        serde_json::json!([{ "path": "locked_rev", "from": "a".repeat(40), "to": "b".repeat(40) }])
+    );
+    let impacted = impacted(&json);
+    for host in ["host/node-0", "host/node-4"] {
+        assert!(impacted.contains(&host.to_string()), "{impacted:?}");
+    }
+}
