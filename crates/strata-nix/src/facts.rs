@@ -257,21 +257,32 @@ impl FirewallFacts {
         } else {
             (&self.allowed_tcp_ports, &self.allowed_tcp_port_ranges)
         };
-        let mut unknown = false;
-        match ports {
-            Fact::Known { value, .. } if value.contains(&port) => return Some(true),
-            Fact::Unknown { .. } => unknown = true,
-            _ => {}
-        }
-        match ranges {
-            Fact::Known { value, .. } if value.iter().any(|r| r.from <= port && port <= r.to) => {
-                return Some(true);
-            }
-            Fact::Unknown { .. } => unknown = true,
-            _ => {}
-        }
-        if unknown { None } else { Some(false) }
+        port_open_in(ports, ranges, port)
     }
+}
+
+/// Whether a list of ports and a list of port ranges let `port` in:
+/// `Some(true)` when one does, `Some(false)` when both are known and none
+/// does, `None` when a list is not known statically.
+pub fn port_open_in(
+    ports: &Fact<Vec<i64>>,
+    ranges: &Fact<Vec<PortRange>>,
+    port: i64,
+) -> Option<bool> {
+    let mut unknown = false;
+    match ports {
+        Fact::Known { value, .. } if value.contains(&port) => return Some(true),
+        Fact::Unknown { .. } => unknown = true,
+        _ => {}
+    }
+    match ranges {
+        Fact::Known { value, .. } if value.iter().any(|r| r.from <= port && port <= r.to) => {
+            return Some(true);
+        }
+        Fact::Unknown { .. } => unknown = true,
+        _ => {}
+    }
+    if unknown { None } else { Some(false) }
 }
 
 /// One sops-nix secret (`sops.secrets.<name>`).

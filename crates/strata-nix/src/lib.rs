@@ -52,7 +52,7 @@ use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
 pub use eval::OpaqueModule;
 pub use facts::{
     DeployProfile, DeployRsFacts, Fact, FirewallFacts, HostFacts, HostSource, InterfaceAddress,
-    InterfaceFirewall, K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource,
+    InterfaceFirewall, K3sFacts, PortRange, SopsFacts, SopsSecret, TokenSource, port_open_in,
 };
 pub use files::{Import, ImportKind, NixFile};
 pub use flake::{FlakeInput, FlakeLock, LockOrphan};

@@ -67,6 +67,18 @@ struct RawField {
     to: Option<Value>,
 }
 
+impl RawField {
+    /// The field as shown, for facts that hold no secret (host facts, inputs).
+    fn public(self) -> FieldChange {
+        FieldChange {
+            path: display_path(&self.path),
+            from: self.from,
+            to: self.to,
+            secret: false,
+        }
+    }
+}
+
 /// The path as printed: dotted, indices as numbers, keys that hold a dot or
 /// are empty quoted (`metadata.annotations["a.b/c"]`).
 fn display_path(path: &[Segment]) -> String {
@@ -489,15 +501,7 @@ fn host_changes(
                 if raw.is_empty() {
                     continue;
                 }
-                let fields = raw
-                    .into_iter()
-                    .map(|f| FieldChange {
-                        path: display_path(&f.path),
-                        from: f.from,
-                        to: f.to,
-                        secret: false,
-                    })
-                    .collect();
+                let fields = raw.into_iter().map(RawField::public).collect();
                 (ChangeKind::Modified, fields)
             }
             (None, None) => continue,
@@ -622,15 +626,7 @@ fn input_changes(from: &Analysis, to: &Analysis, out: &mut Vec<Change>) {
             (Some(old), Some(new)) if old != new => {
                 let mut raw = Vec::new();
                 diff_values(&mut Vec::new(), Some(old), Some(new), &mut raw);
-                let fields = raw
-                    .into_iter()
-                    .map(|f| FieldChange {
-                        path: display_path(&f.path),
-                        from: f.from,
-                        to: f.to,
-                        secret: false,
-                    })
-                    .collect();
+                let fields = raw.into_iter().map(RawField::public).collect();
                 (ChangeKind::Modified, fields)
             }
             _ => continue,

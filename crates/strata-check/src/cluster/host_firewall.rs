@@ -2,7 +2,7 @@
 //! `allowed*Ports` / `allowed*PortRanges`, `interfaces.<name>.allowed*` and
 //! `trustedInterfaces` (iptables-style names: `eth+` matches every `eth…`).
 
-use strata_nix::{Fact, HostFacts, PortRange};
+use strata_nix::{Fact, HostFacts};
 
 /// `Some(true)` open, `Some(false)` closed, `None` not known statically.
 ///
@@ -37,28 +37,11 @@ pub fn lets_in(host: &HostFacts, port: i64, udp: bool, via: Option<&[String]>) -
         } else {
             (&iface.allowed_tcp_ports, &iface.allowed_tcp_port_ranges)
         };
-        match open_in(ports, ranges, port) {
+        match strata_nix::port_open_in(ports, ranges, port) {
             Some(true) => return Some(true),
             None => unknown = true,
             Some(false) => {}
         }
-    }
-    if unknown { None } else { Some(false) }
-}
-
-fn open_in(ports: &Fact<Vec<i64>>, ranges: &Fact<Vec<PortRange>>, port: i64) -> Option<bool> {
-    let mut unknown = false;
-    match ports {
-        Fact::Known { value, .. } if value.contains(&port) => return Some(true),
-        Fact::Unknown { .. } => unknown = true,
-        _ => {}
-    }
-    match ranges {
-        Fact::Known { value, .. } if value.iter().any(|r| r.from <= port && port <= r.to) => {
-            return Some(true);
-        }
-        Fact::Unknown { .. } => unknown = true,
-        _ => {}
     }
     if unknown { None } else { Some(false) }
 }
