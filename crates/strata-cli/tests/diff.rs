@@ -177,3 +177,62 @@ fn markdown_stays_within_the_comment_limit() {
         text.matches("</details>").count()
     );
 }
+
+/// `plan --from` plans only what changed: the chart bump reconciles the
+/// Kustomization applying it, nothing else; `apply --from` prints the same
+/// commands; `--to` without `--from` is an argument error.
+#[test]
+fn plan_and_apply_from_a_revision_plan_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git_init(root);
+    write_tree(root, &release("1.2.3", "x"));
+    git_commit_all(root, "one");
+    write_tree(root, &release("1.2.4", "x"));
+    let path = root.to_str().unwrap();
+    let out = strata(&[
+        "plan", path, "--from", "main", "--eval", "static", "--format", "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let steps: Vec<(String, String)> = json["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["steps"].as_array().unwrap().clone())
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap().to_string(),
+                s["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        steps.contains(&(
+            "reconcile".to_string(),
+            "Kustomization/flux-system/apps".to_string()
+        )),
+        "{steps:?}"
+    );
+    assert!(
+        !steps
+            .iter()
+            .any(|(_, t)| t == "Kustomization/flux-system/flux-system"),
+        "the unchanged root is not reconciled: {steps:?}"
+    );
+    let out = strata(&["apply", path, "--from", "main", "--eval", "static"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("flux reconcile kustomization apps"),
+        "{}",
+        stdout(&out)
+    );
+    let out = strata(&["plan", path, "--to", "main", "--eval", "static"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}

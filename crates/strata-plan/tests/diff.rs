@@ -3,9 +3,15 @@
 
 mod common;
 
-use common::{GitRepo, change_ids, five_hosts, flux_tree, impacted, static_options};
+use common::{
+    GitRepo, assert_drain_order, assert_well_formed, change_ids, five_hosts, flux_tree, impacted,
+    most_at_once, static_options, wave_of,
+};
+use std::collections::BTreeSet;
 use strata_check::{EvalMode, Options};
+use strata_core::NodeId;
 use strata_plan::diff_revisions;
+use strata_plan::{Action, ChangePlanOptions, change_plan};
 
 /// A module two of five hosts import changes: exactly those two hosts (and
 /// the files between them and the module) are impacted.
@@ -354,5 +360,58 @@ fn an_input_bump_is_a_modified_input_that_impacts_the_hosts() {
     let impacted = impacted(&json);
     for host in ["host/node-0", "host/node-4"] {
         assert!(impacted.contains(&host.to_string()), "{impacted:?}");
+    }
+}
+
+/// The change plan for a k3s flag changed on every server, from the revision
+/// diff end to end: only the three servers, one per wave (etcd keeps
+/// quorum), each drained before and uncordoned after its deploy; no agent.
+#[test]
+fn a_k3s_flag_change_plans_one_server_at_a_time_with_drain_and_uncordon() {
+    let repo = GitRepo::new();
+    repo.write_all(&five_hosts(&["--disable traefik"], 9100));
+    let before = repo.commit("five hosts");
+    repo.write_all(&five_hosts(
+        &["--disable traefik", "--disable servicelb"],
+        9100,
+    ));
+    let after = repo.commit("servicelb off");
+    let diff = diff_revisions(repo.root(), &before, Some(&after), &static_options()).unwrap();
+    let plan = change_plan(
+        &diff.to_analysis,
+        &diff.impacted,
+        &ChangePlanOptions::default(),
+    )
+    .unwrap();
+    assert_well_formed(&plan);
+    let servers: BTreeSet<NodeId> = ["node-0", "node-1", "node-2"]
+        .iter()
+        .map(|h| NodeId::host(h))
+        .collect();
+    let deployed: BTreeSet<NodeId> = plan
+        .steps()
+        .filter(|s| s.action == Action::DeployHost)
+        .map(|s| s.target.clone())
+        .collect();
+    assert_eq!(deployed, servers, "only the impacted servers are deployed");
+    assert_eq!(most_at_once(&plan, &servers), 1, "one server at a time");
+    let mut deploy_waves: Vec<usize> = servers
+        .iter()
+        .map(|s| wave_of(&plan, s, Action::DeployHost).unwrap())
+        .collect();
+    deploy_waves.sort();
+    deploy_waves.dedup();
+    assert_eq!(deploy_waves.len(), 3, "each server in its own wave");
+    for server in &servers {
+        assert_drain_order(&plan, server);
+        let step = plan
+            .steps()
+            .find(|s| &s.target == server && s.action == Action::DeployHost)
+            .unwrap();
+        assert!(
+            step.reasons.iter().any(|r| r.contains("etcd quorum")),
+            "{:?}",
+            step.reasons
+        );
     }
 }
