@@ -139,7 +139,9 @@ fn markdown_change(change: &Change) -> String {
         out.push_str(&format!(" (cluster {})", cell(cluster)));
     }
     if !change.fields.is_empty() {
-        out.push_str(&format!(" — {} fields", change.fields.len()));
+        let count = change.fields.len();
+        let noun = if count == 1 { "field" } else { "fields" };
+        out.push_str(&format!(" — {count} {noun}"));
     }
     out.push_str("</summary>\n\n");
     if let Some(file) = &change.file {
