@@ -91,10 +91,16 @@ pub fn load(tree: &RepoTree) -> NixRepo {
 
 /// [`load`] with explicit evaluation limits.
 pub fn load_with(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
-    eval::with_big_stack(|| load_inner(tree, limits))
+    load_on_threads(tree, limits, rayon::current_num_threads())
 }
 
-fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
+/// [`load_with`] reading hosts on at most `threads` threads (the result is
+/// the same for any number).
+pub fn load_on_threads(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo {
+    eval::with_big_stack(|| load_inner(tree, limits, threads))
+}
+
+fn load_inner(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo {
     let mut repo = NixRepo::default();
     let mut parsed = BTreeMap::new();
     for path in tree.files().filter(|p| p.ends_with(".nix")) {
@@ -118,6 +124,7 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
     let flakes = flake_files(tree);
     if let Some((primary, others)) = flakes.split_first() {
         let parsed_for_usage = parsed.clone();
+        let mut workers = Vec::new();
         let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
         let flake = ev.import_file(primary, None);
         repo.inputs = flake::read_inputs(&mut ev, &flake);
@@ -138,10 +145,21 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             &mut repo.diagnostics,
         ) {
             let defined_at = flake::outputs_location(&flake);
-            repo.hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
+            let inputs = repo.inputs.clone();
+            let fresh = || fresh_outputs(tree, &parsed, limits, primary, &inputs);
+            let read = hosts::read_hosts(
+                &mut ev,
+                outputs,
+                defined_at,
+                &mut repo.diagnostics,
+                Some((&fresh, threads)),
+            );
+            repo.hosts = read.hosts;
+            workers = read.workers;
         }
         let mut evaluated = ev.evaluated_files();
         collect_evaluator(&mut repo, &mut ev);
+        collect_workers(&mut repo, &mut evaluated, std::mem::take(&mut workers));
         // Further flakes of the repository (`nixos/flake.nix` beside a root
         // flake): their hosts too, each flake evaluated on its own.
         for path in others {
@@ -156,8 +174,16 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
                 &mut repo.diagnostics,
             ) {
                 let defined_at = flake::outputs_location(&flake);
-                let hosts = hosts::read_hosts(&mut ev, outputs, defined_at, &mut repo.diagnostics);
-                for host in hosts {
+                let fresh = || fresh_outputs(tree, &parsed, limits, path, &inputs);
+                let read = hosts::read_hosts(
+                    &mut ev,
+                    outputs,
+                    defined_at,
+                    &mut repo.diagnostics,
+                    Some((&fresh, threads)),
+                );
+                workers = read.workers;
+                for host in read.hosts {
                     if !repo.hosts.iter().any(|h| h.name == host.name) {
                         repo.hosts.push(host);
                     }
@@ -165,6 +191,7 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
             }
             evaluated.extend(ev.evaluated_files());
             collect_evaluator(&mut repo, &mut ev);
+            collect_workers(&mut repo, &mut evaluated, std::mem::take(&mut workers));
         }
         repo.hosts.sort_by(|a, b| a.name.cmp(&b.name));
         evaluated.sort();
@@ -213,6 +240,44 @@ fn sibling(flake: &str, name: &str) -> String {
     match flake_dir(flake) {
         "" => name.to_string(),
         dir => format!("{dir}/{name}"),
+    }
+}
+
+/// A fresh evaluator over the flake at `path` and its `outputs` thunk, for a
+/// worker thread reading a batch of hosts (what it reports about the flake
+/// itself was reported by the first evaluator).
+fn fresh_outputs<'t>(
+    tree: &'t RepoTree,
+    parsed: &BTreeMap<String, files::ParsedFile>,
+    limits: eval::Limits,
+    path: &str,
+    inputs: &[FlakeInput],
+) -> Option<(eval::Evaluator<'t>, eval::ThunkId)> {
+    let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+    let flake = ev.import_file(path, None);
+    let outputs = flake::outputs(&mut ev, &flake, inputs, flake_dir(path), &mut Vec::new())?;
+    Some((ev, outputs))
+}
+
+/// Moves what the worker evaluators read and found into the repository.
+fn collect_workers(
+    repo: &mut NixRepo,
+    evaluated: &mut Vec<String>,
+    workers: Vec<hosts::WorkerOutput>,
+) {
+    for worker in workers {
+        evaluated.extend(worker.evaluated_files);
+        for source in worker.sources {
+            if repo.sources.get(source.path()).is_none() {
+                repo.sources
+                    .insert(SourceFile::new(source.path(), source.text()));
+            }
+        }
+        for d in worker.diagnostics {
+            if !repo.diagnostics.contains(&d) {
+                repo.diagnostics.push(d);
+            }
+        }
     }
 }
 

@@ -148,6 +148,7 @@ pub(super) fn hosts_unknown(blocked: Vec<Blocked>) -> Vec<Diagnostic> {
 pub(super) fn discover_nixos(
     ev: &mut Evaluator<'_>,
     t: ThunkId,
+    wanted: &dyn Fn(&str) -> bool,
     decls: &mut Vec<HostDecl>,
 ) -> Discovered {
     let configs = match ev.force(t) {
@@ -155,6 +156,9 @@ pub(super) fn discover_nixos(
         other => return Discovered::blocked(0, &other, "`nixosConfigurations`"),
     };
     for (name, entry) in &configs.entries {
+        if !wanted(name) {
+            continue;
+        }
         let mut decl = HostDecl::new(
             name,
             HostSource::NixosConfigurations,
@@ -220,6 +224,7 @@ pub(super) fn partial(set: &crate::eval::Attrs) -> Discovered {
 pub(super) fn discover_colmena(
     ev: &mut Evaluator<'_>,
     t: ThunkId,
+    wanted: &dyn Fn(&str) -> bool,
     decls: &mut Vec<HostDecl>,
 ) -> Discovered {
     let hive = ev.force(t);
@@ -228,7 +233,7 @@ pub(super) fn discover_colmena(
         Err(other) => return Discovered::blocked(0, &other, "the hive"),
     };
     let found = members.len();
-    for m in members {
+    for m in members.into_iter().filter(|m| wanted(&m.name)) {
         let mut decl = HostDecl::new(&m.name, HostSource::Colmena, m.location);
         decl.modules = m.modules;
         decl.special_args = m.special_args;
@@ -240,6 +245,7 @@ pub(super) fn discover_colmena(
 pub(super) fn discover_deploy(
     ev: &mut Evaluator<'_>,
     t: ThunkId,
+    wanted: &dyn Fn(&str) -> bool,
     decls: &mut Vec<HostDecl>,
 ) -> Discovered {
     let deploy = match ev.force(t) {
@@ -254,6 +260,9 @@ pub(super) fn discover_deploy(
         other => return Discovered::blocked(0, &other, "`deploy.nodes`"),
     };
     for (name, entry) in &nodes.entries {
+        if !wanted(name) {
+            continue;
+        }
         let mut decl = HostDecl::new(name, HostSource::DeployRs, entry.location.clone());
         match ev.force(entry.value) {
             Value::Attrs(node) => decl.deploy = Some((node, Rc::clone(&deploy))),
@@ -278,7 +287,12 @@ pub(super) type PackageHost = (Option<Location>, Vec<(String, Option<Location>)>
 /// repository's `hosts/` directory (`hosts/<name>.nix` or `hosts/<name>/`):
 /// a non-NixOS host whose software is a package set (seed 003's layout).
 /// Other packages (`default`, tools) are not hosts.
-pub(super) fn discover_packages(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut Vec<HostDecl>) {
+pub(super) fn discover_packages(
+    ev: &mut Evaluator<'_>,
+    t: ThunkId,
+    wanted: &dyn Fn(&str) -> bool,
+    decls: &mut Vec<HostDecl>,
+) {
     let Some(host_dir) = ev.list_dir("hosts") else {
         return;
     };
@@ -296,7 +310,7 @@ pub(super) fn discover_packages(ev: &mut Evaluator<'_>, t: ThunkId, decls: &mut 
             continue;
         };
         for (name, entry) in &pkgs.entries {
-            if !host_names.contains(name) {
+            if !host_names.contains(name) || !wanted(name) {
                 continue;
             }
             let slot = found
