@@ -1,8 +1,11 @@
 //! `strata_check::analyze` (read both layers, assemble, every rule) on
 //! generated Flux trees: 1,000 HelmReleases (4,000+ objects), and a tree the
-//! size of the largest training-corpus repository (about 1,000 YAML files)
-//! side by side with a parse-only pass over the same files, to show what
-//! discovery, kustomize builds and rules cost on top of reading the YAML.
+//! size of the largest training-corpus repository (about 1,000 YAML files),
+//! each side by side with a parse-only pass over the same files (the
+//! floor), to show what discovery, kustomize builds and rules cost on top of
+//! reading the YAML. `STRATA_BENCH_LARGE=1` adds 40,000 HelmReleases
+//! (160,000 objects; seconds a sample, too slow for every run). Peak memory
+//! and CPU ÷ wall of the release binary: `scripts/perf`.
 //!
 //! `cargo bench -p strata-check --bench lint`
 
@@ -17,8 +20,11 @@ use std::sync::{Mutex, OnceLock};
 
 use strata_core::{RepoTree, SourceFile};
 
-/// Apps in the large tree: one HelmRelease each.
+/// Apps in the default tree: one HelmRelease each.
 const APPS: usize = 1_000;
+
+/// Apps in the opt-in large tree (`STRATA_BENCH_LARGE`).
+const LARGE_APPS: usize = 40_000;
 
 /// 200 apps write about 1,000 files, as many YAML files as the largest
 /// corpus repository holds.
@@ -61,9 +67,24 @@ fn analyze(bencher: divan::Bencher, apps: usize) {
     });
 }
 
-#[divan::bench(sample_count = 10, sample_size = 1)]
-fn analyze_1000_helm_releases(bencher: divan::Bencher) {
-    analyze(bencher, APPS);
+/// HelmReleases (one per app) of the generated trees measured.
+fn sizes() -> Vec<usize> {
+    let mut sizes = vec![APPS];
+    if std::env::var_os("STRATA_BENCH_LARGE").is_some() {
+        sizes.push(LARGE_APPS);
+    }
+    sizes
+}
+
+#[divan::bench(args = sizes(), sample_count = 5, sample_size = 1)]
+fn analyze_helm_releases(bencher: divan::Bencher, apps: usize) {
+    analyze(bencher, apps);
+}
+
+/// The floor of [`analyze_helm_releases`]: read and parse the same files.
+#[divan::bench(args = sizes(), sample_count = 5, sample_size = 1)]
+fn parse_only_helm_releases(bencher: divan::Bencher, apps: usize) {
+    parse_only(bencher, apps);
 }
 
 /// Reads the corpus-sized tree, builds both layers, assembles, runs every rule.
@@ -75,7 +96,12 @@ fn corpus_size_load_and_lint(bencher: divan::Bencher) {
 /// The floor: list the corpus-sized tree, read and parse every YAML file.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn corpus_size_parse_only(bencher: divan::Bencher) {
-    let root = tree(CORPUS_SIZE_APPS);
+    parse_only(bencher, CORPUS_SIZE_APPS);
+}
+
+/// List the tree of `apps` apps, read and parse every YAML file.
+fn parse_only(bencher: divan::Bencher, apps: usize) {
+    let root = tree(apps);
     bencher.bench(|| {
         let tree = RepoTree::scan(&root).expect("tree");
         let mut documents = 0;
