@@ -29,5 +29,8 @@ fn main() {
         eprintln!("gen_nix_hosts: writing {}: {e}", dir.display());
         std::process::exit(1);
     }
-    println!("{}: {hosts} hosts over {modules} shared modules", dir.display());
+    println!(
+        "{}: {hosts} hosts over {modules} shared modules",
+        dir.display()
+    );
 }
