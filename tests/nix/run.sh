@@ -174,8 +174,9 @@ check "app with eval = nix keeps the user's --eval=static" \
 # what it was asked to build).
 STUB_PKGS='sys: { system = sys; writeShellScript = name: text: text; runCommand = name: env: script: derivation { inherit name; system = sys; builder = "/bin/sh"; args = [ "-c" script ]; }; rustPlatform.buildRustPackage = a: "/stub-${sys}-${a.pname}-${builtins.concatStringsSep "," a.cargoBuildFlags}"; }'
 for sys in x86_64-linux aarch64-linux aarch64-darwin riscv64-linux; do
+  bin="/stub-$sys-strata--p,strata-cli/bin/strata"
   check "lib.mkStrata without a package builds strata for $sys" \
-    "{\"check\":\"$sys\",\"plan\":\"exec /stub-$sys-strata--p,strata-cli/bin/strata plan --eval auto  \\\"\$@\\\"\\n\"}" \
+    "{\"check\":\"$sys\",\"plan\":\"for arg in \\\"\$@\\\"; do\\n  case \\\"\$arg\\\" in\\n    --eval | --eval=*) exec $bin plan  \\\"\$@\\\" ;;\\n  esac\\ndone\\nexec $bin plan   \\\"\$@\\\"\\n\"}" \
     "$(feval lib --apply "lib: let stub = $STUB_PKGS; r = lib.mkStrata { self = { outPath = \"/src\"; }; pkgs = stub \"$sys\"; }; in { plan = r.apps.plan.program; check = r.checks.strata-lint.system; }")"
 done
 check "packages: strata for every supported system (unforced)" \
