@@ -228,7 +228,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     );
     Diagnostic::sort(&mut diagnostics);
     KustomizeBuild {
-        objects: objects.as_ref().clone(),
+        objects: Rc::try_unwrap(objects).unwrap_or_else(|shared| shared.as_ref().clone()),
         diagnostics,
         helm_charts: builder.helm_charts,
     }

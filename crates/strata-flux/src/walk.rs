@@ -2,6 +2,7 @@
 //! `spec.path`, each build transformed as the applying Kustomization does.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative};
 
@@ -522,7 +523,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
         apply: &Apply::default(),
         origin: ObjectOrigin::Flux,
     };
-    apply_build(reader, state, &built, &follow);
+    apply_build(reader, state, built, &follow);
 }
 
 /// Follows every queued Kustomization, and those their builds add.
@@ -637,7 +638,7 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             apply: &apply,
             origin: ObjectOrigin::Flux,
         };
-        apply_build(reader, state, &built, &follow);
+        apply_build(reader, state, built, &follow);
     }
 }
 
@@ -646,12 +647,14 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
 fn apply_build(
     reader: &mut Reader<'_>,
     state: &mut Walk,
-    built: &[BuiltObject],
+    built: Rc<Vec<BuiltObject>>,
     follow: &Follow<'_>,
 ) {
     let start = state.objects.len();
+    // A fresh build is ours alone: move its documents rather than copy them.
+    let built = Rc::try_unwrap(built).unwrap_or_else(|shared| shared.as_ref().clone());
     for object in built {
-        push_object(
+        push_owned_object(
             &reader.files,
             object,
             follow,
@@ -1025,8 +1028,19 @@ fn push_object(
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<Queued>,
 ) {
+    push_owned_object(files, built.clone(), follow, objects, queue);
+}
+
+/// [`push_object`] for an object the caller owns: its document moves into
+/// the [`K8sObject`] instead of being copied.
+fn push_owned_object(
+    files: &YamlFiles<'_>,
+    mut built: BuiltObject,
+    follow: &Follow<'_>,
+    objects: &mut Vec<K8sObject>,
+    queue: &mut VecDeque<Queued>,
+) {
     let apply = follow.apply;
-    let mut built = built.clone();
     if !apply.patches.is_empty() {
         let mut one = vec![built];
         kustomize::apply_patches(&mut one, &apply.patches);
