@@ -176,24 +176,31 @@ pub fn diff_revisions(
     }
     repo.resolve(from)?;
     drop(repo);
-    // One revision: its snapshot (none for the working tree) and analysis.
-    // Each side opens the repository itself: a gix handle stays on its thread.
-    let side = |rev: Option<&str>| -> Result<(Analysis, Option<String>), DiffError> {
-        match rev {
+    // The older revision's files first: the newer one links every file
+    // whose blob is the same instead of reading it again. Each side opens
+    // the repository itself: a gix handle stays on its thread.
+    let from_snapshot = Repository::discover(root)?.snapshot(from)?;
+    let analyse_from = || -> Result<(Analysis, Option<String>), DiffError> {
+        let analysis = strata_check::analyze(from_snapshot.root(), options)?;
+        Ok((relabel(analysis, root), Some(from_snapshot.commit.clone())))
+    };
+    let analyse_to = || -> Result<(Analysis, Option<String>), DiffError> {
+        match to {
             Some(rev) => {
-                let snapshot = Repository::discover(root)?.snapshot(rev)?;
+                let snapshot =
+                    Repository::discover(root)?.snapshot_reusing(rev, Some(&from_snapshot))?;
                 let analysis = strata_check::analyze(snapshot.root(), options)?;
                 Ok((relabel(analysis, root), Some(snapshot.commit.clone())))
             }
             None => Ok((strata_check::analyze(root, options)?, None)),
         }
     };
-    // The two revisions are independent: read and analysed side by side,
-    // unless Nix may evaluate, whose worker count is sized for one analysis.
+    // The two revisions are independent: analysed side by side, unless Nix
+    // may evaluate, whose worker count is sized for one analysis.
     let (before, after) = if options.eval == EvalMode::Static {
-        rayon::join(|| side(Some(from)), || side(to))
+        rayon::join(analyse_from, analyse_to)
     } else {
-        (side(Some(from)), side(to))
+        (analyse_from(), analyse_to())
     };
     let ((from_analysis, from_commit), (to_analysis, to_commit)) = (before?, after?);
     let from_commit = from_commit.unwrap_or_default();

@@ -9,10 +9,12 @@
 //! no file is ever written through one; a link out of the snapshot is refused
 //! by `RepoTree` exactly as in a working tree.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
+use rayon::prelude::*;
 
 use crate::diff::DiffError;
 
@@ -37,6 +39,9 @@ pub struct Snapshot {
     dir: tempfile::TempDir,
     /// The full object id of the commit the revision names.
     pub commit: String,
+    /// One written path per blob, so a later snapshot of the same
+    /// repository links identical files instead of reading them again.
+    written: HashMap<gix::ObjectId, PathBuf>,
 }
 
 impl Snapshot {
@@ -98,6 +103,17 @@ impl Repository {
     /// Writes the files of `rev` below the analysed root into a new temporary
     /// directory.
     pub fn snapshot(&self, rev: &str) -> Result<Snapshot, DiffError> {
+        self.snapshot_reusing(rev, None)
+    }
+
+    /// [`Repository::snapshot`], hard-linking each file whose blob `earlier`
+    /// already wrote (between two revisions most files are the same blob)
+    /// instead of reading and writing it again.
+    pub fn snapshot_reusing(
+        &self,
+        rev: &str,
+        earlier: Option<&Snapshot>,
+    ) -> Result<Snapshot, DiffError> {
         let commit = self.resolve(rev)?;
         let bad = |reason: String| DiffError::BadRevision {
             rev: rev.to_string(),
@@ -125,27 +141,36 @@ impl Repository {
                 .filter(|entry| entry.mode().is_tree())
                 .map(|entry| entry.object_id())
         };
+        let mut files = Vec::new();
         let mut links = Vec::new();
         if let Some(subtree) = subtree {
-            self.write_tree(subtree, dir.path(), &mut links)?;
+            self.list_tree(subtree, dir.path(), &mut files, &mut links)?;
         }
-        for (target, path) in links {
+        let written = self.write_blobs(&files, earlier)?;
+        for (id, path) in links {
             // A link that cannot be made is a file the revision does not
             // have here; RepoTree judges the ones that are made.
-            let _ = std::os::unix::fs::symlink(target, path);
+            if let Ok(blob) = self.repo.find_blob(id)
+                && let Ok(target) = blob.data.to_str()
+            {
+                let _ = std::os::unix::fs::symlink(target, path);
+            }
         }
         Ok(Snapshot {
             dir,
             commit: commit.to_string(),
+            written,
         })
     }
 
-    /// Writes one tree's blobs below `dir`, remembering symbolic links for later.
-    fn write_tree(
+    /// Creates `tree`'s directories below `dir` and lists its regular files
+    /// and symbolic links (blob id and path), without reading any blob.
+    fn list_tree(
         &self,
         tree: gix::ObjectId,
         dir: &Path,
-        links: &mut Vec<(PathBuf, PathBuf)>,
+        files: &mut Vec<(gix::ObjectId, PathBuf)>,
+        links: &mut Vec<(gix::ObjectId, PathBuf)>,
     ) -> Result<(), DiffError> {
         let failed = |e: &dyn std::fmt::Display| DiffError::Snapshot(e.to_string());
         let tree = self.repo.find_tree(tree).map_err(|e| failed(&e))?;
@@ -163,28 +188,48 @@ impl Repository {
             match entry.kind() {
                 EntryKind::Tree => {
                     std::fs::create_dir(&path).map_err(|e| failed(&e))?;
-                    self.write_tree(entry.object_id(), &path, links)?;
+                    self.list_tree(entry.object_id(), &path, files, links)?;
                 }
                 EntryKind::Blob | EntryKind::BlobExecutable => {
-                    let blob = self
-                        .repo
-                        .find_blob(entry.object_id())
-                        .map_err(|e| failed(&e))?;
-                    std::fs::write(&path, &blob.data).map_err(|e| failed(&e))?;
+                    files.push((entry.object_id().to_owned(), path));
                 }
-                EntryKind::Link => {
-                    let blob = self
-                        .repo
-                        .find_blob(entry.object_id())
-                        .map_err(|e| failed(&e))?;
-                    if let Ok(target) = blob.data.to_str() {
-                        links.push((PathBuf::from(target), path));
-                    }
-                }
+                EntryKind::Link => links.push((entry.object_id().to_owned(), path)),
                 // A submodule's files are another repository's.
                 EntryKind::Commit => {}
             }
         }
         Ok(())
+    }
+
+    /// Writes every listed file: a hard link to the file `earlier` wrote for
+    /// the same blob where there is one, else the blob read on one of the
+    /// worker threads (each with its own handle on the repository).
+    fn write_blobs(
+        &self,
+        files: &[(gix::ObjectId, PathBuf)],
+        earlier: Option<&Snapshot>,
+    ) -> Result<HashMap<gix::ObjectId, PathBuf>, DiffError> {
+        let failed = |e: &dyn std::fmt::Display| DiffError::Snapshot(e.to_string());
+        // A gix handle stays on its thread: each worker opens its own.
+        let git_dir = self.repo.git_dir().to_path_buf();
+        files.par_iter().try_for_each_init(
+            || gix::open(&git_dir).map_err(|e| failed(&e)),
+            |repo, (id, path)| {
+                let repo = repo.as_ref().map_err(|e| failed(e))?;
+                let linked = earlier
+                    .and_then(|e| e.written.get(id))
+                    .is_some_and(|from| std::fs::hard_link(from, path).is_ok());
+                if !linked {
+                    let blob = repo.find_blob(*id).map_err(|e| failed(&e))?;
+                    std::fs::write(path, &blob.data).map_err(|e| failed(&e))?;
+                }
+                Ok::<(), DiffError>(())
+            },
+        )?;
+        let mut written = HashMap::new();
+        for (id, path) in files {
+            written.entry(*id).or_insert_with(|| path.clone());
+        }
+        Ok(written)
     }
 }
