@@ -8,7 +8,7 @@ use strata_flux::flux_kinds::is_flux_kustomization;
 use strata_nix::HostFacts;
 use strata_nix::k3s::{self, Join, K3sNode};
 
-use crate::{Action, Constraint, DeployWave, Plan, PlanError, PlanStep, assign_waves};
+use crate::{Action, Constraint, Plan, PlanError, PlanStep, assign_waves};
 
 /// Shown on the cluster-init server's step (the contract's wording).
 const CLUSTER_INIT_REASON: &str = "k3s cluster-init server: every other node joins it";
@@ -72,16 +72,7 @@ pub fn bootstrap_plan(analysis: &Analysis) -> Result<Plan, PlanError> {
                 reasons,
             });
     }
-    Ok(Plan {
-        waves: waves
-            .into_values()
-            .enumerate()
-            .map(|(index, mut steps)| {
-                steps.sort_by(|a, b| a.target.cmp(&b.target));
-                DeployWave { index, steps }
-            })
-            .collect(),
-    })
+    Ok(Plan::from_ordered_groups(waves))
 }
 
 /// The Flux Kustomizations of the graph (not kustomize `kustomization.yaml`

@@ -23,7 +23,7 @@ use crate::quorum::{K3sClusters, K3sRole, quorum_reason, rolling_constraints};
 use crate::steps::{
     drain_command, uncordon_command, wait_kustomization_command, wait_node_command,
 };
-use crate::{Action, Constraint, DeployWave, Plan, PlanError, PlanStep, assign_waves};
+use crate::{Action, Constraint, Plan, PlanError, PlanStep, assign_waves};
 
 /// How a change is rolled out.
 #[derive(Clone, Debug)]
@@ -226,16 +226,7 @@ pub fn change_plan(
             },
         );
     }
-    Ok(Plan {
-        waves: waves
-            .into_values()
-            .enumerate()
-            .map(|(index, mut steps)| {
-                steps.sort_by(|a, b| a.target.cmp(&b.target));
-                DeployWave { index, steps }
-            })
-            .collect(),
-    })
+    Ok(Plan::from_ordered_groups(waves))
 }
 
 /// "applies the changed X, Y and N more".

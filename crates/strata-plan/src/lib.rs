@@ -151,6 +151,24 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of steps grouped by an ordered key (a wave number, or a
+    /// slot and phase): one wave per key in key order, numbered from 0,
+    /// steps sorted by target within a wave.
+    pub(crate) fn from_ordered_groups<K: Ord>(
+        groups: std::collections::BTreeMap<K, Vec<PlanStep>>,
+    ) -> Plan {
+        Plan {
+            waves: groups
+                .into_values()
+                .enumerate()
+                .map(|(index, mut steps)| {
+                    steps.sort_by(|a, b| a.target.cmp(&b.target));
+                    DeployWave { index, steps }
+                })
+                .collect(),
+        }
+    }
+
     /// The wave a target is in.
     pub fn wave_of(&self, target: &NodeId) -> Option<usize> {
         self.waves

@@ -457,6 +457,16 @@ fn host_changes(
     let after: BTreeMap<&str, &HostFacts> =
         to.nix.hosts.iter().map(|h| (h.name.as_str(), h)).collect();
     let names: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
+    // What Nix says each host builds (typed, from the evaluation), looked
+    // up once rather than searched for every host.
+    fn toplevels(a: &Analysis) -> BTreeMap<&str, &str> {
+        a.evaluation
+            .iter()
+            .flat_map(|e| &e.hosts)
+            .filter_map(|h| Some((h.host.name.as_str(), h.facts.toplevel()?)))
+            .collect()
+    }
+    let (drvs_before, drvs_after) = (toplevels(from), toplevels(to));
     let file_of = |h: &HostFacts| h.location.as_ref().map(|l| l.file.clone());
     for name in names {
         let id = NodeId::host(name);
@@ -478,17 +488,10 @@ fn host_changes(
                         matches!(f.path.first(), Some(Segment::Key(k)) if DEPLOYMENT_FACTS.contains(&k.as_str()))
                     });
                 } else {
-                    // What Nix says the host builds (typed, from the evaluation).
-                    let drv = |a: &Analysis| {
-                        a.evaluation
-                            .as_ref()?
-                            .hosts
-                            .iter()
-                            .find(|h| h.host.name == *name)
-                            .and_then(|h| h.facts.toplevel())
-                            .map(|drv| Value::String(drv.to_string()))
+                    let drv = |drvs: &BTreeMap<&str, &str>| {
+                        drvs.get(name).map(|drv| Value::String(drv.to_string()))
                     };
-                    let (old_drv, new_drv) = (drv(from), drv(to));
+                    let (old_drv, new_drv) = (drv(&drvs_before), drv(&drvs_after));
                     if old_drv.is_some() && new_drv.is_some() && old_drv != new_drv {
                         raw.push(RawField {
                             path: vec![Segment::Key("toplevel_drv".into())],

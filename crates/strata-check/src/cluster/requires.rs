@@ -69,30 +69,24 @@ pub(crate) fn add_requires(graph: &mut Graph, views: &[ClusterView<'_>]) {
             }
         }
         for storage in &d.storage {
+            // What the storage system needs on every node it runs on.
+            let needs = [
+                storage.needs_iscsi.then(|| format!(
+                    "{} attaches volumes over iSCSI: every node it runs on needs open-iscsi (`services.openiscsi.enable`)",
+                    storage.name
+                )),
+                storage.needs_nfs.then(|| format!(
+                    "{} mounts NFS shares: every node it runs on needs an NFS client (`boot.supportedFilesystems = [ \"nfs\" ]`)",
+                    storage.name
+                )),
+            ];
             for node in &view.nodes {
-                if storage.needs_iscsi {
-                    let reason = format!(
-                        "{} attaches volumes over iSCSI: every node it runs on needs open-iscsi (`services.openiscsi.enable`)",
-                        storage.name
-                    );
+                for reason in needs.iter().flatten() {
                     edge(
                         graph,
                         &storage.object.id,
                         node,
-                        &reason,
-                        Some(storage.location.clone()),
-                    );
-                }
-                if storage.needs_nfs {
-                    let reason = format!(
-                        "{} mounts NFS shares: every node it runs on needs an NFS client (`boot.supportedFilesystems = [ \"nfs\" ]`)",
-                        storage.name
-                    );
-                    edge(
-                        graph,
-                        &storage.object.id,
-                        node,
-                        &reason,
+                        reason,
                         Some(storage.location.clone()),
                     );
                 }

@@ -46,6 +46,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
+        let cni_name = cni.kind.as_str();
+        let at = format!("{} at {}", cni.object.id, place(cx, &cni.location));
+        // What the CNI replaces, and the flag that hands it over.
         let flannel = offending_servers(view, |s| {
             s.settings.keeps_flannel().then(|| {
                 s.settings
@@ -54,25 +57,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .and_then(|b| b.location.clone())
             })
         });
-        for (location, servers) in flannel {
-            out.push(server_finding(
-                Code::CrossCniFlannel,
-                location,
-                &servers,
-                |names| {
-                    format!(
-                        "k3s keeps flannel on {names}, but {} is the cluster's CNI ({} at {})",
-                        cni.kind.as_str(),
-                        cni.object.id,
-                        place(cx, &cni.location)
-                    )
-                },
-                format!(
-                    "pass `--flannel-backend=none` to every k3s server so {} alone sets up pod networking",
-                    cni.kind.as_str()
-                ),
-            ));
-        }
         let policy = offending_servers(view, |s| {
             s.settings.keeps_network_policy().then(|| {
                 s.settings
@@ -81,21 +65,34 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .and_then(|d| d.location.clone())
             })
         });
-        for (location, servers) in policy {
-            out.push(server_finding(
-                Code::CrossCniFlannel,
-                location,
-                &servers,
-                |names| {
-                    format!(
-                        "k3s keeps its network policy controller on {names}, but {} enforces NetworkPolicies ({} at {})",
-                        cni.kind.as_str(),
-                        cni.object.id,
-                        place(cx, &cni.location)
-                    )
-                },
+        let kept = [
+            (
+                flannel,
+                "flannel",
+                "is the cluster's CNI",
+                format!(
+                    "pass `--flannel-backend=none` to every k3s server so {cni_name} alone sets up pod networking"
+                ),
+            ),
+            (
+                policy,
+                "its network policy controller",
+                "enforces NetworkPolicies",
                 "pass `--disable-network-policy` to every k3s server".to_string(),
-            ));
+            ),
+        ];
+        for (offending, component, role, help) in kept {
+            for (location, servers) in offending {
+                out.push(server_finding(
+                    Code::CrossCniFlannel,
+                    location,
+                    &servers,
+                    |names| {
+                        format!("k3s keeps {component} on {names}, but {cni_name} {role} ({at})")
+                    },
+                    help.clone(),
+                ));
+            }
         }
     }
 }
