@@ -1,11 +1,12 @@
 //! The Nix half of the graph: files and their imports, flake inputs, hosts
 //! with their facts, and the k3s `joins` edges between hosts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use strata_core::{EdgeKind, Graph, Location, Node, NodeId, Span};
 use strata_nix::k3s::{self, Join};
-use strata_nix::{HostFacts, NixRepo};
+use strata_nix::{HostFacts, NixFile, NixRepo};
 
 pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
     for file in &nix.files {
@@ -24,8 +25,11 @@ pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
         }
         graph.add_node(node);
     }
-    for host in &nix.hosts {
-        graph.add_node(host_node(host));
+    // A host node carries its facts as JSON: on thousands of hosts that
+    // rendering is the bulk of assembling, so it runs on every thread.
+    let host_nodes: Vec<Node> = nix.hosts.par_iter().map(host_node).collect();
+    for node in host_nodes {
+        graph.add_node(node);
     }
     for file in &nix.files {
         let from = NodeId::file(&file.path);
@@ -48,9 +52,11 @@ pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
             );
         }
     }
+    let files_by_path: HashMap<&str, &NixFile> =
+        nix.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for host in &nix.hosts {
         let id = NodeId::host(&host.name);
-        for file in host_root_files(nix, host) {
+        for file in host_root_files(&files_by_path, host) {
             graph.add_edge(&id, &NodeId::file(&file), EdgeKind::Imports, None);
         }
         if let Join::Server(server) = k3s::join(nix, host) {
@@ -84,12 +90,11 @@ fn host_node(host: &HostFacts) -> Node {
 
 /// The files a host's module list names directly (not those reached only
 /// through another imported file, which carry their own `imports` edges).
-fn host_root_files(nix: &NixRepo, host: &HostFacts) -> Vec<String> {
+fn host_root_files(files_by_path: &HashMap<&str, &NixFile>, host: &HostFacts) -> Vec<String> {
     let files: BTreeSet<&str> = host.imported_files.iter().map(String::as_str).collect();
-    let reached: BTreeSet<&str> = nix
-        .files
+    let reached: BTreeSet<&str> = files
         .iter()
-        .filter(|f| files.contains(f.path.as_str()))
+        .filter_map(|path| files_by_path.get(path))
         .flat_map(|f| f.imports.iter().map(|i| i.target.as_str()))
         .collect();
     files

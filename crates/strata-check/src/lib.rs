@@ -83,6 +83,7 @@ mod triage;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use strata_core::{Diagnostic, Graph, NodeId, RepoTree, SourceDb};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
@@ -304,9 +305,12 @@ fn finish(
     sources.extend(flux.sources.clone());
     diagnostics.extend(nix.diagnostics.iter().cloned());
     diagnostics.extend(flux.diagnostics.iter().cloned());
-    let (mut graph, assembly_diagnostics) = assemble::assemble(&nix, &flux);
+    // The graph and the cluster views read the layers independently.
+    let ((mut graph, assembly_diagnostics), clusters) = rayon::join(
+        || assemble::assemble(&nix, &flux),
+        || cluster::cluster_views(&nix, &flux),
+    );
     diagnostics.extend(assembly_diagnostics);
-    let clusters = cluster::cluster_views(&nix, &flux);
     cluster::requires::add_requires(&mut graph, &clusters);
     let context = rules::Context {
         graph: &graph,
@@ -314,11 +318,19 @@ fn finish(
         flux: &flux,
         clusters: &clusters,
     };
-    for rule in RULES {
-        if let Some(check) = rule.check {
-            check(&context, &mut diagnostics);
-        }
-    }
+    // Every rule only reads the context: they run on every thread, and
+    // their findings are joined in the table's order, as one thread would.
+    let found: Vec<Vec<Diagnostic>> = RULES
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            if let Some(check) = rule.check {
+                check(&context, &mut found);
+            }
+            found
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
     let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config, coverage);
     let secrets = secrets::secret_locations(&nix, &flux, &sources);
     Analysis {

@@ -4,6 +4,7 @@
 //! Exit codes (CONTRACT.md): 0 success without error findings, 1 error
 //! findings or a plan that cannot be computed, 2 the tool could not run.
 
+mod allocator;
 mod apply;
 mod output;
 mod root;
@@ -248,15 +249,8 @@ fn at_least_one(text: &str) -> Result<u64, String> {
 /// A failure of the tool itself: one line on stderr, exit 2.
 struct ToolError(String);
 
-/// mimalloc: the analysis allocates and frees many small values (YAML
-/// documents, Nix thunks) from several threads, where it beats the system
-/// allocator (`scripts/perf`: 0.55–0.66× the wall time and 0.7–0.8× the
-/// peak memory on generated hosts). Not freeing the analysis before exit
-/// was measured too and did not pay with it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `--help` and `--version` print as clap renders them.

@@ -41,6 +41,8 @@ pub use components::{
 pub use k3s_settings::{K3sSettings, NodeLabel, NodeTaint, PackagedComponent, Setting};
 pub use placement::{ExposedService, NodePortUse, NodeRequirement, Toleration, Workload};
 
+use node_fit::NodeLabels;
+
 use components::{
     INGRESS_CHARTS, ImageKind, STORAGE_CHARTS, chart_of, cni_of_chart, helm_values, value_bool,
     value_text,
@@ -256,6 +258,9 @@ pub struct ClusterView<'a> {
     pub flux_cluster: Option<String>,
     /// What that Flux tree deploys.
     pub deployed: Deployed<'a>,
+    /// Each node's labels and taints, in the order of `nodes`: read once,
+    /// every placement rule judges against them.
+    pub labels: Vec<NodeLabels>,
 }
 
 impl<'a> ClusterView<'a> {
@@ -284,7 +289,7 @@ pub fn cluster_views<'a>(nix: &'a NixRepo, flux: &'a FluxTree) -> Vec<ClusterVie
     let mut views = Vec::new();
     for cluster in clusters {
         let flux_cluster = pair(&cluster, &flux_names, count);
-        let nodes = cluster
+        let nodes: Vec<ClusterNode<'a>> = cluster
             .into_iter()
             .map(|topology| ClusterNode {
                 settings: topology
@@ -300,7 +305,9 @@ pub fn cluster_views<'a>(nix: &'a NixRepo, flux: &'a FluxTree) -> Vec<ClusterVie
             Some(name) => read_deployed(flux, name),
             None => Deployed::default(),
         };
+        let labels = nodes.iter().map(NodeLabels::of).collect();
         views.push(ClusterView {
+            labels,
             nodes,
             flux_cluster,
             deployed,

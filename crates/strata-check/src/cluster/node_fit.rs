@@ -18,8 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::ClusterNode;
 use super::placement::{NodeRequirement, Toleration, Workload};
-use super::{ClusterNode, ClusterView};
 use strata_core::Location;
 
 /// Three-valued answer.
@@ -326,11 +326,6 @@ impl Placement {
         }
         NodeVerdict::Fits(fit)
     }
-}
-
-/// Every node's labels of a cluster view.
-pub fn cluster_labels(view: &ClusterView<'_>) -> Vec<NodeLabels> {
-    view.nodes.iter().map(NodeLabels::of).collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use strata_core::Location;
 use strata_flux::yaml::Yaml;
 
 use super::components::{chart_of, helm_values, value_text};
-use super::node_fit::{Fit, NodeLabels, NodeVerdict, Placement, judged_keys};
+use super::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
 use super::placement::Toleration;
 use super::{ClusterView, StorageSystem};
 use strata_flux::K8sObject;
@@ -169,7 +169,7 @@ pub fn storage_on_nodes<'a>(
     view: &ClusterView<'a>,
     all: &'a [K8sObject],
 ) -> Vec<StorageOnNodes<'a>> {
-    let labels: Vec<NodeLabels> = view.nodes.iter().map(NodeLabels::of).collect();
+    let labels = &view.labels;
     let judged = judged_keys(&labels);
     let mut out = Vec::new();
     let fits = |p: &Placement| -> Vec<(usize, Fit)> {

@@ -2,59 +2,100 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use strata_check::Analysis;
-use strata_core::NodeId;
+use strata_core::{Node, NodeId};
 
-use super::{resolve, to_json_text};
+use super::resolve;
 
 /// `{ "version": 1, "nodes": [...], "edges": [...] }`, sorted by id.
+///
+/// Serialized straight from the graph, borrowing every value: on
+/// thousands of hosts, copying each host's facts into a JSON tree first
+/// cost more than the analysis.
 pub fn json(analysis: &Analysis) -> String {
-    let nodes: Vec<Value> = analysis
-        .graph
-        .nodes()
-        .map(|n| {
-            let mut object = Map::new();
-            object.insert("id".into(), json!(n.id.as_str()));
-            object.insert("kind".into(), json!(n.kind));
-            object.insert("name".into(), json!(n.name));
-            if let Some(location) = &n.location {
-                let at = resolve(analysis, location);
-                object.insert("file".into(), json!(at.file));
-                object.insert("line".into(), json!(at.start.line));
-            }
-            // With several clusters, the node's cluster is a field of its
-            // own (the contract), not an attribute.
-            let mut attrs = n.attrs.clone();
-            if let Some(cluster) = attrs.remove("cluster") {
-                object.insert("cluster".into(), cluster);
-            }
-            // Applied in several clusters: all of them.
-            if let Some(clusters) = attrs.remove("clusters")
-                && clusters.as_array().is_some_and(|c| c.len() > 1)
-            {
-                object.insert("clusters".into(), clusters);
-            }
-            if !attrs.is_empty() {
-                object.insert("attrs".into(), Value::Object(attrs.into_iter().collect()));
-            }
-            Value::Object(object)
-        })
-        .collect();
-    let edges: Vec<Value> = analysis
-        .graph
-        .edges()
-        .map(|e| {
-            let mut edge =
-                json!({ "from": e.from.as_str(), "to": e.to.as_str(), "kind": e.kind.as_str() });
-            // Cross-layer edges say why (an extra field; the contract's stay).
-            if let Some(reason) = &e.reason {
-                edge["reason"] = json!(reason);
-            }
-            edge
-        })
-        .collect();
-    to_json_text(&json!({ "version": 1, "nodes": nodes, "edges": edges }))
+    let document = GraphJson {
+        version: 1,
+        nodes: analysis
+            .graph
+            .nodes()
+            .map(|n| node_json(analysis, n))
+            .collect(),
+        edges: analysis
+            .graph
+            .edges()
+            .map(|e| EdgeJson {
+                from: e.from,
+                to: e.to,
+                kind: e.kind.as_str(),
+                reason: e.reason,
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct GraphJson<'a> {
+    version: u32,
+    nodes: Vec<NodeJson<'a>>,
+    edges: Vec<EdgeJson>,
+}
+
+#[derive(Serialize)]
+struct NodeJson<'a> {
+    id: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    /// With several clusters, the node's cluster is a field of its own (the
+    /// contract), not an attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a Value>,
+    /// Applied in several clusters: all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clusters: Option<&'a Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attrs: BTreeMap<&'a str, &'a Value>,
+}
+
+#[derive(Serialize)]
+struct EdgeJson {
+    from: NodeId,
+    to: NodeId,
+    kind: &'static str,
+    /// Cross-layer edges say why (an extra field; the contract's stay).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+fn node_json<'a>(analysis: &Analysis, n: &'a Node) -> NodeJson<'a> {
+    let at = n.location.as_ref().map(|l| resolve(analysis, l));
+    let clusters = n
+        .attrs
+        .get("clusters")
+        .filter(|c| c.as_array().is_some_and(|c| c.len() > 1));
+    NodeJson {
+        id: n.id.as_str(),
+        kind: &n.kind,
+        name: &n.name,
+        file: at.as_ref().map(|at| at.file),
+        line: at.map(|at| at.start.line),
+        cluster: n.attrs.get("cluster"),
+        clusters,
+        attrs: n
+            .attrs
+            .iter()
+            .filter(|(k, _)| *k != "cluster" && *k != "clusters")
+            .map(|(k, v)| (k.as_str(), v))
+            .collect(),
+    }
 }
 
 /// Graphviz: one cluster per layer, edges labelled with their kind.

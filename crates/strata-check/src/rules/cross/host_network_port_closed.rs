@@ -5,7 +5,7 @@ use strata_nix::HostFacts;
 
 use crate::cluster::host_firewall::lets_in;
 use crate::cluster::host_support::unread_modules_unrelated;
-use crate::cluster::node_fit::{Fit, NodeLabels, NodeVerdict, Placement, judged_keys};
+use crate::cluster::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -50,7 +50,7 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for view in cx.clusters {
-        let labels: Vec<NodeLabels> = view.nodes.iter().map(NodeLabels::of).collect();
+        let labels = &view.labels;
         let judged = judged_keys(&labels);
         for w in &view.deployed.workloads {
             if w.host_network.is_none() || w.templated {

@@ -84,7 +84,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if view.nodes.is_empty() {
             continue;
         }
-        let labels: Vec<NodeLabels> = view.nodes.iter().map(NodeLabels::of).collect();
+        let labels = &view.labels;
         let judged = judged_keys(&labels);
         let mut found: Vec<(NodeId, Location, String)> = Vec::new();
         for w in &view.deployed.workloads {

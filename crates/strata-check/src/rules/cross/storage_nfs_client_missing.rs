@@ -5,7 +5,7 @@ use strata_flux::yaml::Yaml;
 
 use crate::cluster::ClusterView;
 use crate::cluster::host_support::{self, Support};
-use crate::cluster::node_fit::{Fit, NodeLabels, NodeVerdict, Placement, judged_keys};
+use crate::cluster::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
 use crate::cluster::storage_nodes::{HostNeed, storage_on_nodes};
 use crate::rules::flux::workloads::pod_spec;
 use crate::rules::{Context, declare_rule};
@@ -97,7 +97,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let labels: Vec<NodeLabels> = view.nodes.iter().map(NodeLabels::of).collect();
+        let labels = &view.labels;
         let judged = judged_keys(&labels);
         let fits = |p: &Placement| -> Vec<(usize, Fit)> {
             labels

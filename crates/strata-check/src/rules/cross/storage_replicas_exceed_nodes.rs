@@ -3,7 +3,7 @@
 use strata_core::{Code, Diagnostic, Location, NodeId};
 
 use crate::cluster::components::{helm_values, value_bool, value_text};
-use crate::cluster::node_fit::{Fit, NodeLabels};
+use crate::cluster::node_fit::Fit;
 use crate::cluster::storage_nodes::storage_on_nodes;
 use crate::rules::{Context, declare_rule};
 
@@ -54,7 +54,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if view.nodes.is_empty() {
             continue;
         }
-        let labels: Vec<NodeLabels> = view.nodes.iter().map(NodeLabels::of).collect();
+        let labels = &view.labels;
         for s in storage_on_nodes(view, &cx.flux.objects) {
             if s.name != "longhorn" {
                 continue;
