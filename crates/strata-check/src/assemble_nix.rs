@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rayon::prelude::*;
 use strata_core::{EdgeKind, Graph, Location, Node, NodeId, Span};
 use strata_nix::k3s::{self, Join};
 use strata_nix::{HostFacts, NixFile, NixRepo};
@@ -25,11 +24,8 @@ pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
         }
         graph.add_node(node);
     }
-    // A host node carries its facts as JSON: on thousands of hosts that
-    // rendering is the bulk of assembling, so it runs on every thread.
-    let host_nodes: Vec<Node> = nix.hosts.par_iter().map(host_node).collect();
-    for node in host_nodes {
-        graph.add_node(node);
+    for host in &nix.hosts {
+        graph.add_node(host_node(host));
     }
     for file in &nix.files {
         let from = NodeId::file(&file.path);
@@ -66,12 +62,12 @@ pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
     }
 }
 
-/// The host node: its declaration and the facts other crates plan with.
+/// The host node: its declaration and a summary of its deployment. Its
+/// facts stay typed in `NixRepo::hosts` (outputs render them from there):
+/// as JSON in the graph they were the bulk of the analysis's memory on
+/// thousands of hosts.
 fn host_node(host: &HostFacts) -> Node {
     let mut node = Node::new(NodeId::host(&host.name), host.location.clone());
-    if let Ok(facts) = serde_json::to_value(host) {
-        node = node.attr("facts", facts);
-    }
     node = node.attr("deploy_tool", deploy_tool(host));
     if let Some(target) = host.deploy_target() {
         node = node.attr("deploy_target", target);

@@ -310,7 +310,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                     }
                 }
                 LintFormat::Json => {
-                    redaction.scrub(&output::lint_json::render(&analysis, show_suppressed))
+                    redaction.scrub(output::lint_json::render(&analysis, show_suppressed))
                 }
                 LintFormat::Sarif => {
                     redaction.scrub(&output::sarif::render(&analysis, &paths, show_suppressed))
@@ -326,7 +326,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             let analysis = load(&repo)?;
             let redaction = Redaction::new(&analysis);
             match format {
-                GraphFormat::Json => redaction.scrub(&output::graph::json(&analysis)),
+                GraphFormat::Json => redaction.scrub(output::graph::json(&analysis)),
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
                 GraphFormat::Svg => redaction.scrub(&output::svg::document(&analysis.graph)),

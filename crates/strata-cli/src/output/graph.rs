@@ -6,8 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 use strata_check::Analysis;
 use strata_core::{Node, NodeId};
+use strata_nix::HostFacts;
 
-use super::resolve;
+use super::{facts_of, host_facts, resolve};
 
 /// `{ "version": 1, "nodes": [...], "edges": [...] }`, sorted by id.
 ///
@@ -15,12 +16,13 @@ use super::resolve;
 /// thousands of hosts, copying each host's facts into a JSON tree first
 /// cost more than the analysis.
 pub fn json(analysis: &Analysis) -> String {
+    let facts = host_facts(analysis);
     let document = GraphJson {
         version: 1,
         nodes: analysis
             .graph
             .nodes()
-            .map(|n| node_json(analysis, n))
+            .map(|n| node_json(analysis, n, facts_of(&facts, n)))
             .collect(),
         edges: analysis
             .graph
@@ -62,7 +64,15 @@ struct NodeJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     clusters: Option<&'a Value>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    attrs: BTreeMap<&'a str, &'a Value>,
+    attrs: BTreeMap<&'a str, Attr<'a>>,
+}
+
+/// A node attribute: the graph's JSON, or a host's typed facts.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Attr<'a> {
+    Json(&'a Value),
+    Facts(&'a HostFacts),
 }
 
 #[derive(Serialize)]
@@ -75,7 +85,7 @@ struct EdgeJson {
     reason: Option<String>,
 }
 
-fn node_json<'a>(analysis: &Analysis, n: &'a Node) -> NodeJson<'a> {
+fn node_json<'a>(analysis: &Analysis, n: &'a Node, facts: Option<&'a HostFacts>) -> NodeJson<'a> {
     let at = n.location.as_ref().map(|l| resolve(analysis, l));
     let clusters = n
         .attrs
@@ -93,7 +103,8 @@ fn node_json<'a>(analysis: &Analysis, n: &'a Node) -> NodeJson<'a> {
             .attrs
             .iter()
             .filter(|(k, _)| *k != "cluster" && *k != "clusters")
-            .map(|(k, v)| (k.as_str(), v))
+            .map(|(k, v)| (k.as_str(), Attr::Json(v)))
+            .chain(facts.map(|f| ("facts", Attr::Facts(f))))
             .collect(),
     }
 }

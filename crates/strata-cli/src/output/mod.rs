@@ -14,8 +14,11 @@ pub mod report;
 pub mod sarif;
 pub mod svg;
 
+use std::collections::HashMap;
+
 use strata_check::Analysis;
 use strata_core::{Diagnostic, LineCol, Location};
+use strata_nix::HostFacts;
 
 /// A location resolved to lines and columns.
 pub struct Resolved<'a> {
@@ -44,6 +47,28 @@ pub fn resolve_diagnostic<'a>(
     diagnostic: &'a Diagnostic,
 ) -> Option<Resolved<'a>> {
     diagnostic.location.as_ref().map(|l| resolve(analysis, l))
+}
+
+/// Each host's typed facts by host name: what a host node shows as its
+/// `facts` attribute (the last declaration of a name wins, as node
+/// attributes do).
+pub fn host_facts(analysis: &Analysis) -> HashMap<&str, &HostFacts> {
+    analysis
+        .nix
+        .hosts
+        .iter()
+        .map(|h| (h.name.as_str(), h))
+        .collect()
+}
+
+/// The facts of the host a node stands for, if it is a host node.
+pub fn facts_of<'a>(
+    facts: &HashMap<&str, &'a HostFacts>,
+    node: &strata_core::Node,
+) -> Option<&'a HostFacts> {
+    (node.kind == "host")
+        .then(|| facts.get(node.name.as_str()).copied())
+        .flatten()
 }
 
 /// Pretty JSON with a trailing newline.

@@ -218,9 +218,11 @@ impl Redaction {
         Some(Arc::new(SourceFile::new(path, text)))
     }
 
-    /// `text` without any secret value.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
+    /// `text` without any secret value. Given an owned `String` (a graph of
+    /// thousands of hosts renders to hundreds of megabytes), it is scrubbed
+    /// in place of a copy.
+    pub fn scrub(&self, text: impl Into<String>) -> String {
+        let mut out = text.into();
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), MASK);

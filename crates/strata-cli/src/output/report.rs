@@ -314,6 +314,18 @@ fn node_data(analysis: &Analysis) -> Value {
             .1
             .push(json!([kind, edge.from.as_str()]));
     }
+    let facts = super::host_facts(analysis);
+    // Findings by node, once: scanning every finding per node was
+    // quadratic on large repositories.
+    let mut findings_of: BTreeMap<&NodeId, Vec<Value>> = BTreeMap::new();
+    for (index, d) in analysis.diagnostics.iter().enumerate() {
+        if let Some(node) = &d.node {
+            findings_of
+                .entry(node)
+                .or_default()
+                .push(finding_data(index, d));
+        }
+    }
     let mut nodes = Map::new();
     for node in analysis.graph.nodes() {
         let mut object = Map::new();
@@ -325,29 +337,29 @@ fn node_data(analysis: &Analysis) -> Value {
             object.insert("file".into(), json!(at.file));
             object.insert("line".into(), json!(at.start.line));
         }
-        object.insert(
-            "attrs".into(),
-            Value::Object(node.attrs.clone().into_iter().collect()),
-        );
+        let mut attrs = node.attrs.clone();
+        if let Some(f) = super::facts_of(&facts, node)
+            && let Ok(f) = serde_json::to_value(f)
+        {
+            attrs.insert("facts".into(), f);
+        }
+        object.insert("attrs".into(), Value::Object(attrs.into_iter().collect()));
         let (out, into) = adjacent.remove(&node.id).unwrap_or_default();
         object.insert("out".into(), Value::Array(out));
         object.insert("in".into(), Value::Array(into));
-        let findings: Vec<Value> = analysis
-            .diagnostics
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.node.as_ref() == Some(&node.id))
-            .map(|(index, d)| {
-                json!({
-                    "anchor": format!("finding-{index}"),
-                    "severity": d.severity.as_str(),
-                    "code": d.code.as_str(),
-                    "message": d.message,
-                })
-            })
-            .collect();
+        let findings = findings_of.remove(&node.id).unwrap_or_default();
         object.insert("findings".into(), Value::Array(findings));
         nodes.insert(node.id.as_str().to_string(), Value::Object(object));
     }
     json!({ "nodes": nodes })
+}
+
+/// What the details panel shows of one finding.
+fn finding_data(index: usize, d: &Diagnostic) -> Value {
+    json!({
+        "anchor": format!("finding-{index}"),
+        "severity": d.severity.as_str(),
+        "code": d.code.as_str(),
+        "message": d.message,
+    })
 }
