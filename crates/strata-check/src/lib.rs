@@ -318,21 +318,26 @@ fn finish(
         flux: &flux,
         clusters: &clusters,
     };
-    // Every rule only reads the context: they run on every thread, and
-    // their findings are joined in the table's order, as one thread would.
-    let found: Vec<Vec<Diagnostic>> = RULES
-        .par_iter()
-        .map(|rule| {
-            let mut found = Vec::new();
-            if let Some(check) = rule.check {
-                check(&context, &mut found);
-            }
-            found
-        })
-        .collect();
+    // Every rule only reads the context: they run on every thread (beside
+    // the search for secrets), and their findings are joined in the table's
+    // order, as one thread would.
+    let (found, secrets) = rayon::join(
+        || {
+            RULES
+                .par_iter()
+                .map(|rule| {
+                    let mut found = Vec::new();
+                    if let Some(check) = rule.check {
+                        check(&context, &mut found);
+                    }
+                    found
+                })
+                .collect::<Vec<Vec<Diagnostic>>>()
+        },
+        || secrets::secret_locations(&nix, &flux, &sources),
+    );
     diagnostics.extend(found.into_iter().flatten());
     let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config, coverage);
-    let secrets = secrets::secret_locations(&nix, &flux, &sources);
     Analysis {
         secret_values: secrets.values,
         root: tree.root().to_path_buf(),
