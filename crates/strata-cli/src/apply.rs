@@ -114,7 +114,7 @@ pub fn run(
     if !args.execute && !args.resume {
         let text = match format {
             PlanFormat::Human => redaction.for_terminal(&output::apply::script(&plan)),
-            PlanFormat::Json => redaction.scrub(&output::apply::json(&plan, None, &state_file)),
+            PlanFormat::Json => redaction.scrub(output::apply::json(&plan, None, &state_file)),
         };
         write_all(stdout, &text)?;
         return Ok(0);
@@ -153,9 +153,7 @@ pub fn run(
         PlanFormat::Human => {
             redaction.for_terminal(&output::apply::human(&plan, &report, &state_file))
         }
-        PlanFormat::Json => {
-            redaction.scrub(&output::apply::json(&plan, Some(&report), &state_file))
-        }
+        PlanFormat::Json => redaction.scrub(output::apply::json(&plan, Some(&report), &state_file)),
     };
     write_all(stdout, &text)?;
     Ok(u8::from(report.failed.is_some()))

@@ -313,7 +313,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                     redaction.scrub(output::lint_json::render(&analysis, show_suppressed))
                 }
                 LintFormat::Sarif => {
-                    redaction.scrub(&output::sarif::render(&analysis, &paths, show_suppressed))
+                    redaction.scrub(output::sarif::render(&analysis, &paths, show_suppressed))
                 }
                 LintFormat::Github => {
                     redaction.for_terminal(&output::github::render(&analysis, &paths))
@@ -329,7 +329,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 GraphFormat::Json => redaction.scrub(output::graph::json(&analysis)),
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
-                GraphFormat::Svg => redaction.scrub(&output::svg::document(&analysis.graph)),
+                GraphFormat::Svg => redaction.scrub(output::svg::document(&analysis.graph)),
             }
         }
         Command::Plan {
@@ -344,7 +344,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             match plan {
                 Ok(plan) => match format {
                     PlanFormat::Human => redaction.for_terminal(&output::plan::human(&plan)),
-                    PlanFormat::Json => redaction.scrub(&output::plan::json(&plan)),
+                    PlanFormat::Json => redaction.scrub(output::plan::json(&plan)),
                 },
                 Err(error) => return print_plan_error(&analysis, &error, format, &mut stdout),
             }
@@ -391,7 +391,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             // Each revision knows its own secrets: both are removed.
             let before = Redaction::new(&diff.from_analysis);
             let after = Redaction::new(&diff.to_analysis);
-            let scrub = |text: String| after.scrub(&before.scrub(&text));
+            let scrub = |text: String| after.scrub(before.scrub(&text));
             match format {
                 DiffFormat::Human => after.for_terminal(&scrub(output::diff::human(&diff))),
                 DiffFormat::Json => scrub(output::diff::json(&diff)),
@@ -441,7 +441,7 @@ fn print_plan_error(
 ) -> Result<u8, ToolError> {
     let redaction = Redaction::new(analysis);
     if let PlanFormat::Json = format {
-        let text = redaction.scrub(&output::plan::json_without_plan(
+        let text = redaction.scrub(output::plan::json_without_plan(
             analysis,
             &error.diagnostics,
         ));

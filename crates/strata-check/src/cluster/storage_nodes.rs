@@ -170,7 +170,7 @@ pub fn storage_on_nodes<'a>(
     all: &'a [K8sObject],
 ) -> Vec<StorageOnNodes<'a>> {
     let labels = &view.labels;
-    let judged = judged_keys(&labels);
+    let judged = judged_keys(labels);
     let mut out = Vec::new();
     let fits = |p: &Placement| -> Vec<(usize, Fit)> {
         labels

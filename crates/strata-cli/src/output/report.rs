@@ -112,7 +112,7 @@ pub fn html(analysis: &Analysis, redaction: &Redaction, plan: PlanOutcome<'_>) -
         w = layout.width,
         h = layout.height
     );
-    out.push_str(&redaction.scrub(&drawing(&layout)));
+    out.push_str(&redaction.scrub(drawing(&layout)));
     out.push_str("</svg></div>\n<aside id=\"details\" aria-live=\"polite\">\n<p class=\"placeholder\">Click a node (or find one by id) to see its facts, its edges and its findings.</p>\n</aside>\n</div>\n</section>\n");
 
     // Findings.
@@ -197,7 +197,7 @@ pub fn html(analysis: &Analysis, redaction: &Redaction, plan: PlanOutcome<'_>) -
 
     // Node facts for the details panel. `<`, `>` and `&` are escaped inside
     // the JSON so that no text can close the script element.
-    let data = redaction.scrub(&node_data(analysis).to_string());
+    let data = redaction.scrub(node_data(analysis).to_string());
     let data = data
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")

@@ -51,7 +51,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for view in cx.clusters {
         let labels = &view.labels;
-        let judged = judged_keys(&labels);
+        let judged = judged_keys(labels);
         for w in &view.deployed.workloads {
             if w.host_network.is_none() || w.templated {
                 continue;

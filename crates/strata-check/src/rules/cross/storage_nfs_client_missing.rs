@@ -98,7 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         let labels = &view.labels;
-        let judged = judged_keys(&labels);
+        let judged = judged_keys(labels);
         let fits = |p: &Placement| -> Vec<(usize, Fit)> {
             labels
                 .iter()
