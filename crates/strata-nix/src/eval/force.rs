@@ -29,6 +29,7 @@ impl Evaluator<'_> {
             }
             Slot::Pending(_) => {}
         }
+        self.remember_slot(index);
         let Slot::Pending(deferred) =
             std::mem::replace(&mut self.slots[index], Slot::Forcing(None))
         else {

@@ -55,7 +55,7 @@ impl Evaluator<'_> {
         let id = self.add_file(path, parsed);
         self.files[id.0 as usize].hidden = true;
         let t = self.alloc(Deferred::File(id));
-        self.files[id.0 as usize].value = Some(t);
+        self.set_file_value(id, t);
         t
     }
 
@@ -72,7 +72,7 @@ impl Evaluator<'_> {
                     return t;
                 }
                 let t = self.alloc(Deferred::File(id));
-                self.files[id.0 as usize].value = Some(t);
+                self.set_file_value(id, t);
                 t
             }
             None => {

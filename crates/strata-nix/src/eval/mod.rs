@@ -31,7 +31,7 @@ mod operators;
 mod tests;
 mod value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -145,6 +145,7 @@ pub(crate) enum Deferred {
     NotReady(String),
 }
 
+#[derive(Clone)]
 enum Slot {
     Pending(Deferred),
     Forcing(Option<Location>),
@@ -182,6 +183,35 @@ pub struct Evaluator<'t> {
     system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
     /// `nodes` of each Colmena hive selected from, by call.
     hive_nodes: Vec<(Rc<SystemCall>, ThunkId)>,
+    /// While a [`Checkpoint`] is held: how to undo what evaluation changes
+    /// in the state from before it.
+    undo: Option<Undo>,
+    /// Repository files read since a checkpoint and forgotten by rolling
+    /// back to it: still files the evaluation read.
+    forgotten_files: BTreeSet<String>,
+}
+
+/// A state of the evaluator to return to ([`Evaluator::checkpoint`]).
+pub struct Checkpoint {
+    slots: usize,
+    scopes: usize,
+    files: usize,
+    system_configs: usize,
+    hive_nodes: usize,
+    builtins_attrs: Option<ThunkId>,
+    lib_attrs: Option<ThunkId>,
+    full_lib_attrs: Option<ThunkId>,
+    outputs: Option<ThunkId>,
+}
+
+/// The earlier contents of what evaluation changed below a checkpoint:
+/// thunks forced or filled, and files given their value thunk.
+#[derive(Default)]
+struct Undo {
+    slots_below: usize,
+    files_below: usize,
+    slots: Vec<(u32, Slot)>,
+    file_values: Vec<(u32, Option<ThunkId>)>,
 }
 
 impl<'t> Evaluator<'t> {
@@ -214,7 +244,86 @@ impl<'t> Evaluator<'t> {
             outputs: None,
             system_configs: Vec::new(),
             hive_nodes: Vec::new(),
+            undo: None,
+            forgotten_files: BTreeSet::new(),
         }
+    }
+
+    /// Marks the current state: [`Evaluator::rollback`] returns to it,
+    /// dropping every thunk, scope and file created since and making every
+    /// thunk forced since pending again. Hosts read one after another from
+    /// one checkpoint each start from the same state, and the memory one
+    /// host's values took is reused, still in cache, by the next.
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        self.undo = Some(Undo {
+            slots_below: self.slots.len(),
+            files_below: self.files.len(),
+            ..Undo::default()
+        });
+        Checkpoint {
+            slots: self.slots.len(),
+            scopes: self.scopes.len(),
+            files: self.files.len(),
+            system_configs: self.system_configs.len(),
+            hive_nodes: self.hive_nodes.len(),
+            builtins_attrs: self.builtins_attrs,
+            lib_attrs: self.lib_attrs,
+            full_lib_attrs: self.full_lib_attrs,
+            outputs: self.outputs,
+        }
+    }
+
+    /// Returns to `checkpoint` (see [`Evaluator::checkpoint`]); findings and
+    /// the files read stay. The checkpoint stays valid for the next rollback.
+    pub fn rollback(&mut self, checkpoint: &Checkpoint) {
+        if let Some(undo) = &mut self.undo {
+            // Latest first, so each slot ends as it was at the checkpoint.
+            for (index, slot) in undo.slots.drain(..).rev() {
+                self.slots[index as usize] = slot;
+            }
+            for (index, value) in undo.file_values.drain(..).rev() {
+                self.files[index as usize].value = value;
+            }
+        }
+        for file in self.files.drain(checkpoint.files.min(self.files.len())..) {
+            if !file.hidden {
+                self.forgotten_files.insert(file.path);
+            }
+        }
+        self.file_index
+            .retain(|_, id| (id.0 as usize) < checkpoint.files);
+        self.slots.truncate(checkpoint.slots);
+        self.scopes.truncate(checkpoint.scopes);
+        self.system_configs.truncate(checkpoint.system_configs);
+        self.hive_nodes.truncate(checkpoint.hive_nodes);
+        self.builtins_attrs = checkpoint.builtins_attrs;
+        self.lib_attrs = checkpoint.lib_attrs;
+        self.full_lib_attrs = checkpoint.full_lib_attrs;
+        self.outputs = checkpoint.outputs;
+        self.depth = 0;
+    }
+
+    /// Keeps the present content of thunk `index` for a rollback, when it
+    /// is older than the checkpoint held.
+    fn remember_slot(&mut self, index: usize) {
+        if let Some(undo) = &mut self.undo
+            && index < undo.slots_below
+            && let Some(slot) = self.slots.get(index)
+        {
+            undo.slots.push((index as u32, slot.clone()));
+        }
+    }
+
+    /// Sets the value thunk of a file, remembering the old one for a
+    /// rollback when the file is older than the checkpoint held.
+    pub(crate) fn set_file_value(&mut self, id: FileId, value: ThunkId) {
+        let index = id.0 as usize;
+        if let Some(undo) = &mut self.undo
+            && index < undo.files_below
+        {
+            undo.file_values.push((id.0, self.files[index].value));
+        }
+        self.files[index].value = Some(value);
     }
 
     /// Findings made while evaluating (NIX003, and NIX001 for files first
@@ -262,6 +371,7 @@ impl<'t> Evaluator<'t> {
             .map(|f| f.path.clone())
             .collect();
         out.extend(self.read_sources.iter().map(|s| s.path().to_string()));
+        out.extend(self.forgotten_files.iter().cloned());
         out.sort();
         out.dedup();
         out
@@ -297,12 +407,14 @@ impl<'t> Evaluator<'t> {
 
     /// Fills a thunk allocated earlier with its value.
     pub(crate) fn set_done(&mut self, id: ThunkId, value: Value) {
+        self.remember_slot(id.0 as usize);
         if let Some(slot) = self.slots.get_mut(id.0 as usize) {
             *slot = Slot::Done(value);
         }
     }
 
     pub(crate) fn set_pending(&mut self, id: ThunkId, deferred: Deferred) {
+        self.remember_slot(id.0 as usize);
         if let Some(slot) = self.slots.get_mut(id.0 as usize) {
             *slot = Slot::Pending(deferred);
         }

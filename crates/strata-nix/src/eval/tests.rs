@@ -621,3 +621,44 @@ fn memory_budget_counts_what_built_ins_create() {
         json!(1000)
     );
 }
+
+#[test]
+fn a_rollback_returns_to_the_checkpoint_and_keeps_the_files_read() {
+    super::with_big_stack(|| {
+        let sources = [
+            ("expr.nix", "{ a = import ./b.nix; n = 1 + 2; }"),
+            ("b.nix", "{ x = [ 1 2 ]; }"),
+        ];
+        let mut files = BTreeMap::new();
+        for (path, text) in sources {
+            let parsed = ParsedFile::parse(Arc::new(SourceFile::new(path, text)));
+            files.insert(path.to_string(), parsed);
+        }
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        let top = ev.import_thunk("expr.nix", None);
+        let Value::Attrs(set) = ev.force(top) else {
+            panic!("a set")
+        };
+        let a = set.get("a").map(|e| e.value).expect("a");
+        let checkpoint = ev.checkpoint();
+        let (slots, scopes, files) = (ev.slots.len(), ev.scopes.len(), ev.files.len());
+        // Forcing `a` imports b.nix and evaluates below and above the checkpoint.
+        let first = ev.force_deep(a, 4);
+        let first = ev.to_json(first, 4);
+        assert_eq!(first, json!({ "x": [1, 2] }));
+        assert!(ev.files.len() > files && ev.slots.len() > slots);
+        ev.rollback(&checkpoint);
+        assert_eq!(
+            (ev.slots.len(), ev.scopes.len(), ev.files.len()),
+            (slots, scopes, files)
+        );
+        // `a` was forced after the checkpoint: pending again, and forcing it
+        // again gives the same value.
+        assert!(ev.forced(a).is_none());
+        let again = ev.force_deep(a, 4);
+        assert_eq!(ev.to_json(again, 4), first);
+        ev.rollback(&checkpoint);
+        // The file read after the checkpoint is still a file evaluation read.
+        assert!(ev.evaluated_files().contains(&"b.nix".to_string()));
+    });
+}
