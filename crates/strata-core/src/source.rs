@@ -189,6 +189,11 @@ impl SourceDb {
         file
     }
 
+    /// Adds a file already shared elsewhere (a parse holding it).
+    pub fn insert_shared(&mut self, file: Arc<SourceFile>) {
+        self.files.insert(file.path.clone(), file);
+    }
+
     /// Adds every file of `other`.
     pub fn extend(&mut self, other: SourceDb) {
         self.files.extend(other.files);

@@ -46,6 +46,9 @@ pub mod nfs_mounts;
 mod syntax;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile};
 
@@ -100,26 +103,54 @@ pub fn load_on_threads(tree: &RepoTree, limits: eval::Limits, threads: usize) ->
     eval::with_big_stack(|| load_inner(tree, limits, threads))
 }
 
+/// One `.nix` file as read: parsed, scanned, and what reading found.
+struct FileRead {
+    file: files::ParsedFile,
+    scanned: NixFile,
+    read_diagnostics: Vec<Diagnostic>,
+    import_diagnostics: Vec<Diagnostic>,
+}
+
 fn load_inner(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo {
     let mut repo = NixRepo::default();
+    // Every file is read, parsed and scanned on its own, on every thread;
+    // the results are taken in path order, as one thread would.
+    let paths: Vec<&str> = tree.files().filter(|p| p.ends_with(".nix")).collect();
+    let read: Vec<FileRead> = paths
+        .par_iter()
+        .map(|path| {
+            let (source, unreadable) = tree.read(path);
+            let file = files::ParsedFile::parse(Arc::new(source));
+            let mut read_diagnostics: Vec<Diagnostic> = unreadable.into_iter().collect();
+            read_diagnostics.extend(file.syntax_diagnostics());
+            let mut import_diagnostics = Vec::new();
+            let imports = files::collect_imports(tree, &file, &mut import_diagnostics);
+            let scanned = NixFile {
+                path: path.to_string(),
+                parses: !file.has_errors(),
+                imports,
+                references: files::collect_references(tree, &file),
+                secret_values: files::collect_secret_values(&file),
+            };
+            FileRead {
+                file,
+                scanned,
+                read_diagnostics,
+                import_diagnostics,
+            }
+        })
+        .collect();
     let mut parsed = BTreeMap::new();
-    for path in tree.files().filter(|p| p.ends_with(".nix")) {
-        let (source, diag) = tree.read(path);
-        repo.diagnostics.extend(diag);
-        let file = files::ParsedFile::parse(repo.sources.insert(source));
-        repo.diagnostics.extend(file.syntax_diagnostics());
-        parsed.insert(path.to_string(), file);
+    let mut import_diagnostics = Vec::new();
+    for read in read {
+        repo.sources.insert_shared(Arc::clone(read.file.source()));
+        repo.diagnostics.extend(read.read_diagnostics);
+        import_diagnostics.extend(read.import_diagnostics);
+        parsed.insert(read.scanned.path.clone(), read.file);
+        repo.files.push(read.scanned);
     }
-    for (path, file) in &parsed {
-        let imports = files::collect_imports(tree, file, &mut repo.diagnostics);
-        repo.files.push(NixFile {
-            path: path.clone(),
-            parses: !file.has_errors(),
-            imports,
-            references: files::collect_references(tree, file),
-            secret_values: files::collect_secret_values(file),
-        });
-    }
+    // Reading and syntax findings first, then imports', as before.
+    repo.diagnostics.extend(import_diagnostics);
 
     let flakes = flake_files(tree);
     if let Some((primary, others)) = flakes.split_first() {
