@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 use strata_check::Analysis;
@@ -12,39 +13,73 @@ use super::{facts_of, host_facts, resolve};
 
 /// `{ "version": 1, "nodes": [...], "edges": [...] }`, sorted by id.
 ///
-/// Serialized straight from the graph, borrowing every value: on
-/// thousands of hosts, copying each host's facts into a JSON tree first
-/// cost more than the analysis.
+/// Serialized straight from the graph, borrowing every value (copying each
+/// host's facts into a JSON tree first cost more than the analysis on
+/// thousands of hosts), each node on any thread: the text is exactly what
+/// `serde_json::to_string_pretty` gives for the whole document.
 pub fn json(analysis: &Analysis) -> String {
     let facts = host_facts(analysis);
-    let document = GraphJson {
-        version: 1,
-        nodes: analysis
-            .graph
-            .nodes()
-            .map(|n| node_json(analysis, n, facts_of(&facts, n)))
-            .collect(),
-        edges: analysis
-            .graph
-            .edges()
-            .map(|e| EdgeJson {
+    let nodes: Vec<&Node> = analysis.graph.nodes().collect();
+    let nodes: Vec<String> = nodes
+        .par_iter()
+        .map(|n| pretty(&node_json(analysis, n, facts_of(&facts, n))))
+        .collect();
+    let edges: Vec<String> = analysis
+        .graph
+        .edges()
+        .map(|e| {
+            pretty(&EdgeJson {
                 from: e.from,
                 to: e.to,
                 kind: e.kind.as_str(),
                 reason: e.reason,
             })
-            .collect(),
-    };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
-    text.push('\n');
+        })
+        .collect();
+    let length: usize = nodes.iter().chain(&edges).map(|t| t.len() + 64).sum();
+    let mut text = String::with_capacity(length);
+    text.push_str("{\n  \"version\": 1,\n");
+    push_array(&mut text, "nodes", &nodes, true);
+    push_array(&mut text, "edges", &edges, false);
+    text.push_str("}\n");
     text
 }
 
-#[derive(Serialize)]
-struct GraphJson<'a> {
-    version: u32,
-    nodes: Vec<NodeJson<'a>>,
-    edges: Vec<EdgeJson>,
+/// One value as pretty JSON at the top level.
+fn pretty<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// `  "key": [ items… ]` as the pretty printer writes a top-level entry:
+/// each item two levels in (JSON text holds no raw newline inside a string,
+/// so indenting line by line is exact), `[]` when empty.
+fn push_array(out: &mut String, key: &str, items: &[String], more: bool) {
+    out.push_str("  \"");
+    out.push_str(key);
+    out.push_str("\": ");
+    if items.is_empty() {
+        out.push_str("[]");
+    } else {
+        out.push_str("[\n");
+        for (i, item) in items.iter().enumerate() {
+            for (j, line) in item.split('\n').enumerate() {
+                if j > 0 {
+                    out.push('\n');
+                }
+                out.push_str("    ");
+                out.push_str(line);
+            }
+            if i + 1 < items.len() {
+                out.push(',');
+            }
+            out.push('\n');
+        }
+        out.push_str("  ]");
+    }
+    if more {
+        out.push(',');
+    }
+    out.push('\n');
 }
 
 #[derive(Serialize)]
@@ -187,4 +222,31 @@ fn by_layer(analysis: &Analysis) -> Vec<(&'static str, Vec<&NodeId>)> {
 
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{pretty, push_array};
+
+    /// The document assembled from separately printed items is the text the
+    /// pretty printer gives for the whole, nested values and escaped
+    /// newlines included.
+    #[test]
+    fn assembled_text_is_the_pretty_printers() {
+        let nodes = vec![
+            json!({ "id": "host/a", "attrs": { "facts": { "list": [1, [2, {}], []], "s": "x\ny" } } }),
+            json!({ "id": "file/b.nix", "kind": "file" }),
+        ];
+        for edges in [vec![], vec![json!({ "from": "a", "to": "b" })]] {
+            let whole = json!({ "version": 1, "nodes": nodes, "edges": edges });
+            let mut text = String::from("{\n  \"version\": 1,\n");
+            let items = |v: &[serde_json::Value]| v.iter().map(pretty).collect::<Vec<_>>();
+            push_array(&mut text, "nodes", &items(&nodes), true);
+            push_array(&mut text, "edges", &items(&edges), false);
+            text.push_str("}\n");
+            assert_eq!(text, serde_json::to_string_pretty(&whole).unwrap() + "\n");
+        }
+    }
 }
