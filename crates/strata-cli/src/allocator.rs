@@ -1,4 +1,5 @@
-//! The process's allocator: mimalloc, told to keep freed memory.
+//! The process's allocator: mimalloc, told to keep freed memory, in
+//! ordinary pages.
 //!
 //! The analysis allocates and frees many small values (YAML documents, Nix
 //! thunks) from several threads, where mimalloc beats the system allocator
@@ -27,5 +28,21 @@ pub fn keep_freed_memory() {
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+    }
+}
+
+/// Turns transparent huge pages off for this process (Linux). mimalloc
+/// asks for huge pages for its arenas; the kernel then zeroes 2 MiB at the
+/// first touch of each, however little of it is used. Measured on the
+/// training corpus (xunholy, 984 YAML files): peak memory 88 → 43 MiB and
+/// system time 0.09–0.15 → 0.01 s; on 10,000 hosts 0.9× the wall time.
+pub fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)` only sets a flag of
+    // the calling process; it takes no pointers. Its result does not matter:
+    // on a kernel without it, nothing changes.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }

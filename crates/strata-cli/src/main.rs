@@ -251,6 +251,7 @@ struct ToolError(String);
 
 fn main() -> ExitCode {
     allocator::keep_freed_memory();
+    allocator::no_transparent_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `--help` and `--version` print as clap renders them.
