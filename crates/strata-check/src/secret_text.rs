@@ -188,10 +188,68 @@ fn encrypted_values(text: &str) -> Vec<Span> {
         .collect()
 }
 
-static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(\s*(?:-\s+)?)(?:"([^"]*)"|'([^']*)'|([^\s#:'"][^:#]*?))\s*:(?:\s+|$)"#)
-        .expect("yaml key pattern")
-});
+/// A line's mapping key, as far as a line-by-line reading can tell.
+#[derive(Debug, PartialEq, Eq)]
+struct YamlKey<'a> {
+    /// Bytes before the key: its indentation and a list item's `- `.
+    lead: usize,
+    /// The key, unquoted.
+    key: &'a str,
+    /// Where the value starts: after the colon and the blanks after it.
+    end: usize,
+}
+
+/// The key of `line` (`  - "name": value`): indentation, an optional `- `,
+/// then a double-quoted, single-quoted or plain key (a plain one runs to the
+/// first colon and has no `#`), a colon, and a blank or the line's end.
+///
+/// Written out rather than a regular expression with captures, which was
+/// the largest part of reading a large Flux tree for secrets; the test
+/// `yaml_key_reads_as_the_pattern_did` checks it against that pattern.
+fn yaml_key(line: &str) -> Option<YamlKey<'_>> {
+    let indent = line.len() - line.trim_start().len();
+    let after_indent = &line[indent..];
+    // A list item's `- ` (with every blank after it) is part of the lead;
+    // when no key follows it, the dash itself may start a plain key.
+    let dash = after_indent
+        .strip_prefix('-')
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .map(|rest| indent + 1 + (rest.len() - rest.trim_start().len()));
+    dash.and_then(|lead| key_at(line, lead))
+        .or_else(|| key_at(line, indent))
+}
+
+/// The key starting at byte `lead` of `line`, if one does.
+fn key_at(line: &str, lead: usize) -> Option<YamlKey<'_>> {
+    let rest = &line[lead..];
+    let first = rest.chars().next()?;
+    let (key, after_key) = match first {
+        '"' | '\'' => {
+            let close = rest[1..].find(first)? + 1;
+            (&rest[1..close], lead + close + 1)
+        }
+        c if c.is_whitespace() || c == '#' || c == ':' => return None,
+        c => {
+            let colon = rest.find(':')?;
+            let plain = &rest[..colon];
+            if plain[c.len_utf8()..].contains('#') {
+                return None;
+            }
+            (plain.trim_end(), lead + plain.trim_end().len())
+        }
+    };
+    let blanks = line[after_key..].len() - line[after_key..].trim_start().len();
+    let colon = after_key + blanks;
+    if !line[colon..].starts_with(':') {
+        return None;
+    }
+    let value = &line[colon + 1..];
+    if !value.is_empty() && !value.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let end = line.len() - value.trim_start().len();
+    Some(YamlKey { lead, key, end })
+}
 static SECRET_KIND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*(?:-\s+)?kind:\s*["']?Secret["']?\s*(?:#.*)?$"#).expect("kind pattern")
 });
@@ -222,7 +280,11 @@ fn yaml_values(text: &str) -> Vec<(Span, bool)> {
 }
 
 fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
-    let secret_doc = lines.iter().any(|(_, l)| SECRET_KIND.is_match(l));
+    // Only a line naming `Secret` can say `kind: Secret`: the pattern runs
+    // on those alone.
+    let secret_doc = lines
+        .iter()
+        .any(|(_, l)| l.contains("Secret") && SECRET_KIND.is_match(l));
     let mut found = Vec::new();
     let mut block: Option<Block> = None;
     // A SOPS file: everything but the object's identity and SOPS metadata.
@@ -252,8 +314,8 @@ fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
                             || secret_like_name(line[from..after - 1].trim_matches(['"', '\'']))
                     })
             } else {
-                match YAML_KEY.captures(line) {
-                    Some(c) => Some(c.get(0).map_or(from, |m| m.end())),
+                match yaml_key(line) {
+                    Some(k) => Some(k.end),
                     None => Some(from),
                 }
             };
@@ -263,20 +325,18 @@ fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
             );
             continue;
         }
-        let Some(caps) = YAML_KEY.captures(line) else {
+        let Some(YamlKey {
+            lead: key_indent,
+            key,
+            end: value_from,
+        }) = yaml_key(line)
+        else {
             if sops && plain.is_none() {
                 found.extend(value_span(*offset, line, indent).map(|s| (s, false)));
             }
             continue;
         };
-        let key = caps
-            .get(2)
-            .or(caps.get(3))
-            .or(caps.get(4))
-            .map_or("", |m| m.as_str());
-        let value_from = caps.get(0).map_or(line.len(), |m| m.end());
         let value = line[value_from..].trim();
-        let key_indent = caps.get(1).map_or(indent, |m| m.as_str().len());
         let opens_block = value.is_empty() || value.starts_with('|') || value.starts_with('>');
         if secret_doc && (key == "data" || key == "stringData") && opens_block {
             block = Some(Block {
@@ -460,6 +520,50 @@ fn nix_values(text: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The pattern `yaml_key` replaces.
+    static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"^(\s*(?:-\s+)?)(?:"([^"]*)"|'([^']*)'|([^\s#:'"][^:#]*?))\s*:(?:\s+|$)"#)
+            .expect("yaml key pattern")
+    });
+
+    fn by_pattern(line: &str) -> Option<YamlKey<'_>> {
+        YAML_KEY.captures(line).map(|c| YamlKey {
+            lead: c.get(1).map_or(0, |m| m.as_str().len()),
+            key: c
+                .get(2)
+                .or(c.get(3))
+                .or(c.get(4))
+                .map_or("", |m| m.as_str()),
+            end: c.get(0).map_or(0, |m| m.end()),
+        })
+    }
+
+    #[test]
+    fn yaml_key_reads_keys_and_list_items() {
+        let key = |line| yaml_key(line).map(|k| (k.lead, k.key, k.end));
+        assert_eq!(key("  password: x"), Some((2, "password", 12)));
+        assert_eq!(key("- \"a b\" :  v"), Some((2, "a b", 11)));
+        assert_eq!(key("- : x"), Some((0, "-", 4)));
+        assert_eq!(key("url: http://x"), Some((0, "url", 5)));
+        assert_eq!(key("http://x"), None);
+        assert_eq!(key("a # b: c"), None);
+        assert_eq!(key("key:"), Some((0, "key", 4)));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn yaml_key_reads_as_the_pattern_did(
+            line in proptest::collection::vec(
+                prop::sample::select(vec![' ', '\t', '-', '"', '\'', ':', '#', 'a', 'k', '\u{a0}', 'é', '\u{2003}']),
+                0..14,
+            ).prop_map(|c| c.into_iter().collect::<String>())
+        ) {
+            prop_assert_eq!(yaml_key(&line), by_pattern(&line));
+        }
+    }
 
     fn shown(path: &str, text: &str) -> Vec<String> {
         secret_spans(path, text)
