@@ -52,6 +52,34 @@ pub struct RepoTree {
     /// `[paths] exclude` of strata.toml: left out on purpose, which is
     /// not the same as missing.
     excluded: PathPatterns,
+    /// Directories resolved while reading (see [`RepoTree::resolve`]).
+    resolved_dirs: ResolvedDirs,
+}
+
+/// Each directory read from, with every symlink of its path resolved: the
+/// first read in a directory resolves it, the others reuse that.
+#[derive(Debug, Default)]
+struct ResolvedDirs(std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>);
+
+impl ResolvedDirs {
+    fn resolve(&self, dir: &Path) -> Option<PathBuf> {
+        let cached = self.0.lock().ok().and_then(|m| m.get(dir).cloned());
+        if let Some(resolved) = cached {
+            return resolved;
+        }
+        let resolved = std::fs::canonicalize(dir).ok();
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(dir.to_path_buf(), resolved.clone());
+        }
+        resolved
+    }
+}
+
+/// A copy of a tree resolves its directories again.
+impl Clone for ResolvedDirs {
+    fn clone(&self) -> Self {
+        ResolvedDirs::default()
+    }
 }
 
 impl RepoTree {
@@ -248,7 +276,7 @@ impl RepoTree {
     /// regular file below the root, `Ok(None)` for a directory below the root
     /// or a path that does not resolve, `Err` for anything else.
     fn admit(&self, full: &Path) -> Result<Option<PathBuf>, Refusal> {
-        let Ok(resolved) = std::fs::canonicalize(full) else {
+        let Some((resolved, metadata)) = self.resolve(full) else {
             return Ok(None);
         };
         let Some(root) = &self.canonical_root else {
@@ -263,12 +291,34 @@ impl RepoTree {
         {
             return Err(Refusal::NotARegularFile);
         }
-        match std::fs::metadata(&resolved) {
+        match metadata {
             Ok(m) if m.is_file() => Ok(Some(resolved)),
             Ok(m) if m.is_dir() => Ok(None),
             Ok(_) => Err(Refusal::NotARegularFile),
             Err(_) => Ok(None),
         }
+    }
+
+    /// `full` with every symlink resolved, and what it is. The directory
+    /// part is resolved once per directory (a tree of 50,000 files otherwise
+    /// asks the kernel to read every component's link 350,000 times); the
+    /// last component is looked at every time, and resolved in full when it
+    /// is a link.
+    fn resolve(&self, full: &Path) -> Option<(PathBuf, std::io::Result<std::fs::Metadata>)> {
+        let whole = || {
+            let resolved = std::fs::canonicalize(full).ok()?;
+            let metadata = std::fs::metadata(&resolved);
+            Some((resolved, metadata))
+        };
+        let (Some(dir), Some(name)) = (full.parent(), full.file_name()) else {
+            return whole();
+        };
+        let own = std::fs::symlink_metadata(full).ok()?;
+        if own.file_type().is_symlink() {
+            return whole();
+        }
+        let dir = self.resolved_dirs.resolve(dir)?;
+        Some((dir.join(name), Ok(own)))
     }
 
     /// Reads a listed file as text. Never fails: an unreadable, oversized or
@@ -314,7 +364,7 @@ impl RepoTree {
             Ok(file) => file,
             Err(e) => return cannot_read(e),
         };
-        match file.metadata() {
+        let size = match file.metadata() {
             Ok(m) if !m.is_file() => {
                 return (
                     empty(),
@@ -322,11 +372,13 @@ impl RepoTree {
                 );
             }
             Ok(m) if m.len() > MAX_FILE_BYTES => return (empty(), Some(too_large(m.len()))),
-            Ok(_) => {}
+            Ok(m) => m.len(),
             Err(e) => return cannot_read(e),
-        }
-        // Bounded even when the size on disk lies (a file growing while read).
-        let mut bytes = Vec::new();
+        };
+        // Bounded even when the size on disk lies (a file growing while read);
+        // sized from the metadata, so a file is read in one call plus the
+        // one that finds its end.
+        let mut bytes = Vec::with_capacity(size as usize + 1);
         if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
             return cannot_read(e);
         }
