@@ -314,7 +314,7 @@ impl RepoTree {
             Ok(file) => file,
             Err(e) => return cannot_read(e),
         };
-        match file.metadata() {
+        let size = match file.metadata() {
             Ok(m) if !m.is_file() => {
                 return (
                     empty(),
@@ -322,11 +322,13 @@ impl RepoTree {
                 );
             }
             Ok(m) if m.len() > MAX_FILE_BYTES => return (empty(), Some(too_large(m.len()))),
-            Ok(_) => {}
+            Ok(m) => m.len(),
             Err(e) => return cannot_read(e),
-        }
+        };
         // Bounded even when the size on disk lies (a file growing while read).
-        let mut bytes = Vec::new();
+        // Sized from the metadata: the text is kept for the whole run, and a
+        // buffer grown by doubling holds up to twice the file.
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
             return cannot_read(e);
         }
