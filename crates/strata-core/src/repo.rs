@@ -314,7 +314,7 @@ impl RepoTree {
             Ok(file) => file,
             Err(e) => return cannot_read(e),
         };
-        let size = match file.metadata() {
+        match file.metadata() {
             Ok(m) if !m.is_file() => {
                 return (
                     empty(),
@@ -322,13 +322,11 @@ impl RepoTree {
                 );
             }
             Ok(m) if m.len() > MAX_FILE_BYTES => return (empty(), Some(too_large(m.len()))),
-            Ok(m) => m.len(),
+            Ok(_) => {}
             Err(e) => return cannot_read(e),
-        };
+        }
         // Bounded even when the size on disk lies (a file growing while read).
-        // Sized from the metadata: the text is kept for the whole run, and a
-        // buffer grown by doubling holds up to twice the file.
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut bytes = Vec::new();
         if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
             return cannot_read(e);
         }
