@@ -92,7 +92,9 @@ impl SourceFile {
     /// Wraps `text` as the content of repository file `path`.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let mut line_starts = vec![0];
+        // Sized exactly: the table is kept as long as the text.
+        let mut line_starts = Vec::with_capacity(text.matches('\n').count() + 1);
+        line_starts.push(0);
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let char_offsets =
             (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());

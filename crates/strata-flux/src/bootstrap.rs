@@ -39,7 +39,7 @@ pub(crate) fn bootstrap_releases(files: &YamlFiles<'_>, tree: &RepoTree) -> Vec<
             parsed
                 .documents
                 .iter()
-                .map(|d| (path.to_string(), d.clone())),
+                .map(|d| (path.to_string(), (**d).clone())),
         );
     }
     // A templated helmfile (`helmfile.yaml.gotmpl`) is YAML once its

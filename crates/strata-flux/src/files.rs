@@ -1,6 +1,7 @@
 //! The repository's YAML files, each read and parsed once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile, parent_dir};
@@ -11,7 +12,9 @@ use crate::yaml::{Yaml, parse_documents};
 #[derive(Debug)]
 pub(crate) struct ParsedFile {
     pub(crate) source: SourceFile,
-    pub(crate) documents: Vec<Yaml>,
+    /// Shared with every build and object that takes a document unchanged:
+    /// a transform copies a document only when it changes it.
+    pub(crate) documents: Vec<Arc<Yaml>>,
 }
 
 /// Every YAML file read so far, by repository-relative path.
@@ -90,6 +93,11 @@ impl<'t> YamlFiles<'t> {
         self.files.get(path)
     }
 
+    /// How many documents the files read so far hold.
+    pub(crate) fn document_count(&self) -> usize {
+        self.files.values().map(|f| f.documents.len()).sum()
+    }
+
     /// Every file read so far, by path.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &ParsedFile)> {
         self.files.iter().map(|(path, file)| (path.as_str(), file))
@@ -109,5 +117,6 @@ fn read_and_parse(tree: &RepoTree, path: &str) -> (ParsedFile, Vec<Diagnostic>) 
     let (source, read_diagnostic) = tree.read(path);
     let (documents, mut diagnostics) = parse_documents(&source);
     diagnostics.extend(read_diagnostic);
+    let documents = documents.into_iter().map(Arc::new).collect();
     (ParsedFile { source, documents }, diagnostics)
 }

@@ -37,6 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use strata_core::{
     Code, Diagnostic, Location, RepoTree, Severity, SourceFile, Span, join_relative, parent_dir,
@@ -45,7 +46,7 @@ use strata_core::{
 use crate::files::{YamlFiles, is_yaml_path};
 use crate::flux_kinds::{KUSTOMIZATION_FILE_NAMES, ScopeTable};
 use crate::patch::{Patch, PatchedValue, Selector};
-use crate::yaml::{Yaml, YamlValue, parse_documents};
+use crate::yaml::{Yaml, YamlValue, edit_shared, parse_documents};
 
 mod field_spec;
 mod metadata_transformers;
@@ -81,8 +82,9 @@ pub struct BuiltObject {
     pub name_span: Span,
     /// The document after this build's transforms (patches, `namespace`,
     /// prefix and suffix, `images`). Values a patch wrote keep their spans in
-    /// the patch's file, listed in `patched`.
-    pub doc: Yaml,
+    /// the patch's file, listed in `patched`. Shared with the parsed file
+    /// and other builds until a transform changes it (`Arc::make_mut`).
+    pub doc: Arc<Yaml>,
     /// The values of `doc` written in another file than `file`, by path.
     pub patched: Vec<PatchedValue>,
     /// Whether a `configMapGenerator`/`secretGenerator` produced the object
@@ -139,7 +141,7 @@ impl BuiltObject {
     /// Renames the object (its document too), remembering the old id.
     fn rename(&mut self, name: String) {
         self.store_previous_id();
-        set_string(&mut self.doc, &["metadata", "name"], &name);
+        set_string(Arc::make_mut(&mut self.doc), &["metadata", "name"], &name);
         self.name = name;
     }
 
@@ -228,7 +230,7 @@ pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     );
     Diagnostic::sort(&mut diagnostics);
     KustomizeBuild {
-        objects: Rc::try_unwrap(objects).unwrap_or_else(|shared| shared.as_ref().clone()),
+        objects,
         diagnostics,
         helm_charts: builder.helm_charts,
     }
@@ -321,13 +323,22 @@ impl Builder {
 
     /// The objects of directory `dir` as a top-level build (a Flux
     /// Kustomization's path or an entry), sorted by file then document.
-    pub(crate) fn build_dir(
-        &mut self,
-        files: &mut YamlFiles<'_>,
-        dir: &str,
-    ) -> Rc<Vec<BuiltObject>> {
-        let nested = self.build_nested(files, dir);
-        Rc::new(finish_build(nested.objects.clone(), &nested.config))
+    ///
+    /// A top-level build is not kept: its objects become the walk's, and
+    /// building it again (another Kustomization with the same path, the
+    /// second pass) costs its own transforms only, its includes being
+    /// kept. Keeping it would hold a second copy of every object of the
+    /// tree.
+    pub(crate) fn build_dir(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
+        let Built { objects, config } = self.build_uncached(files, dir, &[]);
+        finish_build(objects, &config)
+    }
+
+    /// Drops the finished builds. Their documents are shared with the
+    /// objects, but each build's object list is not: once no directory
+    /// will be built again, the memory goes to what follows.
+    pub(crate) fn forget_builds(&mut self) {
+        self.done = HashMap::new();
     }
 
     /// The objects of `dir` as included by another build: generated names
@@ -357,20 +368,12 @@ impl Builder {
         components: &[(String, Location)],
         patches: &[(Patch, String, Option<Selector>)],
         target_namespace: Option<(&str, &Location)>,
-    ) -> Rc<Vec<BuiltObject>> {
-        let built = if components.is_empty() {
-            let nested = self.build_nested(files, dir);
-            Built {
-                objects: nested.objects.clone(),
-                config: nested.config.clone(),
-            }
-        } else {
-            self.build_uncached(files, dir, components)
-        };
+    ) -> Vec<BuiltObject> {
+        // Not kept, as for `build_dir`.
         let Built {
             mut objects,
             config,
-        } = built;
+        } = self.build_uncached(files, dir, components);
         // Flux itself reports a Kustomization whose patches do not apply.
         let _ = apply_patches(&mut objects, patches);
         if let Some((namespace, origin)) = target_namespace {
@@ -378,7 +381,7 @@ impl Builder {
                 set_namespace_from(object, namespace, Some(origin));
             }
         }
-        Rc::new(finish_build(objects, &config))
+        finish_build(objects, &config)
     }
 
     fn build_uncached(
@@ -816,8 +819,9 @@ impl Builder {
                         merged.extend(data.clone());
                         *values = SecretValues(Rc::new(merged));
                     }
-                    set_data(&mut existing.doc, kind, &data, span, replace);
-                    merge_generator_metadata(&mut existing.doc, &options, span);
+                    let doc = Arc::make_mut(&mut existing.doc);
+                    set_data(doc, kind, &data, span, replace);
+                    merge_generator_metadata(doc, &options, span);
                     if kind == "Secret" {
                         // The merged object is the new generator's, with the
                         // old one's name, metadata and (for merge) data.
@@ -826,7 +830,7 @@ impl Builder {
                             .and_then(Yaml::as_str)
                             .filter(|t| !t.is_empty())
                             .unwrap_or("Opaque");
-                        set_string(&mut existing.doc, &["type"], new_type);
+                        set_string(doc, &["type"], new_type);
                     }
                     existing.needs_hash = !no_hash;
                     continue;
@@ -862,7 +866,7 @@ impl Builder {
                     name: name.clone(),
                     namespace: namespace.clone(),
                     name_span: span,
-                    doc,
+                    doc: Arc::new(doc),
                     patched: Vec::new(),
                     generated: true,
                     written_id: (name, namespace),
@@ -1011,7 +1015,7 @@ impl Builder {
                         continue;
                     }
                     field_spec::visit(
-                        &mut object.doc,
+                        Arc::make_mut(&mut object.doc),
                         spec,
                         false,
                         object.name_span,
@@ -1061,15 +1065,11 @@ impl Builder {
             .collect();
         if !images.is_empty() {
             for object in objects.iter_mut() {
-                let mut path = Vec::new();
-                apply_images(
-                    &mut object.doc,
-                    &images,
-                    kustomization,
-                    &mut path,
-                    &mut object.patched,
-                    false,
-                );
+                let BuiltObject { doc, patched, .. } = object;
+                // Most objects hold no image the list names: they stay shared.
+                edit_shared(doc, |doc| {
+                    apply_images(doc, &images, kustomization, &mut Vec::new(), patched, false);
+                });
             }
         }
         self.replace(files, dir, kustomization, document, objects);
@@ -1112,7 +1112,7 @@ impl Builder {
                     .unwrap_or_default()
                 {
                     let items = if document.as_seq().is_empty() {
-                        vec![document]
+                        vec![(*document).clone()]
                     } else {
                         document.as_seq().to_vec()
                     };
@@ -1259,7 +1259,7 @@ impl Builder {
         parsed
             .documents
             .iter()
-            .filter_map(Patch::from_document)
+            .filter_map(|document| Patch::from_document(document))
             .map(|p| (p, path.clone()))
             .collect()
     }
@@ -1462,12 +1462,16 @@ pub(crate) fn set_namespace_from(
     object.store_previous_id();
     if object.kind == "Namespace" && object.api_version == "v1" {
         object.name = namespace.to_string();
-        set_string(&mut object.doc, &["metadata", "name"], namespace);
+        set_string(
+            Arc::make_mut(&mut object.doc),
+            &["metadata", "name"],
+            namespace,
+        );
     }
     if !object.cluster_scoped {
         object.namespace = Some(namespace.to_string());
         let span = origin.map_or(object.name_span, |o| o.span);
-        let Some(metadata) = ensure_map(&mut object.doc, "metadata", span) else {
+        let Some(metadata) = ensure_map(Arc::make_mut(&mut object.doc), "metadata", span) else {
             return;
         };
         let value = string(namespace, span);
@@ -1521,7 +1525,7 @@ fn apply_replicas(objects: &mut [BuiltObject], document: &Yaml, kustomization: &
             {
                 continue;
             }
-            let Some(spec) = ensure_map(&mut object.doc, "spec", count.span) else {
+            let Some(spec) = ensure_map(Arc::make_mut(&mut object.doc), "spec", count.span) else {
                 continue;
             };
             let YamlValue::Map(entries) = &mut spec.value else {
@@ -1756,7 +1760,12 @@ pub(crate) fn apply_patches(
                 return true;
             }
             matched = true;
-            patch.apply_reporting(&mut object.doc, file, &mut object.patched, &mut refused)
+            patch.apply_reporting(
+                Arc::make_mut(&mut object.doc),
+                file,
+                &mut object.patched,
+                &mut refused,
+            )
         });
         for (span, message) in refused {
             if !problems.iter().any(|(f, s, _)| f == file && *s == span) {
@@ -2015,7 +2024,7 @@ mod tests {
             name: "foo".into(),
             namespace: None,
             name_span: Span::default(),
-            doc: Yaml::null(Span::default()),
+            doc: Yaml::null(Span::default()).into(),
             patched: Vec::new(),
             generated: false,
             written_id: ("foo".into(), None),

@@ -158,8 +158,11 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     let artifacts = artifacts::generated_artifacts(files_for_artifacts);
     let mut builder = Builder::new();
     // A kind's scope: the table, and every CRD the repository declares.
-    builder.scopes =
-        flux_kinds::ScopeTable::from_documents(files.iter().flat_map(|(_, f)| f.documents.iter()));
+    builder.scopes = flux_kinds::ScopeTable::from_documents(
+        files
+            .iter()
+            .flat_map(|(_, f)| f.documents.iter().map(|d| &**d)),
+    );
     let providers = resource_sets::input_providers(&files);
     builder.ignored = source_ignore::ignored_files(tree, &spec_ignores(&files, &roots));
     let mut reader = Reader {
@@ -185,6 +188,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         let index = var_index(&walked.objects, &provided_objects(&walked.objects));
         walked = walk(&mut reader, &index);
     }
+    reader.builder.forget_builds();
     let Walked {
         mut objects,
         mut diagnostics,

@@ -2,6 +2,7 @@
 //! references, what controllers provide and what nothing applies.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 use strata_core::{Diagnostic, Location, NodeId, SourceDb};
@@ -142,7 +143,8 @@ pub struct K8sObject {
     /// keeps the span of the text that produced it; values written in
     /// another file (a patch) are listed in `patched` — use
     /// [`K8sObject::location_of`] to turn a value into a location.
-    pub doc: Yaml,
+    /// Shared with the parsed file and the builds that hold it unchanged.
+    pub doc: Arc<Yaml>,
     /// The values of `doc` written in another file than `location.file`.
     pub patched: Vec<PatchedValue>,
     /// Whether the file is SOPS-encrypted (a top-level `sops:` map with `mac`).

@@ -176,6 +176,22 @@ pub fn substitute_document_with_findings<'s>(
     findings
 }
 
+/// Whether substitution may change `doc` or find something in it: a
+/// string value holding `${` or `$$` (keys are never substituted).
+pub fn has_expressions(doc: &Yaml) -> bool {
+    match &doc.value {
+        YamlValue::Map(entries) => entries.iter().any(|(_, value)| has_expressions(value)),
+        YamlValue::Seq(items) => items.iter().any(has_expressions),
+        YamlValue::String(text) => is_candidate(text),
+        _ => false,
+    }
+}
+
+/// Whether a string may hold an expression or an escape (see [`walk`]).
+fn is_candidate(text: &str) -> bool {
+    text.contains("${") || text.contains("$$")
+}
+
 fn walk<'s>(
     node: &mut Yaml,
     variables: &Variables,
@@ -204,7 +220,7 @@ fn walk<'s>(
             }
         }
         YamlValue::String(text) => {
-            if !text.contains("${") && !text.contains("$$") {
+            if !is_candidate(text) {
                 return;
             }
             let substituted = substitute_text(text, variables);

@@ -12,6 +12,7 @@
 //! Kustomization that lives only in the cluster, and `--entry` names one.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative, parent_dir};
 
@@ -395,7 +396,7 @@ fn instance_root(
 /// The Kustomization `flux bootstrap` writes: a Flux Kustomization whose
 /// source is defined in the same file (or which is named `flux-system`), and
 /// whose `spec.path` is a directory holding the file itself.
-fn bootstrap_root(file: &str, document: &Yaml, siblings: &[Yaml]) -> Option<DeclaredRoot> {
+fn bootstrap_root(file: &str, document: &Yaml, siblings: &[Arc<Yaml>]) -> Option<DeclaredRoot> {
     let text = |node: &Yaml, key: &str| node.path(key).and_then(Yaml::as_str).map(str::to_string);
     let (api_version, kind) = (text(document, "apiVersion")?, text(document, "kind")?);
     if !is_flux_kustomization(&api_version, &kind) {
@@ -665,7 +666,11 @@ mod tests {
             "kubernetes/clusters/main/flux-system/gotk-sync.yaml",
             text,
         );
-        let (docs, _) = yaml::parse_documents(&file);
+        let docs: Vec<Arc<Yaml>> = yaml::parse_documents(&file)
+            .0
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         let root = bootstrap_root(file.path(), &docs[1], &docs).expect("a root");
         assert_eq!(root.root.source_root, "kubernetes");
         assert_eq!(root.root.dir, "kubernetes/clusters/main");

@@ -92,6 +92,7 @@ pub(crate) fn unapplied_files(
         let manifests: Vec<&Yaml> = parsed
             .documents
             .iter()
+            .map(|d| &**d)
             .filter(|d| {
                 let text = |key: &str| d.get(key).and_then(Yaml::as_str).filter(|t| !t.is_empty());
                 matches!((text("apiVersion"), text("kind")), (Some(api), Some(_)) if api_group(api) != "kustomize.config.k8s.io")

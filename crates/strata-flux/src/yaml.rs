@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use saphyr::{Scalar, ScalarStyle, Tag};
 use saphyr_parser::{Event, Parser, ScanError};
@@ -207,6 +208,23 @@ impl Yaml {
     }
 }
 
+/// Runs `edit` on a document that may be shared (by the parsed file and
+/// other builds), copying it only when `edit` changes it: a transform that
+/// may find nothing to change (an `images:` list naming no image of the
+/// object, a name reference to an object that was not renamed) leaves the
+/// document shared. A document held only here is edited in place.
+pub(crate) fn edit_shared<R>(doc: &mut Arc<Yaml>, edit: impl FnOnce(&mut Yaml) -> R) -> R {
+    if let Some(own) = Arc::get_mut(doc) {
+        return edit(own);
+    }
+    let mut copy = Yaml::clone(doc);
+    let result = edit(&mut copy);
+    if copy != **doc {
+        *doc = Arc::new(copy);
+    }
+    result
+}
+
 /// Parses every document of a YAML stream.
 ///
 /// Never fails: a syntax error yields a YAML001 diagnostic at the exact
@@ -293,31 +311,42 @@ fn tab_separator_before(text: &str, offset: usize) -> Option<std::ops::Range<usi
     (before[..start].ends_with(':') && text[separator.clone()].contains('\t')).then_some(separator)
 }
 
-/// An open collection while its events arrive.
+/// An open collection while its events arrive. Its items (entries) wait
+/// at the end of the builder's `items` (`entries`) from index `first`, and
+/// move into a vector of exactly their number when it closes: the tree is
+/// kept for the whole run, and vectors grown by doubling would leave both
+/// spare capacity and freed blocks behind.
 enum Frame {
     Seq {
         start: usize,
         anchor: usize,
-        items: Vec<Yaml>,
+        first: usize,
         height: usize,
         nodes: usize,
     },
     Map {
         start: usize,
         anchor: usize,
-        entries: Vec<(Yaml, Yaml)>,
+        first: usize,
         key: Option<Yaml>,
-        /// The scalar keys seen so far, so the duplicate check stays linear
-        /// in the size of the mapping (a generated ConfigMap can hold
-        /// hundreds of thousands of keys).
-        scalar_keys: HashSet<ScalarKey>,
+        /// The scalar keys seen so far, once the mapping has
+        /// [`KEY_SET_THRESHOLD`] entries, so the duplicate check stays
+        /// linear in the size of the mapping (a generated ConfigMap can hold
+        /// hundreds of thousands of keys); smaller mappings compare keys
+        /// one by one.
+        scalar_keys: Option<HashSet<ScalarKey>>,
         height: usize,
         nodes: usize,
     },
 }
 
+/// The number of entries from which a mapping's duplicate-key check uses a
+/// hash set instead of comparing each new key with the ones before.
+const KEY_SET_THRESHOLD: usize = 16;
+
 /// A scalar mapping key, hashable, equal exactly when the two
-/// [`YamlValue`]s are equal. Collection keys (rare) are compared one by one.
+/// [`YamlValue`]s are equal (so comparing the values one by one finds the
+/// same duplicates). Collection keys (rare) are compared one by one.
 #[derive(PartialEq, Eq, Hash)]
 enum ScalarKey {
     Null,
@@ -357,6 +386,10 @@ struct Builder<'f> {
     docs: Vec<Yaml>,
     root: Option<Yaml>,
     stack: Vec<Frame>,
+    /// The items of the open sequences, innermost last (see [`Frame`]).
+    items: Vec<Yaml>,
+    /// The entries of the open mappings, innermost last.
+    entries: Vec<(Yaml, Yaml)>,
     anchors: HashMap<usize, (Yaml, usize, usize)>,
     alias_budget: usize,
     diagnostics: Vec<Diagnostic>,
@@ -371,6 +404,8 @@ impl<'f> Builder<'f> {
             docs: Vec::new(),
             root: None,
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             alias_budget: ALIAS_NODE_BUDGET,
             diagnostics: Vec::new(),
@@ -390,7 +425,7 @@ impl<'f> Builder<'f> {
         match event {
             Event::DocumentStart(_) => {
                 self.root = None;
-                self.stack.clear();
+                self.clear_open();
                 // Anchors are scoped to their document.
                 self.anchors.clear();
             }
@@ -400,7 +435,7 @@ impl<'f> Builder<'f> {
                     .take()
                     .unwrap_or_else(|| Yaml::null(self.span(span)));
                 self.docs.push(root);
-                self.stack.clear();
+                self.clear_open();
             }
             Event::SequenceStart(anchor, _) => {
                 let start = self.byte(span.start);
@@ -410,7 +445,7 @@ impl<'f> Builder<'f> {
                 self.stack.push(Frame::Seq {
                     start,
                     anchor,
-                    items: Vec::new(),
+                    first: self.items.len(),
                     height: 0,
                     nodes: 0,
                 });
@@ -423,9 +458,9 @@ impl<'f> Builder<'f> {
                 self.stack.push(Frame::Map {
                     start,
                     anchor,
-                    entries: Vec::new(),
+                    first: self.entries.len(),
                     key: None,
-                    scalar_keys: HashSet::new(),
+                    scalar_keys: None,
                     height: 0,
                     nodes: 0,
                 });
@@ -436,10 +471,11 @@ impl<'f> Builder<'f> {
                     Some(Frame::Seq {
                         start,
                         anchor,
-                        items,
+                        first,
                         height,
                         nodes,
                     }) => {
+                        let items = self.items.drain(first..).collect();
                         let node = Yaml {
                             value: YamlValue::Seq(items),
                             span: Span::new(start, end.max(start)),
@@ -456,7 +492,7 @@ impl<'f> Builder<'f> {
                     Some(Frame::Map {
                         start,
                         anchor,
-                        mut entries,
+                        first,
                         key,
                         height,
                         nodes,
@@ -466,8 +502,9 @@ impl<'f> Builder<'f> {
                         // well-formed event stream; keep it as `key: null`.
                         if let Some(key) = key {
                             let at = Span::at(key.span.end);
-                            entries.push((key, Yaml::null(at)));
+                            self.entries.push((key, Yaml::null(at)));
                         }
+                        let entries = self.entries.drain(first..).collect();
                         let node = Yaml {
                             value: YamlValue::Map(entries),
                             span: Span::new(start, end.max(start)),
@@ -564,9 +601,16 @@ impl<'f> Builder<'f> {
             .at(Location::new(self.file.path(), span))
             .help("simplify the document; no Kubernetes manifest needs this"),
         );
-        self.stack.clear();
+        self.clear_open();
         self.root = None;
         self.stopped = true;
+    }
+
+    /// Forgets the open collections (a document ends, or the input is refused).
+    fn clear_open(&mut self) {
+        self.stack.clear();
+        self.items.clear();
+        self.entries.clear();
     }
 
     fn insert(&mut self, built: Built, anchor: usize) {
@@ -585,19 +629,14 @@ impl<'f> Builder<'f> {
                 self.root = Some(node);
                 None
             }
-            Some(Frame::Seq {
-                items,
-                height,
-                nodes,
-                ..
-            }) => {
-                items.push(node);
+            Some(Frame::Seq { height, nodes, .. }) => {
+                self.items.push(node);
                 *height = (*height).max(child_height);
                 *nodes += child_nodes;
                 None
             }
             Some(Frame::Map {
-                entries,
+                first,
                 key,
                 scalar_keys,
                 height,
@@ -612,17 +651,27 @@ impl<'f> Builder<'f> {
                         None
                     }
                     Some(k) => {
-                        let duplicate = match &k.value {
-                            YamlValue::Float(f) if f.is_nan() => false,
-                            value @ (YamlValue::Seq(_) | YamlValue::Map(_)) => {
-                                entries.iter().any(|(existing, _)| existing.value == *value)
+                        let before = &self.entries[*first..];
+                        if scalar_keys.is_none() && before.len() >= KEY_SET_THRESHOLD {
+                            *scalar_keys = Some(
+                                before
+                                    .iter()
+                                    .filter_map(|(existing, _)| ScalarKey::of(&existing.value))
+                                    .collect(),
+                            );
+                        }
+                        let duplicate = match (&k.value, scalar_keys.as_mut()) {
+                            (YamlValue::Float(f), _) if f.is_nan() => false,
+                            (value @ (YamlValue::Seq(_) | YamlValue::Map(_)), _)
+                            | (value, None) => {
+                                before.iter().any(|(existing, _)| existing.value == *value)
                             }
-                            value => ScalarKey::of(value)
+                            (value, Some(scalar_keys)) => ScalarKey::of(value)
                                 .is_some_and(|scalar| !scalar_keys.insert(scalar)),
                         };
                         let reported =
                             duplicate.then(|| (k.scalar_text().map(Cow::into_owned), k.span));
-                        entries.push((k, node));
+                        self.entries.push((k, node));
                         reported
                     }
                 }
@@ -660,15 +709,23 @@ impl<'f> Builder<'f> {
 /// scalars are strings; `!!str`, `!!int`… tags force a type). A tag whose
 /// value cannot be read as that type keeps the text as a string.
 fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> YamlValue {
-    let fallback = text.to_string();
+    // Only a tag can make the typing fail (`!!int abc`).
+    let fallback = tag.map(|_| exact_string(&text));
     match Scalar::parse_from_cow_and_metadata(text, style, tag) {
         Some(Scalar::Null) => YamlValue::Null,
         Some(Scalar::Boolean(b)) => YamlValue::Bool(b),
         Some(Scalar::Integer(i)) => YamlValue::Int(i),
         Some(Scalar::FloatingPoint(f)) => YamlValue::Float(f.into_inner()),
-        Some(Scalar::String(s)) => YamlValue::String(s.into_owned()),
-        None => YamlValue::String(fallback),
+        Some(Scalar::String(s)) => YamlValue::String(exact_string(&s)),
+        None => YamlValue::String(fallback.unwrap_or_default()),
     }
+}
+
+/// An owned copy of a scalar's text holding no spare capacity: the
+/// scanner's buffers are many times larger than the text, and the tree
+/// keeps every string for the whole run.
+fn exact_string(text: &str) -> String {
+    text.to_owned()
 }
 
 #[cfg(test)]
@@ -822,6 +879,20 @@ mod tests {
             .map(|d| file.line_col(d.location.as_ref().unwrap().span.start).line)
             .collect();
         assert_eq!(lines, vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings_are_found_the_same_way() {
+        // Past `KEY_SET_THRESHOLD` entries the check uses a set of keys.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\n1: a\n0x1: b\n.nan: c\n.nan: d\n-0.0: e\n0.0: f\n");
+        let (file, docs, diags) = parse(&text);
+        assert_eq!(docs[0].get("k3").unwrap().as_i64(), Some(3));
+        let lines: Vec<usize> = diags
+            .iter()
+            .map(|d| file.line_col(d.location.as_ref().unwrap().span.start).line)
+            .collect();
+        assert_eq!(lines, vec![41, 43, 47]);
     }
 
     #[test]

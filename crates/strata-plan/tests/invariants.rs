@@ -104,7 +104,7 @@ fn flux_kustomization(id: &NodeId, name: &str) -> K8sObject {
         location,
         applied_by: None,
         refs: Vec::new(),
-        doc: Yaml::null(Span::new(0, 0)),
+        doc: Yaml::null(Span::new(0, 0)).into(),
         patched: Vec::new(),
         sops_encrypted: false,
         generated: false,

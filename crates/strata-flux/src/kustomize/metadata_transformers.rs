@@ -11,7 +11,7 @@
 use strata_core::Span;
 
 use crate::patch::PatchedValue;
-use crate::yaml::Yaml;
+use crate::yaml::{Yaml, edit_shared};
 
 use super::BuiltObject;
 use super::field_spec::{FieldSpec, set_entry, visit};
@@ -50,26 +50,36 @@ pub(crate) fn write_pairs(
         return;
     }
     for object in objects.iter_mut() {
-        for spec in specs {
-            if !spec.selects(&object.api_version, &object.kind) {
-                continue;
-            }
-            for (key, value, span) in pairs {
-                let BuiltObject { doc, patched, .. } = object;
-                visit(doc, spec, true, *span, &mut |node, trail| {
-                    if !node.is_map() {
-                        return;
-                    }
-                    set_entry(node, key, value, *span);
-                    let path = format!("{}.{key}", trail.join("."));
-                    patched.retain(|p| p.path != path);
-                    patched.push(PatchedValue {
-                        path,
-                        file: file.to_string(),
+        let BuiltObject {
+            doc,
+            patched,
+            api_version,
+            kind,
+            ..
+        } = object;
+        // A field spec that does not create its path may find nothing to
+        // write: the document then stays shared.
+        edit_shared(doc, |doc| {
+            for spec in specs {
+                if !spec.selects(api_version, kind) {
+                    continue;
+                }
+                for (key, value, span) in pairs {
+                    visit(doc, spec, true, *span, &mut |node, trail| {
+                        if !node.is_map() {
+                            return;
+                        }
+                        set_entry(node, key, value, *span);
+                        let path = format!("{}.{key}", trail.join("."));
+                        patched.retain(|p| p.path != path);
+                        patched.push(PatchedValue {
+                            path,
+                            file: file.to_string(),
+                        });
                     });
-                });
+                }
             }
-        }
+        });
     }
 }
 

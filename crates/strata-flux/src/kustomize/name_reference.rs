@@ -14,7 +14,7 @@
 
 use strata_core::Span;
 
-use crate::yaml::{Yaml, YamlValue};
+use crate::yaml::{Yaml, YamlValue, edit_shared};
 
 use super::field_spec::{FieldSpec, gvk_selected, string, visit};
 use super::transformer_config::{NameReference, TransformerConfig};
@@ -106,8 +106,11 @@ pub(crate) fn fix_name_references(objects: &mut [BuiltObject], config: &Transfor
                     continue;
                 }
                 let span = object.name_span;
-                visit(&mut object.doc, spec, false, span, &mut |node, _| {
-                    rewrite(node, &referrer, reference, spec, &visible);
+                // Most referrers name nothing that was renamed: they stay shared.
+                edit_shared(&mut object.doc, |doc| {
+                    visit(doc, spec, false, span, &mut |node, _| {
+                        rewrite(node, &referrer, reference, spec, &visible);
+                    });
                 });
             }
         }

@@ -12,6 +12,8 @@
 //! target field that does not exist (without `create`); those are returned
 //! as problems for the caller to report.
 
+use std::sync::Arc;
+
 use strata_core::Span;
 
 use crate::patch::{PatchedValue, Selector};
@@ -240,16 +242,22 @@ impl Replacement {
                     let BuiltObject { doc, patched, .. } = object;
                     let mut trail = Vec::new();
                     let create = target.options.create;
-                    set_at(doc, &segments, create, &mut trail, &mut |node, trail| {
-                        found += 1;
-                        write(node, &value, &target.options);
-                        let path = trail.join(".");
-                        patched.retain(|p| p.path != path);
-                        patched.push(PatchedValue {
-                            path,
-                            file: source_file.clone(),
-                        });
-                    });
+                    set_at(
+                        Arc::make_mut(doc),
+                        &segments,
+                        create,
+                        &mut trail,
+                        &mut |node, trail| {
+                            found += 1;
+                            write(node, &value, &target.options);
+                            let path = trail.join(".");
+                            patched.retain(|p| p.path != path);
+                            patched.push(PatchedValue {
+                                path,
+                                file: source_file.clone(),
+                            });
+                        },
+                    );
                     if found == 0 {
                         return Err(format!(
                             "the replacement's target `{}/{}` has no field `{field_path}` (set `options.create: true` to create it)",

@@ -34,7 +34,7 @@ fn objects(text: &str) -> Vec<K8sObject> {
                 location: Location::new("objects.yaml", span),
                 applied_by: None,
                 refs: Vec::new(),
-                doc,
+                doc: doc.into(),
                 patched: Vec::new(),
                 sops_encrypted: false,
                 generated: false,

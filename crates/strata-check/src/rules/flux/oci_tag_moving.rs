@@ -80,7 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .unwrap_or(&object.doc);
             (node, "has no `ref`, so it follows `latest`".to_string())
         };
-        let location = if std::ptr::eq(node, &object.doc) {
+        let location = if std::ptr::eq(node, &*object.doc) {
             object.location.clone()
         } else {
             at(object, node)
