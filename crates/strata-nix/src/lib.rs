@@ -100,7 +100,11 @@ pub fn load_with(tree: &RepoTree, limits: eval::Limits) -> NixRepo {
 /// [`load_with`] reading hosts on at most `threads` threads (the result is
 /// the same for any number).
 pub fn load_on_threads(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo {
-    eval::with_big_stack(|| load_inner(tree, limits, threads))
+    // The files are read on the caller's rayon pool, not on the evaluator's
+    // big-stack thread: that thread's caller waits for it without working,
+    // and with one rayon thread a pool job started from it would never run.
+    let (repo, parsed) = read_files(tree);
+    eval::with_big_stack(|| load_inner(tree, repo, parsed, limits, threads))
 }
 
 /// One `.nix` file as read: parsed, scanned, and what reading found.
@@ -111,7 +115,9 @@ struct FileRead {
     import_diagnostics: Vec<Diagnostic>,
 }
 
-fn load_inner(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo {
+/// Every `.nix` file of the tree read, parsed and scanned (imports,
+/// references, secret spans): the repository so far, and the parses.
+fn read_files(tree: &RepoTree) -> (NixRepo, BTreeMap<String, files::ParsedFile>) {
     let mut repo = NixRepo::default();
     // Every file is read, parsed and scanned on its own, on every thread;
     // the results are taken in path order, as one thread would.
@@ -151,7 +157,16 @@ fn load_inner(tree: &RepoTree, limits: eval::Limits, threads: usize) -> NixRepo 
     }
     // Reading and syntax findings first, then imports', as before.
     repo.diagnostics.extend(import_diagnostics);
+    (repo, parsed)
+}
 
+fn load_inner(
+    tree: &RepoTree,
+    mut repo: NixRepo,
+    parsed: BTreeMap<String, files::ParsedFile>,
+    limits: eval::Limits,
+    threads: usize,
+) -> NixRepo {
     let flakes = flake_files(tree);
     if let Some((primary, others)) = flakes.split_first() {
         let parsed_for_usage = parsed.clone();
