@@ -183,23 +183,19 @@ fn load_inner(
             repo.lock = flake::apply_lock(&lock, &mut repo.inputs, &formals, &mut repo.diagnostics);
             repo.sources.insert(lock);
         }
-        if let Some(outputs) = flake::outputs(
+        let read = FlakeRead {
+            tree,
+            parsed: &parsed,
+            limits,
+            threads,
+        };
+        if let Some(read) = read.hosts(
             &mut ev,
+            primary,
             &flake,
             &repo.inputs,
-            flake_dir(primary),
             &mut repo.diagnostics,
         ) {
-            let defined_at = flake::outputs_location(&flake);
-            let inputs = repo.inputs.clone();
-            let fresh = || fresh_outputs(tree, &parsed, limits, primary, &inputs);
-            let read = hosts::read_hosts(
-                &mut ev,
-                outputs,
-                defined_at,
-                &mut repo.diagnostics,
-                Some((&fresh, threads)),
-            );
             repo.hosts = read.hosts;
             workers = read.workers;
         }
@@ -212,22 +208,7 @@ fn load_inner(
             let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
             let flake = ev.import_file(path, None);
             let inputs = flake::read_inputs(&mut ev, &flake);
-            if let Some(outputs) = flake::outputs(
-                &mut ev,
-                &flake,
-                &inputs,
-                flake_dir(path),
-                &mut repo.diagnostics,
-            ) {
-                let defined_at = flake::outputs_location(&flake);
-                let fresh = || fresh_outputs(tree, &parsed, limits, path, &inputs);
-                let read = hosts::read_hosts(
-                    &mut ev,
-                    outputs,
-                    defined_at,
-                    &mut repo.diagnostics,
-                    Some((&fresh, threads)),
-                );
+            if let Some(read) = read.hosts(&mut ev, path, &flake, &inputs, &mut repo.diagnostics) {
                 workers = read.workers;
                 for host in read.hosts {
                     if !repo.hosts.iter().any(|h| h.name == host.name) {
@@ -292,6 +273,39 @@ fn sibling(flake: &str, name: &str) -> String {
 /// A fresh evaluator over the flake at `path` and its `outputs` thunk, for a
 /// worker thread reading a batch of hosts (what it reports about the flake
 /// itself was reported by the first evaluator).
+/// What reading a flake's hosts needs besides the flake: the tree, its
+/// parsed files, the limits and the worker threads.
+struct FlakeRead<'a, 't> {
+    tree: &'t RepoTree,
+    parsed: &'a BTreeMap<String, files::ParsedFile>,
+    limits: eval::Limits,
+    threads: usize,
+}
+
+impl FlakeRead<'_, '_> {
+    /// The hosts of the flake at `path` (its value `flake`, evaluated by
+    /// `ev`), when its `outputs` can be applied.
+    fn hosts(
+        &self,
+        ev: &mut eval::Evaluator<'_>,
+        path: &str,
+        flake: &eval::Value,
+        inputs: &[FlakeInput],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<hosts::HostsRead> {
+        let outputs = flake::outputs(ev, flake, inputs, flake_dir(path), diagnostics)?;
+        let defined_at = flake::outputs_location(flake);
+        let fresh = || fresh_outputs(self.tree, self.parsed, self.limits, path, inputs);
+        Some(hosts::read_hosts(
+            ev,
+            outputs,
+            defined_at,
+            diagnostics,
+            Some((&fresh, self.threads)),
+        ))
+    }
+}
+
 fn fresh_outputs<'t>(
     tree: &'t RepoTree,
     parsed: &BTreeMap<String, files::ParsedFile>,

@@ -183,8 +183,8 @@ pub struct Evaluator<'t> {
     system_configs: Vec<(Rc<SystemCall>, ThunkId)>,
     /// `nodes` of each Colmena hive selected from, by call.
     hive_nodes: Vec<(Rc<SystemCall>, ThunkId)>,
-    /// While a [`Checkpoint`] is held: how to undo what evaluation changes
-    /// in the state from before it.
+    /// The checkpoint taken ([`Evaluator::checkpoint`]) and how to undo
+    /// what evaluation changed below it.
     undo: Option<Undo>,
     /// Repository files read since a checkpoint and forgotten by rolling
     /// back to it: still files the evaluation read.
@@ -192,7 +192,7 @@ pub struct Evaluator<'t> {
 }
 
 /// A state of the evaluator to return to ([`Evaluator::checkpoint`]).
-pub struct Checkpoint {
+struct Checkpoint {
     slots: usize,
     scopes: usize,
     files: usize,
@@ -204,12 +204,10 @@ pub struct Checkpoint {
     outputs: Option<ThunkId>,
 }
 
-/// The earlier contents of what evaluation changed below a checkpoint:
-/// thunks forced or filled, and files given their value thunk.
-#[derive(Default)]
+/// A checkpoint and the earlier contents of what evaluation changed below
+/// it: thunks forced or filled, and files given their value thunk.
 struct Undo {
-    slots_below: usize,
-    files_below: usize,
+    at: Checkpoint,
     slots: Vec<(u32, Slot)>,
     file_values: Vec<(u32, Option<ThunkId>)>,
 }
@@ -254,13 +252,8 @@ impl<'t> Evaluator<'t> {
     /// thunk forced since pending again. Hosts read one after another from
     /// one checkpoint each start from the same state, and the memory one
     /// host's values took is reused, still in cache, by the next.
-    pub fn checkpoint(&mut self) -> Checkpoint {
-        self.undo = Some(Undo {
-            slots_below: self.slots.len(),
-            files_below: self.files.len(),
-            ..Undo::default()
-        });
-        Checkpoint {
+    pub fn checkpoint(&mut self) {
+        let at = Checkpoint {
             slots: self.slots.len(),
             scopes: self.scopes.len(),
             files: self.files.len(),
@@ -270,21 +263,29 @@ impl<'t> Evaluator<'t> {
             lib_attrs: self.lib_attrs,
             full_lib_attrs: self.full_lib_attrs,
             outputs: self.outputs,
-        }
+        };
+        self.undo = Some(Undo {
+            at,
+            slots: Vec::new(),
+            file_values: Vec::new(),
+        });
     }
 
-    /// Returns to `checkpoint` (see [`Evaluator::checkpoint`]); findings and
-    /// the files read stay. The checkpoint stays valid for the next rollback.
-    pub fn rollback(&mut self, checkpoint: &Checkpoint) {
-        if let Some(undo) = &mut self.undo {
-            // Latest first, so each slot ends as it was at the checkpoint.
-            for (index, slot) in undo.slots.drain(..).rev() {
-                self.slots[index as usize] = slot;
-            }
-            for (index, value) in undo.file_values.drain(..).rev() {
-                self.files[index as usize].value = value;
-            }
+    /// Returns to the checkpoint taken (see [`Evaluator::checkpoint`]), which
+    /// stays for the next rollback; findings and the files read stay. Without
+    /// a checkpoint, nothing changes.
+    pub fn rollback(&mut self) {
+        let Some(undo) = &mut self.undo else {
+            return;
+        };
+        // Latest first, so each slot ends as it was at the checkpoint.
+        for (index, slot) in undo.slots.drain(..).rev() {
+            self.slots[index as usize] = slot;
         }
+        for (index, value) in undo.file_values.drain(..).rev() {
+            self.files[index as usize].value = value;
+        }
+        let checkpoint = &undo.at;
         for file in self.files.drain(checkpoint.files.min(self.files.len())..) {
             if !file.hidden {
                 self.forgotten_files.insert(file.path);
@@ -307,7 +308,7 @@ impl<'t> Evaluator<'t> {
     /// is older than the checkpoint held.
     fn remember_slot(&mut self, index: usize) {
         if let Some(undo) = &mut self.undo
-            && index < undo.slots_below
+            && index < undo.at.slots
             && let Some(slot) = self.slots.get(index)
         {
             undo.slots.push((index as u32, slot.clone()));
@@ -319,7 +320,7 @@ impl<'t> Evaluator<'t> {
     pub(crate) fn set_file_value(&mut self, id: FileId, value: ThunkId) {
         let index = id.0 as usize;
         if let Some(undo) = &mut self.undo
-            && index < undo.files_below
+            && index < undo.at.files
         {
             undo.file_values.push((id.0, self.files[index].value));
         }

@@ -640,14 +640,14 @@ fn a_rollback_returns_to_the_checkpoint_and_keeps_the_files_read() {
             panic!("a set")
         };
         let a = set.get("a").map(|e| e.value).expect("a");
-        let checkpoint = ev.checkpoint();
+        ev.checkpoint();
         let (slots, scopes, files) = (ev.slots.len(), ev.scopes.len(), ev.files.len());
         // Forcing `a` imports b.nix and evaluates below and above the checkpoint.
         let first = ev.force_deep(a, 4);
         let first = ev.to_json(first, 4);
         assert_eq!(first, json!({ "x": [1, 2] }));
         assert!(ev.files.len() > files && ev.slots.len() > slots);
-        ev.rollback(&checkpoint);
+        ev.rollback();
         assert_eq!(
             (ev.slots.len(), ev.scopes.len(), ev.files.len()),
             (slots, scopes, files)
@@ -657,7 +657,7 @@ fn a_rollback_returns_to_the_checkpoint_and_keeps_the_files_read() {
         assert!(ev.forced(a).is_none());
         let again = ev.force_deep(a, 4);
         assert_eq!(ev.to_json(again, 4), first);
-        ev.rollback(&checkpoint);
+        ev.rollback();
         // The file read after the checkpoint is still a file evaluation read.
         assert!(ev.evaluated_files().contains(&"b.nix".to_string()));
     });

@@ -272,10 +272,10 @@ fn read_batch(
         discover_all(&mut ev, &out, &|n| wanted.contains(n), &mut decls);
         // Each host from the state after discovery: its values are freed
         // once its facts are read, and the next host reuses that memory.
-        let checkpoint = ev.checkpoint();
+        ev.checkpoint();
         for (name, decls) in by_name(decls) {
             hosts.push(read_host(&mut ev, &name, decls, &mut diagnostics));
-            ev.rollback(&checkpoint);
+            ev.rollback();
         }
     }
     diagnostics.drain(..known_missing.len());
