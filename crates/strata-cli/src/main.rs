@@ -321,17 +321,21 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 }
             };
             write_all(&mut stdout, &text)?;
-            return Ok(u8::from(analysis.has_errors()));
+            let failed = analysis.has_errors();
+            free_at_exit(analysis);
+            return Ok(u8::from(failed));
         }
         Command::Graph { repo, format } => {
             let analysis = load(&repo)?;
             let redaction = Redaction::new(&analysis);
-            match format {
+            let text = match format {
                 GraphFormat::Json => redaction.scrub(output::graph::json(&analysis)),
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
                 GraphFormat::Svg => redaction.scrub(output::svg::document(&analysis.graph)),
-            }
+            };
+            free_at_exit(analysis);
+            text
         }
         Command::Plan {
             repo,
@@ -368,6 +372,8 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 Err(error) => output::report::PlanOutcome::Blocked(&error.diagnostics),
             };
             let html = output::report::html(&analysis, &redaction, outcome);
+            drop(plan);
+            free_at_exit(analysis);
             let Some(path) = path else {
                 write_all(&mut stdout, &html)?;
                 return Ok(0);
@@ -393,11 +399,14 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             let before = Redaction::new(&diff.from_analysis);
             let after = Redaction::new(&diff.to_analysis);
             let scrub = |text: String| after.scrub(before.scrub(&text));
-            match format {
+            let text = match format {
                 DiffFormat::Human => after.for_terminal(&scrub(output::diff::human(&diff))),
                 DiffFormat::Json => scrub(output::diff::json(&diff)),
                 DiffFormat::Markdown => scrub(output::diff::markdown(&diff)),
-            }
+            };
+            drop((before, after));
+            free_at_exit(diff);
+            text
         }
         Command::Explain {
             code,
@@ -429,7 +438,16 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
         Command::Man => shell::man_page(Cli::command()).map_err(ToolError)?,
     };
     write_all(&mut stdout, &written)?;
+    free_at_exit(written);
     Ok(0)
+}
+
+/// Leaves a value for the process's exit to free. Only for what lives until
+/// the command ends: the kernel takes the whole heap back at once, where
+/// dropping an analysis frees its millions of allocations one by one, on one
+/// thread (a tenth of the run on a tree of 160,000 objects).
+fn free_at_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// No plan could be computed: the contract's JSON object with the findings
