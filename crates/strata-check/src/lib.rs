@@ -256,7 +256,7 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
                 analysis.graph.node_mut(&NodeId::host(&host.host.name)),
                 toplevel,
             ) {
-                node.attrs.insert("toplevel_drv".into(), drv.into());
+                node.attrs.insert("toplevel_drv", drv.into());
             }
         }
     }

@@ -39,7 +39,7 @@ mod source;
 
 pub use codes::{Code, Layer};
 pub use diagnostic::{Diagnostic, Related, Severity};
-pub use graph::{Edge, EdgeKind, Graph, Node};
+pub use graph::{Attrs, Edge, EdgeKind, Graph, Node};
 pub use id::NodeId;
 pub use path::{join_relative, parent_dir};
 pub use path_patterns::PathPatterns;

@@ -138,7 +138,7 @@ fn node_json<'a>(analysis: &Analysis, n: &'a Node, facts: Option<&'a HostFacts>)
             .attrs
             .iter()
             .filter(|(k, _)| *k != "cluster" && *k != "clusters")
-            .map(|(k, v)| (k.as_str(), Attr::Json(v)))
+            .map(|(k, v)| (k, Attr::Json(v)))
             .chain(facts.map(|f| ("facts", Attr::Facts(f))))
             .collect(),
     }

@@ -341,9 +341,17 @@ fn node_data(analysis: &Analysis) -> Value {
         if let Some(f) = super::facts_of(&facts, node)
             && let Ok(f) = serde_json::to_value(f)
         {
-            attrs.insert("facts".into(), f);
+            attrs.insert("facts", f);
         }
-        object.insert("attrs".into(), Value::Object(attrs.into_iter().collect()));
+        object.insert(
+            "attrs".into(),
+            Value::Object(
+                attrs
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v))
+                    .collect(),
+            ),
+        );
         let (out, into) = adjacent.remove(&node.id).unwrap_or_default();
         object.insert("out".into(), Value::Array(out));
         object.insert("in".into(), Value::Array(into));
