@@ -3,18 +3,21 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use strata_core::{EdgeKind, Graph, Location, Node, NodeId, Span};
 use strata_nix::k3s::{self, Join};
 use strata_nix::{HostFacts, NixFile, NixRepo};
 
 pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
-    for file in &nix.files {
-        graph.add_node(Node::new(
+    // Made on every thread and added at once, as one by one in this order.
+    let file_nodes = nix.files.par_iter().map(|file| {
+        Node::new(
             NodeId::file(&file.path),
             Some(Location::new(&file.path, Span::at(0))),
-        ));
-    }
-    for input in &nix.inputs {
+        )
+    });
+    let input_nodes = nix.inputs.par_iter().map(|input| {
         let mut node = Node::new(NodeId::input(&input.name), Some(input.location.clone()));
         if let Some(url) = &input.url {
             node = node.attr("url", url.clone());
@@ -22,44 +25,53 @@ pub(crate) fn add_nix(graph: &mut Graph, nix: &NixRepo) {
         if let Some(rev) = &input.locked_rev {
             node = node.attr("rev", rev.clone());
         }
-        graph.add_node(node);
-    }
-    for host in &nix.hosts {
-        graph.add_node(host_node(host));
-    }
+        node
+    });
+    let host_nodes = nix.hosts.par_iter().map(host_node);
+    graph.add_nodes(file_nodes.chain(input_nodes).chain(host_nodes).collect());
+
+    let mut edges = Vec::new();
     for file in &nix.files {
         let from = NodeId::file(&file.path);
         for import in &file.imports {
-            graph.add_edge(
-                &from,
-                &NodeId::file(&import.target),
+            edges.push((
+                from.clone(),
+                NodeId::file(&import.target),
                 EdgeKind::Imports,
                 Some(import.location.clone()),
-            );
+            ));
         }
     }
     if graph.contains(&NodeId::file("flake.nix")) {
         for input in &nix.inputs {
-            graph.add_edge(
-                &NodeId::file("flake.nix"),
-                &NodeId::input(&input.name),
+            edges.push((
+                NodeId::file("flake.nix"),
+                NodeId::input(&input.name),
                 EdgeKind::Uses,
                 Some(input.location.clone()),
-            );
+            ));
         }
     }
     let files_by_path: HashMap<&str, &NixFile> =
         nix.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    for host in &nix.hosts {
-        let id = NodeId::host(&host.name);
-        for file in host_root_files(&files_by_path, host) {
-            graph.add_edge(&id, &NodeId::file(&file), EdgeKind::Imports, None);
-        }
-        if let Join::Server(server) = k3s::join(nix, host) {
-            let location = k3s::server_addr(host).and_then(|(_, l)| l);
-            graph.add_edge(&id, &NodeId::host(&server.name), EdgeKind::Joins, location);
-        }
-    }
+    let host_edges: Vec<_> = nix
+        .hosts
+        .par_iter()
+        .map(|host| {
+            let id = NodeId::host(&host.name);
+            let mut edges: Vec<_> = host_root_files(&files_by_path, host)
+                .iter()
+                .map(|file| (id.clone(), NodeId::file(file), EdgeKind::Imports, None))
+                .collect();
+            if let Join::Server(server) = k3s::join(nix, host) {
+                let location = k3s::server_addr(host).and_then(|(_, l)| l);
+                edges.push((id, NodeId::host(&server.name), EdgeKind::Joins, location));
+            }
+            edges
+        })
+        .collect();
+    edges.extend(host_edges.into_iter().flatten());
+    graph.add_edges(edges);
 }
 
 /// The host node: its declaration and a summary of its deployment. Its

@@ -305,10 +305,17 @@ fn finish(
     sources.extend(flux.sources.clone());
     diagnostics.extend(nix.diagnostics.iter().cloned());
     diagnostics.extend(flux.diagnostics.iter().cloned());
-    // The graph and the cluster views read the layers independently.
-    let ((mut graph, assembly_diagnostics), clusters) = rayon::join(
-        || assemble::assemble(&nix, &flux),
-        || cluster::cluster_views(&nix, &flux),
+    // The graph and the cluster views read the layers independently; the
+    // search for secrets reads only the texts, and keeps the other thread
+    // busy while the graph is assembled on one.
+    let (((mut graph, assembly_diagnostics), clusters), secrets) = rayon::join(
+        || {
+            rayon::join(
+                || assemble::assemble(&nix, &flux),
+                || cluster::cluster_views(&nix, &flux),
+            )
+        },
+        || secrets::secret_locations(&nix, &flux, &sources),
     );
     diagnostics.extend(assembly_diagnostics);
     cluster::requires::add_requires(&mut graph, &clusters);
@@ -318,24 +325,18 @@ fn finish(
         flux: &flux,
         clusters: &clusters,
     };
-    // Every rule only reads the context: they run on every thread (beside
-    // the search for secrets), and their findings are joined in the table's
-    // order, as one thread would.
-    let (found, secrets) = rayon::join(
-        || {
-            RULES
-                .par_iter()
-                .map(|rule| {
-                    let mut found = Vec::new();
-                    if let Some(check) = rule.check {
-                        check(&context, &mut found);
-                    }
-                    found
-                })
-                .collect::<Vec<Vec<Diagnostic>>>()
-        },
-        || secrets::secret_locations(&nix, &flux, &sources),
-    );
+    // Every rule only reads the context: they run on every thread, and
+    // their findings are joined in the table's order, as one thread would.
+    let found: Vec<Vec<Diagnostic>> = RULES
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            if let Some(check) = rule.check {
+                check(&context, &mut found);
+            }
+            found
+        })
+        .collect();
     diagnostics.extend(found.into_iter().flatten());
     let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config, coverage);
     Analysis {

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::{Code, Diagnostic, Location, PathPatterns, SourceFile, Span};
 
+use rayon::prelude::*;
+
 /// Files larger than this are not read; a diagnostic says so.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -29,6 +31,15 @@ pub enum Refusal {
     /// A device, FIFO, socket or pseudo-file (`/proc`, `/sys`): reading it
     /// could block, never end, or return host state rather than content.
     NotARegularFile,
+}
+
+/// What one directory holds: its subdirectories (full path, relative
+/// path), files and refused entries.
+#[derive(Default)]
+struct DirListing {
+    dirs: Vec<(PathBuf, String)>,
+    files: Vec<String>,
+    refused: Vec<(String, Refusal)>,
 }
 
 /// The listing of a repository: every regular file and directory below the
@@ -120,56 +131,77 @@ impl RepoTree {
             ..Default::default()
         };
         tree.dirs.insert(String::new());
-        let mut stack = vec![(root.to_path_buf(), String::new())];
-        while let Some((dir, rel)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let child_rel = if rel.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{rel}/{name}")
-                };
-                let Ok(file_type) = entry.file_type() else {
-                    continue;
-                };
-                if is_excluded(&child_rel) {
-                    continue;
+        // Level by level, each level's directories listed on every thread:
+        // no recursion, so a deep tree cannot exhaust a stack, and the sets
+        // make the result independent of the order directories finish in.
+        let mut level = vec![(root.to_path_buf(), String::new())];
+        while !level.is_empty() {
+            let listings: Vec<DirListing> = level
+                .into_par_iter()
+                .map(|(dir, rel)| tree.list_dir(&dir, &rel, &is_excluded))
+                .collect();
+            level = Vec::new();
+            for listing in listings {
+                for (path, rel) in listing.dirs {
+                    tree.dirs.insert(rel.clone());
+                    level.push((path, rel));
                 }
-                let skipped_name = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str());
-                if file_type.is_dir() {
-                    if skipped_name {
-                        continue;
-                    }
-                    tree.dirs.insert(child_rel.clone());
-                    stack.push((entry.path(), child_rel));
-                } else if file_type.is_file() {
-                    tree.files.insert(child_rel);
-                } else if file_type.is_symlink() {
-                    // A symlink to a file inside the root counts as that file;
-                    // links to directories are not followed; dangling links do not exist.
-                    match tree.admit(&entry.path()) {
-                        Ok(Some(_)) => {
-                            tree.files.insert(child_rel);
-                        }
-                        Ok(None) => {}
-                        // Nix build output and devshell links (`result`,
-                        // a generated `.pre-commit-config.yaml`) point into
-                        // the store: refused without a report.
-                        Err(_) if is_build_link(&name, &entry.path()) => {}
-                        Err(refusal) => {
-                            tree.refused.insert(child_rel, refusal);
-                        }
-                    }
-                } else {
-                    // A FIFO, socket or device inside the tree.
-                    tree.refused.insert(child_rel, Refusal::NotARegularFile);
-                }
+                tree.files.extend(listing.files);
+                tree.refused.extend(listing.refused);
             }
         }
         Ok(tree)
+    }
+
+    /// One directory's entries, as [`RepoTree::scan_excluding`] keeps them.
+    fn list_dir(
+        &self,
+        dir: &Path,
+        rel: &str,
+        is_excluded: &(impl Fn(&str) -> bool + Sync),
+    ) -> DirListing {
+        let mut listing = DirListing::default();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return listing;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child_rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if is_excluded(&child_rel) {
+                continue;
+            }
+            let skipped_name = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str());
+            if file_type.is_dir() {
+                if !skipped_name {
+                    listing.dirs.push((entry.path(), child_rel));
+                }
+            } else if file_type.is_file() {
+                listing.files.push(child_rel);
+            } else if file_type.is_symlink() {
+                // A symlink to a file inside the root counts as that file;
+                // links to directories are not followed; dangling links do not exist.
+                match self.admit(&entry.path()) {
+                    Ok(Some(_)) => listing.files.push(child_rel),
+                    Ok(None) => {}
+                    // Nix build output and devshell links (`result`,
+                    // a generated `.pre-commit-config.yaml`) point into
+                    // the store: refused without a report.
+                    Err(_) if is_build_link(&name, &entry.path()) => {}
+                    Err(refusal) => listing.refused.push((child_rel, refusal)),
+                }
+            } else {
+                // A FIFO, socket or device inside the tree.
+                listing.refused.push((child_rel, Refusal::NotARegularFile));
+            }
+        }
+        listing
     }
 
     /// A tree over an explicit file list (for tests and in-memory snapshots).

@@ -36,7 +36,6 @@
 //! and generators other than the built-in label and annotation ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use strata_core::{
@@ -115,7 +114,7 @@ pub struct BuiltObject {
 /// A generated Secret's values: kept in memory only to compute the name
 /// hash, and never printed.
 #[derive(Clone, PartialEq)]
-pub(crate) struct SecretValues(Rc<BTreeMap<String, String>>);
+pub(crate) struct SecretValues(Arc<BTreeMap<String, String>>);
 
 impl std::fmt::Debug for SecretValues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -273,7 +272,7 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 200;
 pub(crate) struct Builder {
     /// Finished builds, so a directory shared by many parents (a `base`) is
     /// built once and a diamond of includes cannot blow up.
-    done: HashMap<String, Rc<Built>>,
+    done: HashMap<String, Arc<Built>>,
     /// Directories being built, innermost last: an include of one of these is a cycle.
     in_progress: Vec<String>,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -343,12 +342,12 @@ impl Builder {
 
     /// The objects of `dir` as included by another build: generated names
     /// do not carry their hash yet.
-    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Rc<Built> {
+    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Arc<Built> {
         if let Some(done) = self.done.get(dir) {
-            return Rc::clone(done);
+            return Arc::clone(done);
         }
-        let built = Rc::new(self.build_uncached(files, dir, &[]));
-        self.done.insert(dir.to_string(), Rc::clone(&built));
+        let built = Arc::new(self.build_uncached(files, dir, &[]));
+        self.done.insert(dir.to_string(), Arc::clone(&built));
         built
     }
 
@@ -817,7 +816,7 @@ impl Builder {
                             values.0.as_ref().clone()
                         };
                         merged.extend(data.clone());
-                        *values = SecretValues(Rc::new(merged));
+                        *values = SecretValues(Arc::new(merged));
                     }
                     let doc = Arc::make_mut(&mut existing.doc);
                     set_data(doc, kind, &data, span, replace);
@@ -871,7 +870,7 @@ impl Builder {
                     generated: true,
                     written_id: (name, namespace),
                     needs_hash: !no_hash,
-                    secret_values: (kind == "Secret").then(|| SecretValues(Rc::new(data))),
+                    secret_values: (kind == "Secret").then(|| SecretValues(Arc::new(data))),
                     previous_ids: Vec::new(),
                     cluster_scoped: false,
                     prefixes: Vec::new(),

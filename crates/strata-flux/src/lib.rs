@@ -105,6 +105,8 @@ pub use crate::sync_roots::{RootOrigin, SyncRoot, cluster_name};
 
 use std::collections::BTreeSet;
 
+use rayon::slice::ParallelSliceMut;
+
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree};
 
 use crate::files::YamlFiles;
@@ -140,8 +142,30 @@ pub fn load(tree: &RepoTree) -> FluxTree {
 /// ConfigMap and Secret, then with their variables known.
 pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     let files = YamlFiles::parse_all(tree);
-    let (mut roots, mut root_diagnostics) = find_sync_roots(&files, tree, &options.entries);
-    let mut cluster_dirs = find_cluster_directories(tree);
+    // Independent reads of the parsed files, side by side.
+    let roots_and_clusters = || {
+        rayon::join(
+            || find_sync_roots(&files, tree, &options.entries),
+            || find_cluster_directories(tree),
+        )
+    };
+    // A kind's scope: the table, and every CRD the repository declares.
+    let scope_table = || {
+        let documents = files.iter().flat_map(|(_, f)| f.documents.iter());
+        flux_kinds::ScopeTable::from_documents(documents.map(|d| &**d))
+    };
+    let artifacts_and_scopes =
+        || rayon::join(|| artifacts::generated_artifacts(&files), scope_table);
+    let (((found_roots, mut cluster_dirs), bootstrap_reads), ((artifacts, scopes), providers)) =
+        rayon::join(
+            || rayon::join(roots_and_clusters, || bootstrap::bootstrap_reads(tree)),
+            || {
+                rayon::join(artifacts_and_scopes, || {
+                    resource_sets::input_providers(&files)
+                })
+            },
+        );
+    let (mut roots, mut root_diagnostics) = found_roots;
     if let Some(cluster) = &options.cluster {
         roots.retain(|r| r.root.cluster == *cluster);
         cluster_dirs.retain(|dir| cluster_name(dir) == *cluster);
@@ -154,16 +178,8 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .iter()
         .filter_map(|r| Some((r.root.source.clone()?, r.root.source_root.clone())))
         .collect();
-    let files_for_artifacts = &files;
-    let artifacts = artifacts::generated_artifacts(files_for_artifacts);
     let mut builder = Builder::new();
-    // A kind's scope: the table, and every CRD the repository declares.
-    builder.scopes = flux_kinds::ScopeTable::from_documents(
-        files
-            .iter()
-            .flat_map(|(_, f)| f.documents.iter().map(|d| &**d)),
-    );
-    let providers = resource_sets::input_providers(&files);
+    builder.scopes = scopes;
     builder.ignored = source_ignore::ignored_files(tree, &spec_ignores(&files, &roots));
     let mut reader = Reader {
         tree,
@@ -172,7 +188,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         roots,
         cluster_dirs,
         repository_sources,
-        bootstrap_reads: bootstrap::bootstrap_reads(tree),
+        bootstrap_reads,
         artifacts,
         source_roots,
         providers,
@@ -197,7 +213,6 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         refused_files,
         incomplete,
     } = walked;
-    let provided = provided_objects(&objects);
     let entries: Vec<String> = roots
         .iter()
         .map(|r| r.dir.clone())
@@ -207,17 +222,23 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     let scopes = tree_scopes(&built_dirs);
     // Which files no tree applies is a question about the whole repository:
     // with one cluster selected, the others' trees look unapplied.
-    let unapplied = if options.cluster.is_some() {
-        Vec::new()
-    } else {
-        unapplied_files(
-            &reader,
-            &scopes,
-            &reader.bootstrap_reads,
-            &refused_files,
-            &objects,
-        )
+    let unapplied = || {
+        if options.cluster.is_some() {
+            Vec::new()
+        } else {
+            unapplied_files(
+                &reader,
+                &scopes,
+                &reader.bootstrap_reads,
+                &refused_files,
+                &objects,
+            )
+        }
     };
+    let ((provided, unapplied), bootstrap_releases) = rayon::join(
+        || rayon::join(|| provided_objects(&objects), unapplied),
+        || bootstrap::bootstrap_releases(&reader.files, tree),
+    );
     if roots.is_empty() && root_diagnostics.is_empty() {
         diagnostics.extend(no_root_found(&reader, options));
     }
@@ -230,7 +251,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     // pass can find the same problem again.
     diagnostics.dedup();
     // The applier breaks the tie when two Kustomizations apply the same file.
-    objects.sort_by(|a, b| {
+    objects.par_sort_by(|a, b| {
         (
             &a.id,
             &a.cluster,
@@ -253,8 +274,9 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     FluxTree {
+        written: FluxTree::first_of_each_document(&objects),
         incomplete_builds: incomplete,
-        bootstrap_releases: bootstrap::bootstrap_releases(&reader.files, tree),
+        bootstrap_releases,
         objects,
         entries,
         roots,

@@ -1,11 +1,11 @@
 //! The public model of a Flux tree: the objects as Flux applies them, their
 //! references, what controllers provide and what nothing applies.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
-use strata_core::{Diagnostic, Location, NodeId, SourceDb};
+use strata_core::{Diagnostic, Location, NodeId, SourceDb, Span};
 
 use crate::kustomize::{self};
 use crate::patch::PatchedValue;
@@ -46,9 +46,29 @@ pub struct FluxTree {
     /// `clusters/` directory) that hold Kubernetes objects no build applies,
     /// sorted by file.
     pub unapplied: Vec<UnappliedFile>,
+    /// The index in `objects` of the first object of each written document,
+    /// ascending (see [`FluxTree::written_objects`]).
+    pub written: Vec<usize>,
 }
 
 impl FluxTree {
+    /// Every object once per written document, in `objects`' order.
+    ///
+    /// `objects` holds an object once per Kustomization that applies it; a
+    /// finding about what a document says belongs to the document, so rules
+    /// reading documents as written look at each one once.
+    pub fn written_objects(&self) -> impl Iterator<Item = &K8sObject> {
+        self.written.iter().filter_map(|&i| self.objects.get(i))
+    }
+
+    /// The indices of [`FluxTree::written`] for `objects`, sorted.
+    pub(crate) fn first_of_each_document(objects: &[K8sObject]) -> Vec<usize> {
+        let mut seen: HashSet<(&str, Span)> = HashSet::with_capacity(objects.len());
+        (0..objects.len())
+            .filter(|&i| seen.insert((objects[i].location.file.as_str(), objects[i].location.span)))
+            .collect()
+    }
+
     /// The first object with this id (objects applied twice appear twice).
     pub fn object(&self, id: &NodeId) -> Option<&K8sObject> {
         let start = self.objects.partition_point(|o| &o.id < id);

@@ -75,7 +75,7 @@ pub fn change_plan(
     let applied_by = AppliedBy::new(graph, &flux_kustomizations);
     let hosts: BTreeSet<NodeId> = impacted
         .iter()
-        .filter(|id| graph.node(id).is_some_and(|n| n.kind == "host"))
+        .filter(|id| graph.node(id).is_some_and(|n| n.kind() == "host"))
         .cloned()
         .collect();
     // Kustomizations that changed, and those applying a changed object.
@@ -85,7 +85,7 @@ pub fn change_plan(
         let Some(node) = graph.node(id) else { continue };
         if flux_kustomizations.contains(id) {
             kustomizations.insert(id.clone());
-        } else if node.kind != "host" {
+        } else if node.kind() != "host" {
             for k in applied_by.kustomizations_applying(id) {
                 kustomizations.insert(k.clone());
                 applies_changed.entry(k.clone()).or_default().push(id);

@@ -128,8 +128,8 @@ fn node_json<'a>(analysis: &Analysis, n: &'a Node, facts: Option<&'a HostFacts>)
         .filter(|c| c.as_array().is_some_and(|c| c.len() > 1));
     NodeJson {
         id: n.id.as_str(),
-        kind: &n.kind,
-        name: &n.name,
+        kind: n.kind(),
+        name: n.name(),
         file: at.as_ref().map(|at| at.file),
         line: at.map(|at| at.start.line),
         cluster: n.attrs.get("cluster"),

@@ -66,8 +66,8 @@ pub fn facts_of<'a>(
     facts: &HashMap<&str, &'a HostFacts>,
     node: &strata_core::Node,
 ) -> Option<&'a HostFacts> {
-    (node.kind == "host")
-        .then(|| facts.get(node.name.as_str()).copied())
+    (node.kind() == "host")
+        .then(|| facts.get(node.name()).copied())
         .flatten()
 }
 

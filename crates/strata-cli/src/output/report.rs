@@ -329,8 +329,8 @@ fn node_data(analysis: &Analysis) -> Value {
     let mut nodes = Map::new();
     for node in analysis.graph.nodes() {
         let mut object = Map::new();
-        object.insert("kind".into(), json!(node.kind));
-        object.insert("name".into(), json!(node.name));
+        object.insert("kind".into(), json!(node.kind()));
+        object.insert("name".into(), json!(node.name()));
         object.insert("layer".into(), json!(layer(&node.id)));
         if let Some(location) = &node.location {
             let at = resolve(analysis, location);
