@@ -81,11 +81,20 @@ pub struct LineCol {
 /// One file of the repository with its text.
 #[derive(Debug)]
 pub struct SourceFile {
-    path: String,
+    /// Shared with the database's key.
+    path: Arc<str>,
     text: String,
-    line_starts: Vec<usize>,
+    /// Byte offset of every line's start. Offsets are `u32` (half the
+    /// memory of a table kept as long as the text): a repository file is at
+    /// most `MAX_FILE_BYTES`, and past 4 GiB offsets saturate.
+    line_starts: Vec<u32>,
     /// Byte offset of every char, present only when the text is not ASCII.
-    char_offsets: Option<Vec<usize>>,
+    char_offsets: Option<Vec<u32>>,
+}
+
+/// A byte offset as the tables keep it.
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 impl SourceFile {
@@ -95,11 +104,11 @@ impl SourceFile {
         // Sized exactly: the table is kept as long as the text.
         let mut line_starts = Vec::with_capacity(text.matches('\n').count() + 1);
         line_starts.push(0);
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| offset32(i + 1)));
         let char_offsets =
-            (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
+            (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| offset32(i)).collect());
         SourceFile {
-            path: path.into(),
+            path: Arc::from(path.into()),
             text,
             line_starts,
             char_offsets,
@@ -121,18 +130,20 @@ impl SourceFile {
     pub fn char_to_byte(&self, char_index: usize) -> usize {
         match &self.char_offsets {
             None => char_index.min(self.text.len()),
-            Some(offsets) => offsets.get(char_index).copied().unwrap_or(self.text.len()),
+            Some(offsets) => offsets
+                .get(char_index)
+                .map_or(self.text.len(), |&o| o as usize),
         }
     }
 
     /// The 1-based line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
-        let line_index = match self.line_starts.binary_search(&offset) {
+        let line_index = match self.line_starts.binary_search(&offset32(offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let line_start = self.line_starts[line_index];
+        let line_start = (self.line_starts[line_index] as usize).min(offset);
         let column = self.text[line_start..offset].chars().count() + 1;
         LineCol {
             line: line_index + 1,
@@ -143,7 +154,8 @@ impl SourceFile {
     /// The byte offset where 1-based `line` starts, if the file has it.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         line.checked_sub(1)
-            .and_then(|i| self.line_starts.get(i).copied())
+            .and_then(|i| self.line_starts.get(i))
+            .map(|&start| start as usize)
     }
 
     /// The byte offset of a 1-based line and character column (as tools such as
@@ -153,8 +165,9 @@ impl SourceFile {
         let end = self
             .line_starts
             .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&end| end as usize)
+            .min(self.text.len());
+        let start = start.min(end);
         let line_text = &self.text[start..end];
         let within = line_text
             .char_indices()
@@ -175,7 +188,8 @@ impl SourceFile {
 /// Every file read during one analysis, by repository-relative path.
 #[derive(Debug, Default, Clone)]
 pub struct SourceDb {
-    files: BTreeMap<String, Arc<SourceFile>>,
+    /// Keyed by the file's own path (shared, not copied).
+    files: BTreeMap<Arc<str>, Arc<SourceFile>>,
 }
 
 impl SourceDb {

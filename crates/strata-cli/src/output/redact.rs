@@ -10,7 +10,7 @@
 //! - escapes control characters (ESC, BEL, …) in text meant for terminals
 //!   and GitHub annotations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 use strata_check::Analysis;
@@ -138,16 +138,21 @@ impl Redaction {
         // occurrence is known to be that value rather than prose. A value
         // that is exactly a name (a node id's segment, a path component) is
         // a reference to a secret, which findings must be able to name.
-        let segments: BTreeSet<&str> = names
-            .iter()
-            .flat_map(|n| n.split('/'))
-            .filter(|s| !s.is_empty())
-            .collect();
+        // Made only when a value needs it: on a large tree without secret
+        // values, collecting every segment was most of this.
+        let mut segments: Option<HashSet<&str>> = None;
         let mut quoted: BTreeSet<String> = BTreeSet::new();
         for value in &values {
             if !carries_meaning(value) {
                 continue;
             }
+            let segments = segments.get_or_insert_with(|| {
+                names
+                    .iter()
+                    .flat_map(|n| n.split('/'))
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            });
             if !segments.contains(value.as_str()) {
                 quoted.insert(value.clone());
             }
