@@ -1,7 +1,7 @@
 //! The repository's YAML files, each read and parsed once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile, parent_dir};
@@ -11,18 +11,49 @@ use crate::yaml::{Yaml, parse_documents};
 /// One parsed file.
 #[derive(Debug)]
 pub(crate) struct ParsedFile {
-    pub(crate) source: SourceFile,
+    pub(crate) source: Arc<SourceFile>,
     /// Shared with every build and object that takes a document unchanged:
     /// a transform copies a document only when it changes it.
     pub(crate) documents: Vec<Arc<Yaml>>,
 }
 
 /// Every YAML file read so far, by repository-relative path.
+///
+/// Builds run on several threads and may read a file no listing found (a
+/// `.json` resource, a generator's input): such a file is read once,
+/// whoever asks first, and kept aside until [`YamlFiles::settle`] adds it
+/// to the files [`YamlFiles::peek`] and [`YamlFiles::iter`] see.
 pub(crate) struct YamlFiles<'t> {
     pub(crate) tree: &'t RepoTree,
     files: BTreeMap<String, ParsedFile>,
+    /// Files read since the last settle, with their findings.
+    read_since: Mutex<ReadSince>,
     /// Read and parse findings, in file order.
     pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct ReadSince {
+    files: BTreeMap<String, Arc<ParsedFile>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A parsed file, as [`YamlFiles::get`] hands it out.
+pub(crate) enum FileRef<'a> {
+    /// One of the settled files.
+    Settled(&'a ParsedFile),
+    /// One read since the last settle.
+    ReadSince(Arc<ParsedFile>),
+}
+
+impl std::ops::Deref for FileRef<'_> {
+    type Target = ParsedFile;
+    fn deref(&self) -> &ParsedFile {
+        match self {
+            FileRef::Settled(file) => file,
+            FileRef::ReadSince(file) => file,
+        }
+    }
 }
 
 /// Whether a path names a YAML file by its extension.
@@ -64,6 +95,7 @@ impl<'t> YamlFiles<'t> {
         let mut files = YamlFiles {
             tree,
             files: BTreeMap::new(),
+            read_since: Mutex::default(),
             diagnostics: Vec::new(),
         };
         for (file, diagnostics) in parsed {
@@ -76,19 +108,42 @@ impl<'t> YamlFiles<'t> {
     /// The parsed file at `path`, reading it now if it was not read yet (a
     /// kustomize `resources:` entry may name a `.json` or extension-less file).
     /// `None` if the tree has no such file.
-    pub(crate) fn get(&mut self, path: &str) -> Option<&ParsedFile> {
-        if !self.files.contains_key(path) {
-            if !self.tree.is_file(path) {
-                return None;
-            }
-            let (file, diagnostics) = read_and_parse(self.tree, path);
-            self.diagnostics.extend(diagnostics);
-            self.files.insert(path.to_string(), file);
+    pub(crate) fn get(&self, path: &str) -> Option<FileRef<'_>> {
+        if let Some(file) = self.files.get(path) {
+            return Some(FileRef::Settled(file));
         }
-        self.files.get(path)
+        if !self.tree.is_file(path) {
+            return None;
+        }
+        // Read under the lock: a file is read once however many builds
+        // want it, and its findings are reported once.
+        let mut read_since = self.read_since.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = read_since.files.get(path) {
+            return Some(FileRef::ReadSince(Arc::clone(file)));
+        }
+        let (file, diagnostics) = read_and_parse(self.tree, path);
+        let file = Arc::new(file);
+        read_since.diagnostics.extend(diagnostics);
+        read_since.files.insert(path.to_string(), Arc::clone(&file));
+        Some(FileRef::ReadSince(file))
     }
 
-    /// The parsed file at `path`, if it was read.
+    /// Adds the files read since the last settle to the settled ones.
+    pub(crate) fn settle(&mut self) {
+        let read_since =
+            std::mem::take(self.read_since.get_mut().unwrap_or_else(|e| e.into_inner()));
+        self.diagnostics.extend(read_since.diagnostics);
+        for (path, file) in read_since.files {
+            // Every holder of a file read lazily is gone once its build is.
+            let file = Arc::try_unwrap(file).unwrap_or_else(|shared| ParsedFile {
+                source: Arc::clone(&shared.source),
+                documents: shared.documents.clone(),
+            });
+            self.files.insert(path, file);
+        }
+    }
+
+    /// The settled parsed file at `path`, if it was read.
     pub(crate) fn peek(&self, path: &str) -> Option<&ParsedFile> {
         self.files.get(path)
     }
@@ -104,10 +159,11 @@ impl<'t> YamlFiles<'t> {
     }
 
     /// Every file read, for rendering; consumes the store.
-    pub(crate) fn into_source_db(self) -> SourceDb {
+    pub(crate) fn into_source_db(mut self) -> SourceDb {
+        self.settle();
         let mut db = SourceDb::new();
         for file in self.files.into_values() {
-            db.insert(file.source);
+            db.insert_shared(file.source);
         }
         db
     }
@@ -118,5 +174,6 @@ fn read_and_parse(tree: &RepoTree, path: &str) -> (ParsedFile, Vec<Diagnostic>) 
     let (documents, mut diagnostics) = parse_documents(&source);
     diagnostics.extend(read_diagnostic);
     let documents = documents.into_iter().map(Arc::new).collect();
+    let source = Arc::new(source);
     (ParsedFile { source, documents }, diagnostics)
 }

@@ -212,7 +212,8 @@ pub struct KustomizeBuild {
 pub fn build_directory(tree: &RepoTree, dir: &str) -> KustomizeBuild {
     let mut files = YamlFiles::parse_all(tree);
     let mut builder = Builder::new();
-    let objects = builder.build_dir(&mut files, dir);
+    let objects = builder.build_dir(&files, dir);
+    files.settle();
     let mut diagnostics = std::mem::take(&mut builder.diagnostics);
     // Only the findings of files that took part in this build.
     let involved: BTreeSet<&str> = objects.iter().map(|o| o.file.as_str()).collect();
@@ -328,7 +329,7 @@ impl Builder {
     /// second pass) costs its own transforms only, its includes being
     /// kept. Keeping it would hold a second copy of every object of the
     /// tree.
-    pub(crate) fn build_dir(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
+    pub(crate) fn build_dir(&mut self, files: &YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
         let Built { objects, config } = self.build_uncached(files, dir, &[]);
         finish_build(objects, &config)
     }
@@ -342,7 +343,7 @@ impl Builder {
 
     /// The objects of `dir` as included by another build: generated names
     /// do not carry their hash yet.
-    fn build_nested(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Arc<Built> {
+    fn build_nested(&mut self, files: &YamlFiles<'_>, dir: &str) -> Arc<Built> {
         if let Some(done) = self.done.get(dir) {
             return Arc::clone(done);
         }
@@ -362,7 +363,7 @@ impl Builder {
     /// them per object); applying `target_namespace` again is harmless.
     pub(crate) fn build_for_flux(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         components: &[(String, Location)],
         patches: &[(Patch, String, Option<Selector>)],
@@ -385,7 +386,7 @@ impl Builder {
 
     fn build_uncached(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         components: &[(String, Location)],
     ) -> Built {
@@ -436,7 +437,7 @@ impl Builder {
     /// configuration accumulated before it as `input`).
     fn build_kustomization(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         input: Built,
@@ -516,7 +517,7 @@ impl Builder {
     /// its `configurations:` files.
     fn configurations(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         document: &Yaml,
     ) -> TransformerConfig {
@@ -569,7 +570,7 @@ impl Builder {
     /// everything accumulated so far.
     fn include_component(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         text: &str,
         location: &Location,
@@ -751,7 +752,7 @@ impl Builder {
     /// `configMapGenerator` and `secretGenerator`.
     fn generate(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         document: &Yaml,
@@ -886,7 +887,7 @@ impl Builder {
     /// finding: kustomize build fails on it.
     fn generator_data(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         entry: &Yaml,
@@ -943,7 +944,7 @@ impl Builder {
     /// The transformers of one kustomization, in kustomize's order.
     fn transform(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         document: &Yaml,
@@ -1078,7 +1079,7 @@ impl Builder {
     /// The kustomization's `replacements`, inline or from files.
     fn replace(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         document: &Yaml,
@@ -1141,7 +1142,7 @@ impl Builder {
     /// files of `transformers:`; other transformers are not run.
     fn external_transformers(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         document: &Yaml,
@@ -1187,7 +1188,7 @@ impl Builder {
     /// with the file its text is in and its target.
     fn patch_entries(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         list: Option<&Yaml>,
@@ -1236,7 +1237,7 @@ impl Builder {
     /// a missing file is a finding, as kustomize build fails on it.
     fn file_patches(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         dir: &str,
         kustomization: &str,
         entry: &Yaml,
@@ -1263,7 +1264,7 @@ impl Builder {
             .collect()
     }
 
-    fn build_generated(&mut self, files: &mut YamlFiles<'_>, dir: &str) -> Built {
+    fn build_generated(&mut self, files: &YamlFiles<'_>, dir: &str) -> Built {
         let tree = files.tree;
         let mut units: BTreeSet<String> = BTreeSet::new();
         let mut loose: Vec<String> = Vec::new();
@@ -1300,7 +1301,7 @@ impl Builder {
     /// (`kubectl apply -f FILE`).
     pub(crate) fn manifest_file_objects(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         path: &str,
     ) -> Vec<BuiltObject> {
         self.file_objects(files, path, false)
@@ -1308,7 +1309,7 @@ impl Builder {
 
     fn file_objects(
         &mut self,
-        files: &mut YamlFiles<'_>,
+        files: &YamlFiles<'_>,
         path: &str,
         strict: bool,
     ) -> Vec<BuiltObject> {
@@ -1808,7 +1809,7 @@ pub(crate) fn apply_patches(
 /// in `file`; a quoted or plain scalar (escapes make positions uncertain) is
 /// parsed on its own and every value points at the whole scalar.
 pub(crate) fn inline_patches(
-    files: &mut YamlFiles<'_>,
+    files: &YamlFiles<'_>,
     file: &str,
     node: &Yaml,
 ) -> Vec<(Patch, String)> {
@@ -2086,13 +2087,12 @@ mod tests {
                 .and_then(Yaml::as_str)
                 .map(str::to_string)
         };
-        let mut files = YamlFiles::parse_all(&tree);
-        let plain = Builder::new().build_dir(&mut files, "app");
+        let files = YamlFiles::parse_all(&tree);
+        let plain = Builder::new().build_dir(&files, "app");
         assert_eq!(values_name(&plain).as_deref(), Some("web-values"));
         let origin = Location::new("ks.yaml", Span::default());
-        let mut files = YamlFiles::parse_all(&tree);
-        let flux =
-            Builder::new().build_for_flux(&mut files, "app", &[], &[], Some(("media", &origin)));
+        let files = YamlFiles::parse_all(&tree);
+        let flux = Builder::new().build_for_flux(&files, "app", &[], &[], Some(("media", &origin)));
         assert_eq!(values_name(&flux).as_deref(), Some("web-values-dt79f5gthg"));
         assert!(flux.iter().all(|o| o.namespace.as_deref() == Some("media")));
     }

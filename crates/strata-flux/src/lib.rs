@@ -245,6 +245,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
 
     diagnostics.append(&mut root_diagnostics);
     diagnostics.append(&mut reader.builder.diagnostics);
+    reader.files.settle();
     diagnostics.append(&mut reader.files.diagnostics);
     Diagnostic::sort(&mut diagnostics);
     // Uncached builds (a Kustomization's `spec.components`) and the second

@@ -146,6 +146,7 @@ pub(crate) fn walk(reader: &mut Reader<'_>, index: &VarIndex) -> Walked {
         &mut state,
         walked.first().map(|r| r.cluster.as_str()),
     );
+    reader.files.settle();
     Walked {
         objects: state.objects,
         diagnostics: state.diagnostics,
@@ -193,7 +194,7 @@ fn add_generated_artifacts(reader: &mut Reader<'_>, state: &mut Walk) {
             origin: ObjectOrigin::Synthesised,
         };
         push_object(
-            &reader.files,
+            &mut reader.files,
             &synth.source(EXTERNAL_ARTIFACT, None),
             &follow,
             &mut state.objects,
@@ -228,14 +229,10 @@ fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Opt
 
         if reader.tree.is_dir(&path) {
             if kustomize::kustomization_file(reader.tree, &path).is_some() {
-                built.extend(reader.builder.build_dir(&mut reader.files, &path));
+                built.extend(reader.builder.build_dir(&reader.files, &path));
             }
         } else {
-            built.extend(
-                reader
-                    .builder
-                    .manifest_file_objects(&mut reader.files, &path),
-            );
+            built.extend(reader.builder.manifest_file_objects(&reader.files, &path));
         }
     }
     let follow = Follow {
@@ -251,7 +248,7 @@ fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Opt
             continue;
         }
         push_object(
-            &reader.files,
+            &mut reader.files,
             object,
             &follow,
             &mut state.objects,
@@ -302,7 +299,7 @@ fn synthesise_instance(
         patches: instance
             .patches
             .as_ref()
-            .map(|list| inline_patch_list(&mut reader.files, list, |_| instance.file.clone()))
+            .map(|list| inline_patch_list(&reader.files, list, |_| instance.file.clone()))
             .unwrap_or_default(),
         ..Apply::default()
     };
@@ -318,7 +315,7 @@ fn synthesise_instance(
             add_common_metadata(Arc::make_mut(&mut object.doc), metadata);
         }
         push_object(
-            &reader.files,
+            &mut reader.files,
             &object,
             &follow,
             &mut state.objects,
@@ -447,7 +444,7 @@ fn queue_bootstrap(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) -
     let Some(id) = &root.kustomization else {
         return false;
     };
-    let built = reader.builder.build_dir(&mut reader.files, &root.dir);
+    let built = reader.builder.build_dir(&reader.files, &root.dir);
     let Some(object) = built.iter().find(|o| {
         is_flux_kustomization(&o.api_version, &o.kind)
             && NodeId::object(&o.kind, resolve_namespace(o, None).as_deref(), &o.name) == *id
@@ -463,7 +460,7 @@ fn queue_bootstrap(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) -
         origin: ObjectOrigin::Flux,
     };
     push_object(
-        &reader.files,
+        &mut reader.files,
         object,
         &follow,
         &mut scratch,
@@ -505,14 +502,14 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
             origin: ObjectOrigin::Synthesised,
         };
         push_object(
-            &reader.files,
+            &mut reader.files,
             &synth.source(GIT_REPOSITORY, None),
             &follow,
             &mut state.objects,
             &mut state.queue,
         );
     }
-    let built = reader.builder.build_dir(&mut reader.files, &root.dir);
+    let built = reader.builder.build_dir(&reader.files, &root.dir);
     let follow = Follow {
         applied_by: None,
         root: &root.source_root,
@@ -577,13 +574,13 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             continue;
         }
         state.built_dirs.insert(dir.clone());
-        let apply = Apply::of(kustomization, &mut reader.files, index);
+        let apply = Apply::of(kustomization, &reader.files, index);
         // kustomize-controller sets `targetNamespace` as the build's
         // `namespace:` before kustomize runs, so name references (a
         // generated ConfigMap named in `valuesFrom`) resolve in it.
         let findings_before = reader.builder.diagnostics.len();
         let built = reader.builder.build_for_flux(
-            &mut reader.files,
+            &reader.files,
             &dir,
             &step.components,
             &[],
@@ -650,7 +647,7 @@ fn apply_build(
     let start = state.objects.len();
     for object in built {
         push_owned_object(
-            &reader.files,
+            &mut reader.files,
             object,
             follow,
             &mut state.objects,
@@ -749,7 +746,7 @@ fn expand_resource_sets(
         };
         for object in &rendered {
             push_object(
-                &reader.files,
+                &mut reader.files,
                 object,
                 &follow,
                 &mut state.objects,
@@ -837,7 +834,7 @@ pub(crate) struct Apply {
 }
 
 impl Apply {
-    fn of(kustomization: &K8sObject, files: &mut YamlFiles<'_>, index: &VarIndex) -> Apply {
+    fn of(kustomization: &K8sObject, files: &YamlFiles<'_>, index: &VarIndex) -> Apply {
         let doc = &kustomization.doc;
         let target_namespace = doc
             .path("spec.targetNamespace")
@@ -875,7 +872,7 @@ impl Apply {
 /// a FluxInstance's `kustomize.patches`), each with the file its text is in
 /// (`file_of(i)` for entry `i`) and its target.
 fn inline_patch_list(
-    files: &mut YamlFiles<'_>,
+    files: &YamlFiles<'_>,
     list: &Yaml,
     file_of: impl Fn(usize) -> String,
 ) -> Vec<(Patch, String, Option<Selector>)> {
@@ -1017,7 +1014,7 @@ pub(crate) struct Follow<'a> {
 /// Kustomization applies it (its patches, `targetNamespace`, then
 /// substitution), and queues it if it is a Flux Kustomization to follow.
 fn push_object(
-    files: &YamlFiles<'_>,
+    files: &mut YamlFiles<'_>,
     built: &BuiltObject,
     follow: &Follow<'_>,
     objects: &mut Vec<K8sObject>,
@@ -1029,12 +1026,14 @@ fn push_object(
 /// [`push_object`] for an object the caller owns: its document moves into
 /// the [`K8sObject`] instead of being copied.
 fn push_owned_object(
-    files: &YamlFiles<'_>,
+    files: &mut YamlFiles<'_>,
     mut built: BuiltObject,
     follow: &Follow<'_>,
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<Queued>,
 ) {
+    // The object's own file may have been read by its build just now.
+    files.settle();
     let apply = follow.apply;
     if !apply.patches.is_empty() {
         let mut one = vec![built];
