@@ -92,3 +92,28 @@ fn sops_secrets_with_decryption() {
 fn kustomize_transforms() {
     assert_no_errors("flux-kustomize-transforms");
 }
+
+/// Three Kustomizations include one base that names a missing file: every
+/// one of their builds is refused by kustomize, so a reference into any of
+/// their namespaces is a warning pointing at the missing file, never a
+/// false error (it was, for all but the first build, while the base's
+/// build was reused).
+#[test]
+fn a_shared_base_with_a_missing_file_leaves_every_build_incomplete() {
+    let analysis = analyze("flux-shape-shared-base");
+    let findings = rendered(&analysis);
+    assert!(
+        findings.iter().any(|f| f.starts_with(
+            "warning FLUX006 apps/b/helmrelease.yaml:17:13 `valuesFrom` names `ConfigMap/team-b/podinfo-values`, which nothing applied declares; the build of Kustomization `apps-b`"
+        )),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("error FLUX005 apps/base/kustomization.yaml:5:5 ")),
+        "{findings:#?}"
+    );
+    let errors = findings.iter().filter(|f| f.starts_with("error ")).count();
+    assert_eq!(errors, 1, "only the missing file: {findings:#?}");
+}

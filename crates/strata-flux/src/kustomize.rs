@@ -192,6 +192,14 @@ pub(crate) fn file_of<'a>(own: &'a str, patched: &'a [PatchedValue], path: &str)
         .map_or(own, |p| p.file.as_str())
 }
 
+/// A Flux Kustomization's build.
+pub(crate) struct FluxBuild {
+    pub(crate) objects: Vec<BuiltObject>,
+    /// The first entry the build or anything it includes names that is not
+    /// there: kustomize refuses the build, so what it applies is unknown.
+    pub(crate) missing: Option<Location>,
+}
+
 /// The result of building one directory.
 #[derive(Debug, Default)]
 pub struct KustomizeBuild {
@@ -272,8 +280,13 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 200;
 /// Builds directories with memoisation and a cycle guard.
 pub(crate) struct Builder {
     /// Finished builds, so a directory shared by many parents (a `base`) is
-    /// built once and a diamond of includes cannot blow up.
-    done: HashMap<String, Arc<Built>>,
+    /// built once and a diamond of includes cannot blow up: those of
+    /// earlier waves, shared with forks, and those made since.
+    done: Arc<HashMap<String, Arc<Kept>>>,
+    fresh: HashMap<String, Arc<Kept>>,
+    /// The missing entries of kept builds reused, in the order reused (a
+    /// reused build reports its findings no second time).
+    reused_missing: Vec<Location>,
     /// Directories being built, innermost last: an include of one of these is a cycle.
     in_progress: Vec<String>,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -286,10 +299,10 @@ pub(crate) struct Builder {
     pub(crate) helm_charts: Vec<Location>,
     /// Which kinds are cluster-scoped: the static table, and the
     /// repository's own CustomResourceDefinitions.
-    pub(crate) scopes: ScopeTable,
+    pub(crate) scopes: Arc<ScopeTable>,
     /// Files no source artifact holds (`.sourceignore`, `spec.ignore`,
     /// source-controller's defaults): a generated kustomization leaves them out.
-    pub(crate) ignored: BTreeSet<String>,
+    pub(crate) ignored: Arc<BTreeSet<String>>,
 }
 
 /// A directory's objects as included by another build (generated names
@@ -298,6 +311,14 @@ pub(crate) struct Builder {
 struct Built {
     objects: Vec<BuiltObject>,
     config: TransformerConfig,
+}
+
+/// A build kept for other includers, with the first entry it (or anything
+/// it includes) names that is not there: kustomize refuses every build
+/// that includes it, however many there are.
+struct Kept {
+    built: Built,
+    missing: Option<Location>,
 }
 
 /// One entry of an `images:` list.
@@ -311,14 +332,54 @@ struct ImageOverride {
 impl Builder {
     pub(crate) fn new() -> Self {
         Builder {
-            done: HashMap::new(),
+            done: Arc::default(),
+            fresh: HashMap::new(),
+            reused_missing: Vec::new(),
             in_progress: Vec::new(),
             diagnostics: Vec::new(),
             used_files: BTreeSet::new(),
             helm_charts: Vec::new(),
-            scopes: ScopeTable::new(),
-            ignored: BTreeSet::new(),
+            scopes: Arc::new(ScopeTable::new()),
+            ignored: Arc::default(),
         }
+    }
+
+    /// A builder for one build on another thread: it sees every build
+    /// finished so far and collects what it finds on its own, for
+    /// [`Builder::adopt`].
+    pub(crate) fn fork(&mut self) -> Builder {
+        if !self.fresh.is_empty() {
+            // Copies the map only while an older fork still holds it.
+            Arc::make_mut(&mut self.done).extend(self.fresh.drain());
+        }
+        Builder {
+            done: Arc::clone(&self.done),
+            fresh: HashMap::new(),
+            reused_missing: Vec::new(),
+            in_progress: Vec::new(),
+            diagnostics: Vec::new(),
+            used_files: BTreeSet::new(),
+            helm_charts: Vec::new(),
+            scopes: Arc::clone(&self.scopes),
+            ignored: Arc::clone(&self.ignored),
+        }
+    }
+
+    /// Takes what a fork's build found, when it is what building here
+    /// would have found: unless a directory the fork built is finished here
+    /// by now (another build of its wave got there first). Then building
+    /// here would reuse it, and report its findings no second time, so the
+    /// caller builds again here instead (false).
+    pub(crate) fn adopt(&mut self, fork: Builder) -> bool {
+        let built_here = |dir: &String| self.fresh.contains_key(dir) || self.done.contains_key(dir);
+        if fork.fresh.keys().any(built_here) {
+            return false;
+        }
+        self.fresh.extend(fork.fresh);
+        self.diagnostics.extend(fork.diagnostics);
+        self.used_files.extend(fork.used_files);
+        self.helm_charts.extend(fork.helm_charts);
+        true
     }
 
     /// The objects of directory `dir` as a top-level build (a Flux
@@ -338,18 +399,40 @@ impl Builder {
     /// objects, but each build's object list is not: once no directory
     /// will be built again, the memory goes to what follows.
     pub(crate) fn forget_builds(&mut self) {
-        self.done = HashMap::new();
+        self.done = Arc::default();
+        self.fresh = HashMap::new();
     }
 
     /// The objects of `dir` as included by another build: generated names
     /// do not carry their hash yet.
-    fn build_nested(&mut self, files: &YamlFiles<'_>, dir: &str) -> Arc<Built> {
-        if let Some(done) = self.done.get(dir) {
-            return Arc::clone(done);
+    fn build_nested(&mut self, files: &YamlFiles<'_>, dir: &str) -> Arc<Kept> {
+        if let Some(done) = self.fresh.get(dir).or_else(|| self.done.get(dir)) {
+            let done = Arc::clone(done);
+            self.reused_missing.extend(done.missing.clone());
+            return done;
         }
-        let built = Arc::new(self.build_uncached(files, dir, &[]));
-        self.done.insert(dir.to_string(), Arc::clone(&built));
-        built
+        let (built, missing) = self.build_tracked(files, dir, &[]);
+        let kept = Arc::new(Kept { built, missing });
+        self.fresh.insert(dir.to_string(), Arc::clone(&kept));
+        kept
+    }
+
+    /// [`Builder::build_uncached`], and the first entry it names that is
+    /// not there: among its findings, else in a kept build it reused.
+    fn build_tracked(
+        &mut self,
+        files: &YamlFiles<'_>,
+        dir: &str,
+        components: &[(String, Location)],
+    ) -> (Built, Option<Location>) {
+        let (findings, reused) = (self.diagnostics.len(), self.reused_missing.len());
+        let built = self.build_uncached(files, dir, components);
+        let missing = self.diagnostics[findings..]
+            .iter()
+            .find(|d| d.code == Code::KustomizeResourceMissing)
+            .and_then(|d| d.location.clone())
+            .or_else(|| self.reused_missing.get(reused).cloned());
+        (built, missing)
     }
 
     /// Builds `dir` as Flux's kustomize-controller does for a Kustomization:
@@ -368,12 +451,15 @@ impl Builder {
         components: &[(String, Location)],
         patches: &[(Patch, String, Option<Selector>)],
         target_namespace: Option<(&str, &Location)>,
-    ) -> Vec<BuiltObject> {
+    ) -> FluxBuild {
         // Not kept, as for `build_dir`.
-        let Built {
-            mut objects,
-            config,
-        } = self.build_uncached(files, dir, components);
+        let (
+            Built {
+                mut objects,
+                config,
+            },
+            missing,
+        ) = self.build_tracked(files, dir, components);
         // Flux itself reports a Kustomization whose patches do not apply.
         let _ = apply_patches(&mut objects, patches);
         if let Some((namespace, origin)) = target_namespace {
@@ -381,7 +467,10 @@ impl Builder {
                 set_namespace_from(object, namespace, Some(origin));
             }
         }
-        finish_build(objects, &config)
+        FluxBuild {
+            objects: finish_build(objects, &config),
+            missing,
+        }
     }
 
     fn build_uncached(
@@ -476,8 +565,8 @@ impl Builder {
                     Some(path) if files.tree.is_dir(&path) => {
                         if kustomization_file(files.tree, &path).is_some() {
                             let nested = self.build_nested(files, &path);
-                            objects.extend(nested.objects.iter().cloned());
-                            config.merge(&nested.config);
+                            objects.extend(nested.built.objects.iter().cloned());
+                            config.merge(&nested.built.config);
                         } else if !KUSTOMIZATION_FILE_NAMES
                             .iter()
                             .any(|name| files.tree.is_excluded(&join_path(&path, name)))
@@ -1287,8 +1376,8 @@ impl Builder {
         }
         for unit in units {
             let nested = self.build_nested(files, &unit);
-            objects.extend(nested.objects.iter().cloned());
-            config.merge(&nested.config);
+            objects.extend(nested.built.objects.iter().cloned());
+            config.merge(&nested.built.config);
         }
         Built { objects, config }
     }
@@ -2092,9 +2181,69 @@ mod tests {
         assert_eq!(values_name(&plain).as_deref(), Some("web-values"));
         let origin = Location::new("ks.yaml", Span::default());
         let files = YamlFiles::parse_all(&tree);
-        let flux = Builder::new().build_for_flux(&files, "app", &[], &[], Some(("media", &origin)));
+        let flux = Builder::new()
+            .build_for_flux(&files, "app", &[], &[], Some(("media", &origin)))
+            .objects;
         assert_eq!(values_name(&flux).as_deref(), Some("web-values-dt79f5gthg"));
         assert!(flux.iter().all(|o| o.namespace.as_deref() == Some("media")));
+    }
+
+    #[test]
+    fn a_fork_is_adopted_unless_its_wave_built_its_includes_first() {
+        // Two directories including one base with a missing entry: built
+        // on two forks, the first is adopted (its findings with it); the
+        // second built the base too, which one thread would have reused
+        // without reporting it again, so it is refused and built again.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "base/kustomization.yaml",
+            "resources:\n  - cm.yaml\n  - missing.yaml\n",
+        );
+        write(
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        );
+        write(
+            "a/kustomization.yaml",
+            "namespace: a\nresources:\n  - ../base\n",
+        );
+        write(
+            "b/kustomization.yaml",
+            "namespace: b\nresources:\n  - ../base\n",
+        );
+        let tree = RepoTree::scan(dir.path()).expect("scan");
+        let files = YamlFiles::parse_all(&tree);
+        let mut builder = Builder::new();
+        let (mut first, mut second) = (builder.fork(), builder.fork());
+        let from_first = first.build_dir(&files, "a");
+        let from_second = second.build_dir(&files, "b");
+        let missing = |b: &Builder| {
+            b.diagnostics
+                .iter()
+                .filter(|d| d.code == Code::KustomizeResourceMissing)
+                .count()
+        };
+        assert_eq!((missing(&first), missing(&second)), (1, 1));
+        assert!(builder.adopt(first));
+        assert!(!builder.adopt(second));
+        let again = builder.build_dir(&files, "b");
+        assert_eq!(missing(&builder), 1, "the base's finding, once");
+        let names = |objects: &[BuiltObject]| {
+            objects
+                .iter()
+                .map(|o| (o.name.clone(), o.namespace.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&again), names(&from_second));
+        assert_eq!(
+            names(&from_first),
+            [("c".to_string(), Some("a".to_string()))]
+        );
     }
 
     #[test]

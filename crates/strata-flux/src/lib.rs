@@ -179,8 +179,11 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .filter_map(|r| Some((r.root.source.clone()?, r.root.source_root.clone())))
         .collect();
     let mut builder = Builder::new();
-    builder.scopes = scopes;
-    builder.ignored = source_ignore::ignored_files(tree, &spec_ignores(&files, &roots));
+    builder.scopes = std::sync::Arc::new(scopes);
+    builder.ignored = std::sync::Arc::new(source_ignore::ignored_files(
+        tree,
+        &spec_ignores(&files, &roots),
+    ));
     let mut reader = Reader {
         tree,
         files,
@@ -192,7 +195,6 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         artifacts,
         source_roots,
         providers,
-        incomplete_dirs: Default::default(),
     };
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {

@@ -4,12 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use strata_core::{Code, Diagnostic, Location, NodeId, RepoTree, Span, join_relative};
 
 use crate::artifacts::GeneratedArtifact;
 use crate::files::YamlFiles;
 use crate::flux_kinds::{GIT_REPOSITORY, api_group, is_flux_kustomization};
-use crate::kustomize::{self, Builder, BuiltObject};
+use crate::kustomize::{self, Builder, BuiltObject, FluxBuild};
 use crate::model::*;
 use crate::patch::{Patch, Selector};
 use crate::references::*;
@@ -40,8 +42,6 @@ pub(crate) struct Reader<'t> {
     pub(crate) source_roots: BTreeMap<NodeId, String>,
     /// The repository's ResourceSetInputProviders.
     pub(crate) providers: resource_sets::Providers,
-    /// Built directories that name a missing file, with where.
-    pub(crate) incomplete_dirs: BTreeMap<String, Location>,
 }
 
 /// One Kustomization waiting to be followed.
@@ -520,120 +520,181 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
     apply_build(reader, state, built, &follow);
 }
 
-/// Follows every queued Kustomization, and those their builds add.
-fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
-    while let Some(queued) = state.queue.pop_front() {
-        let kustomization = match &queued.kustomization {
-            QueuedKustomization::Object(i) => &state.objects[*i],
-            QueuedKustomization::Root(object) => object.as_ref(),
-        };
-        let Some(step) = FollowStep::of(kustomization) else {
-            continue;
-        };
-        // A Kustomization reading another repository or an OCI artifact has
-        // a path inside that source, not inside this repository; one reading
-        // an ExternalArtifact reads what its generator copied from here.
-        let mut source_root = queued.root.clone();
-        let mut path = step.path.clone();
-        if let Some(source) = &step.source {
-            if source.kind() == EXTERNAL_ARTIFACT {
-                let located = reader
-                    .artifacts
-                    .get(source)
-                    .and_then(|a| a.locate(&step.path));
-                match located {
-                    Some((origin, dir))
-                        if reads_this_repository(origin, &reader.repository_sources) =>
-                    {
-                        if let Some(root) = reader.source_roots.get(origin) {
-                            source_root = root.clone();
-                        }
-                        path = dir;
-                    }
-                    _ => continue,
-                }
-            } else if !reads_this_repository(source, &reader.repository_sources) {
-                continue;
-            }
-        }
-        let dir = match join_relative(&source_root, &path) {
-            Some(dir) if reader.tree.is_dir(&dir) => dir,
-            // Excluded on purpose in strata.toml: there, just not read.
-            Some(dir) if reader.tree.is_excluded(&dir) => continue,
-            other => {
-                state
-                    .diagnostics
-                    .push(path_missing(reader.tree, &step, other.as_deref()));
-                continue;
-            }
-        };
-        if !state
-            .visited
-            .insert((queued.cluster.clone(), step.id.clone(), dir.clone()))
-        {
-            continue;
-        }
-        state.built_dirs.insert(dir.clone());
-        let apply = Apply::of(kustomization, &reader.files, index);
-        // kustomize-controller sets `targetNamespace` as the build's
-        // `namespace:` before kustomize runs, so name references (a
-        // generated ConfigMap named in `valuesFrom`) resolve in it.
-        let findings_before = reader.builder.diagnostics.len();
-        let built = reader.builder.build_for_flux(
-            &reader.files,
-            &dir,
-            &step.components,
-            &[],
-            apply
-                .target_namespace
-                .as_ref()
-                .map(|(namespace, origin)| (namespace.as_str(), origin)),
-        );
-        // kustomize refuses a build that holds one object twice ("may not
-        // add resource with an already registered id"): Flux applies none
-        // of it.
-        // kustomize refuses a build naming a file that is not there; what
-        // that file holds is unknown, so references into the namespaces
-        // the build fills cannot be judged.
-        // Builds are cached across passes: remember which directory had
-        // the finding the first time.
-        if let Some(missing) = reader.builder.diagnostics[findings_before..]
-            .iter()
-            .find(|d| d.code == Code::KustomizeResourceMissing)
-            .and_then(|d| d.location.clone())
-        {
-            reader.incomplete_dirs.insert(dir.clone(), missing);
-        }
-        if let Some(missing) = reader.incomplete_dirs.get(&dir).cloned() {
-            let mut namespaces: BTreeSet<String> =
-                built.iter().filter_map(|o| o.namespace.clone()).collect();
-            namespaces.insert("default".to_string());
-            if let Some((namespace, _)) = &apply.target_namespace {
-                namespaces.insert(namespace.clone());
-            }
-            state.incomplete.push(IncompleteBuild {
-                kustomization: step.id.clone(),
-                namespaces,
-                missing,
-            });
-        }
-        if let Some(diagnostic) = duplicate_id(&built, &step) {
-            state.diagnostics.push(diagnostic);
-            // Reached, though refused: not "applied by nothing".
-            state
-                .refused_files
-                .extend(built.iter().map(|o| o.file.clone()));
-            continue;
-        }
-        let follow = Follow {
-            applied_by: Some(step.id.clone()),
-            root: &queued.root,
-            cluster: &queued.cluster,
-            apply: &apply,
-            origin: ObjectOrigin::Flux,
-        };
-        apply_build(reader, state, built, &follow);
+/// One Kustomization's build, as decided before it runs.
+struct BuildJob {
+    queued: Queued,
+    step: FollowStep,
+    dir: String,
+    apply: Apply,
+}
+
+impl BuildJob {
+    /// kustomize-controller sets `targetNamespace` as the build's
+    /// `namespace:` before kustomize runs, so name references (a generated
+    /// ConfigMap named in `valuesFrom`) resolve in it.
+    fn target_namespace(&self) -> Option<(&str, &Location)> {
+        self.apply
+            .target_namespace
+            .as_ref()
+            .map(|(namespace, origin)| (namespace.as_str(), origin))
     }
+
+    /// Builds the job's directory with `builder`.
+    fn build(&self, builder: &mut Builder, files: &YamlFiles<'_>) -> FluxBuild {
+        builder.build_for_flux(
+            files,
+            &self.dir,
+            &self.step.components,
+            &[],
+            self.target_namespace(),
+        )
+    }
+}
+
+/// Follows every queued Kustomization, and those their builds add, wave by
+/// wave: the Kustomizations queued now are built on every thread (each on
+/// a fork of the builder), then applied one by one in queue order, which
+/// is the order one thread would follow; what they queue is the next wave.
+fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
+    while !state.queue.is_empty() {
+        let wave: Vec<Queued> = state.queue.drain(..).collect();
+        let jobs: Vec<BuildJob> = wave
+            .into_iter()
+            .filter_map(|queued| prepare_build(reader, state, index, queued))
+            .collect();
+        let forks: Vec<Builder> = jobs.iter().map(|_| reader.builder.fork()).collect();
+        let files = &reader.files;
+        let prebuilt: Vec<(Builder, FluxBuild)> = jobs
+            .par_iter()
+            .zip(forks)
+            .map(|(job, mut fork)| {
+                let built = job.build(&mut fork, files);
+                (fork, built)
+            })
+            .collect();
+        for (job, (fork, built)) in jobs.into_iter().zip(prebuilt) {
+            let built = if reader.builder.adopt(fork) {
+                built
+            } else {
+                job.build(&mut reader.builder, &reader.files)
+            };
+            apply_job(reader, state, job, built);
+        }
+    }
+}
+
+/// What a queued Kustomization builds, or `None` when it builds nothing
+/// here (another source, a missing or excluded path, already built).
+fn prepare_build(
+    reader: &Reader<'_>,
+    state: &mut Walk,
+    index: &VarIndex,
+    queued: Queued,
+) -> Option<BuildJob> {
+    let kustomization = match &queued.kustomization {
+        QueuedKustomization::Object(i) => &state.objects[*i],
+        QueuedKustomization::Root(object) => object.as_ref(),
+    };
+    let step = FollowStep::of(kustomization)?;
+    // A Kustomization reading another repository or an OCI artifact has
+    // a path inside that source, not inside this repository; one reading
+    // an ExternalArtifact reads what its generator copied from here.
+    let mut source_root = queued.root.clone();
+    let mut path = step.path.clone();
+    if let Some(source) = &step.source {
+        if source.kind() == EXTERNAL_ARTIFACT {
+            let located = reader
+                .artifacts
+                .get(source)
+                .and_then(|a| a.locate(&step.path));
+            match located {
+                Some((origin, dir))
+                    if reads_this_repository(origin, &reader.repository_sources) =>
+                {
+                    if let Some(root) = reader.source_roots.get(origin) {
+                        source_root = root.clone();
+                    }
+                    path = dir;
+                }
+                _ => return None,
+            }
+        } else if !reads_this_repository(source, &reader.repository_sources) {
+            return None;
+        }
+    }
+    let dir = match join_relative(&source_root, &path) {
+        Some(dir) if reader.tree.is_dir(&dir) => dir,
+        // Excluded on purpose in strata.toml: there, just not read.
+        Some(dir) if reader.tree.is_excluded(&dir) => return None,
+        other => {
+            state
+                .diagnostics
+                .push(path_missing(reader.tree, &step, other.as_deref()));
+            return None;
+        }
+    };
+    if !state
+        .visited
+        .insert((queued.cluster.clone(), step.id.clone(), dir.clone()))
+    {
+        return None;
+    }
+    state.built_dirs.insert(dir.clone());
+    let apply = Apply::of(kustomization, &reader.files, index);
+    Some(BuildJob {
+        queued,
+        step,
+        dir,
+        apply,
+    })
+}
+
+/// Applies one Kustomization's build.
+fn apply_job(reader: &mut Reader<'_>, state: &mut Walk, job: BuildJob, build: FluxBuild) {
+    let FluxBuild {
+        objects: built,
+        missing,
+    } = build;
+    let BuildJob {
+        queued,
+        step,
+        dir: _,
+        apply,
+    } = job;
+    // kustomize refuses a build naming a file that is not there; what that
+    // file holds is unknown, so references into the namespaces the build
+    // fills cannot be judged.
+    if let Some(missing) = missing {
+        let mut namespaces: BTreeSet<String> =
+            built.iter().filter_map(|o| o.namespace.clone()).collect();
+        namespaces.insert("default".to_string());
+        if let Some((namespace, _)) = &apply.target_namespace {
+            namespaces.insert(namespace.clone());
+        }
+        state.incomplete.push(IncompleteBuild {
+            kustomization: step.id.clone(),
+            namespaces,
+            missing,
+        });
+    }
+    // kustomize refuses a build that holds one object twice ("may not add
+    // resource with an already registered id"): Flux applies none of it.
+    if let Some(diagnostic) = duplicate_id(&built, &step) {
+        state.diagnostics.push(diagnostic);
+        // Reached, though refused: not "applied by nothing".
+        state
+            .refused_files
+            .extend(built.iter().map(|o| o.file.clone()));
+        return;
+    }
+    let follow = Follow {
+        applied_by: Some(step.id.clone()),
+        root: &queued.root,
+        cluster: &queued.cluster,
+        apply: &apply,
+        origin: ObjectOrigin::Flux,
+    };
+    apply_build(reader, state, built, &follow);
 }
 
 /// Applies one build: every object as `follow` says, then what the
