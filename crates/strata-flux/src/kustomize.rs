@@ -331,16 +331,25 @@ struct ImageOverride {
 
 impl Builder {
     pub(crate) fn new() -> Self {
+        Builder::sharing(Arc::default(), Arc::new(ScopeTable::new()), Arc::default())
+    }
+
+    /// A builder with nothing built or found yet, sharing these.
+    fn sharing(
+        done: Arc<HashMap<String, Arc<Kept>>>,
+        scopes: Arc<ScopeTable>,
+        ignored: Arc<BTreeSet<String>>,
+    ) -> Self {
         Builder {
-            done: Arc::default(),
+            done,
             fresh: HashMap::new(),
             reused_missing: Vec::new(),
             in_progress: Vec::new(),
             diagnostics: Vec::new(),
             used_files: BTreeSet::new(),
             helm_charts: Vec::new(),
-            scopes: Arc::new(ScopeTable::new()),
-            ignored: Arc::default(),
+            scopes,
+            ignored,
         }
     }
 
@@ -352,17 +361,11 @@ impl Builder {
             // Copies the map only while an older fork still holds it.
             Arc::make_mut(&mut self.done).extend(self.fresh.drain());
         }
-        Builder {
-            done: Arc::clone(&self.done),
-            fresh: HashMap::new(),
-            reused_missing: Vec::new(),
-            in_progress: Vec::new(),
-            diagnostics: Vec::new(),
-            used_files: BTreeSet::new(),
-            helm_charts: Vec::new(),
-            scopes: Arc::clone(&self.scopes),
-            ignored: Arc::clone(&self.ignored),
-        }
+        Builder::sharing(
+            Arc::clone(&self.done),
+            Arc::clone(&self.scopes),
+            Arc::clone(&self.ignored),
+        )
     }
 
     /// Takes what a fork's build found, when it is what building here
