@@ -2,10 +2,13 @@
 //! generated Flux trees: 1,000 HelmReleases (4,000+ objects), and a tree the
 //! size of the largest training-corpus repository (about 1,000 YAML files),
 //! each side by side with a parse-only pass over the same files (the
-//! floor), to show what discovery, kustomize builds and rules cost on top of
-//! reading the YAML. `STRATA_BENCH_LARGE=1` adds 40,000 HelmReleases
-//! (160,000 objects; seconds a sample, too slow for every run). Peak memory
-//! and CPU ÷ wall of the release binary: `scripts/perf`.
+//! floor: the tree listed, every YAML and Nix file read and parsed, on one
+//! thread and on every thread), to show what discovery, kustomize builds,
+//! evaluation and rules cost on top of reading the files.
+//! `STRATA_BENCH_LARGE=1` adds 40,000 HelmReleases (160,000 objects;
+//! seconds a sample, too slow for every run); `STRATA_BENCH_REPOS=a:b`
+//! measures real checkouts the same way (the corpus under /tmp/corpus).
+//! Peak memory and CPU ÷ wall of the release binary: `scripts/perf`.
 //!
 //! `cargo bench -p strata-check --bench lint`
 
@@ -99,20 +102,83 @@ fn corpus_size_parse_only(bencher: divan::Bencher) {
     parse_only(bencher, CORPUS_SIZE_APPS);
 }
 
+/// The floor of [`analyze_helm_releases`] on every thread.
+#[divan::bench(args = sizes(), sample_count = 5, sample_size = 1)]
+fn parse_only_parallel_helm_releases(bencher: divan::Bencher, apps: usize) {
+    let root = tree(apps);
+    bencher.bench(|| parse_floor(&root, true));
+}
+
+/// The corpus-sized floor on every thread.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn corpus_size_parse_only_parallel(bencher: divan::Bencher) {
+    let root = tree(CORPUS_SIZE_APPS);
+    bencher.bench(|| parse_floor(&root, true));
+}
+
+/// Real checkouts named in `STRATA_BENCH_REPOS` (paths separated by `:`,
+/// e.g. the corpus under /tmp/corpus): none by default.
+fn repos() -> Vec<&'static str> {
+    std::env::var("STRATA_BENCH_REPOS")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.is_empty())
+        .map(|p| &*Box::leak(p.to_string().into_boxed_str()))
+        .collect()
+}
+
+/// `strata lint` on a real checkout (static tier).
+#[divan::bench(args = repos(), sample_count = 10, sample_size = 1)]
+fn real_repository_analyze(bencher: divan::Bencher, repo: &str) {
+    let options = strata_check::Options {
+        eval: strata_check::EvalMode::Static,
+        ..Default::default()
+    };
+    bencher
+        .bench(|| strata_check::analyze(std::path::Path::new(repo), &options).expect("analysis"));
+}
+
+/// The floor of [`real_repository_analyze`]: its YAML files read and parsed, one thread.
+#[divan::bench(args = repos(), sample_count = 10, sample_size = 1)]
+fn real_repository_parse_only(bencher: divan::Bencher, repo: &str) {
+    bencher.bench(|| parse_floor(std::path::Path::new(repo), false));
+}
+
+/// The same floor on every thread.
+#[divan::bench(args = repos(), sample_count = 10, sample_size = 1)]
+fn real_repository_parse_only_parallel(bencher: divan::Bencher, repo: &str) {
+    bencher.bench(|| parse_floor(std::path::Path::new(repo), true));
+}
+
 /// List the tree of `apps` apps, read and parse every YAML file.
 fn parse_only(bencher: divan::Bencher, apps: usize) {
     let root = tree(apps);
-    bencher.bench(|| {
-        let tree = RepoTree::scan(&root).expect("tree");
-        let mut documents = 0;
-        for path in tree
-            .files()
-            .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
-        {
-            let text = std::fs::read_to_string(root.join(path)).expect("file");
-            let (parsed, _) = strata_flux::yaml::parse_documents(&SourceFile::new(path, text));
-            documents += parsed.len();
+    bencher.bench(|| parse_floor(&root, false));
+}
+
+/// Lists the tree at `root`, reads and parses every YAML and Nix file (on
+/// one thread, or on every thread); returns how many YAML documents and
+/// Nix syntax errors there are.
+fn parse_floor(root: &std::path::Path, parallel: bool) -> usize {
+    use rayon::prelude::*;
+    let tree = RepoTree::scan(root).expect("tree");
+    let paths: Vec<&str> = tree
+        .files()
+        .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml") || f.ends_with(".nix"))
+        .collect();
+    let parse = |path: &&str| {
+        let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+        if path.ends_with(".nix") {
+            rnix::Root::parse(&text).errors().len()
+        } else {
+            strata_flux::yaml::parse_documents(&SourceFile::new(*path, text))
+                .0
+                .len()
         }
-        documents
-    });
+    };
+    if parallel {
+        paths.par_iter().map(parse).sum()
+    } else {
+        paths.iter().map(parse).sum()
+    }
 }
