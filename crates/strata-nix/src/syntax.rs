@@ -35,11 +35,16 @@ pub(crate) fn span_of<N: AstNode>(node: &N) -> Span {
 /// The name of an identifier node (`NODE_IDENT` holds `TOKEN_IDENT`, or
 /// `TOKEN_OR` for the contextual keyword `or`).
 pub(crate) fn ident_name(ident: &ast::Ident) -> Option<String> {
+    ident_token(ident).map(|t| t.text().to_string())
+}
+
+/// The token holding an identifier's name (see [`ident_name`]): its text
+/// without a copy.
+pub(crate) fn ident_token(ident: &ast::Ident) -> Option<rnix::SyntaxToken> {
     syn(ident)
         .children_with_tokens()
         .filter_map(NodeOrToken::into_token)
         .find(|t| matches!(t.kind(), SyntaxKind::TOKEN_IDENT | SyntaxKind::TOKEN_OR))
-        .map(|t| t.text().to_string())
 }
 
 /// One piece of a string or path literal, after unescaping and (for

@@ -160,7 +160,7 @@ impl Evaluator<'_> {
                     if skip || keys.is_empty() || keys.len() > 256 {
                         continue;
                     }
-                    self.insert_pending(pending, &keys, value, value_scope);
+                    self.insert_pending(pending, &mut keys.into_iter(), value, value_scope);
                 }
             }
         }
@@ -189,37 +189,43 @@ impl Evaluator<'_> {
     pub(super) fn insert_pending(
         &mut self,
         map: &mut BTreeMap<String, PendingAttr>,
-        keys: &[(String, Option<Location>)],
+        keys: &mut std::vec::IntoIter<(String, Option<Location>)>,
         value: ast::Expr,
         scope: ScopeId,
     ) {
-        let Some(((key, loc), rest)) = keys.split_first() else {
+        // The keys are taken, not copied: each name and location moves
+        // into the entry it makes.
+        let Some((key, loc)) = keys.next() else {
             return;
         };
-        if !map.contains_key(key) {
-            let fresh = if rest.is_empty() {
-                self.leaf(value, scope, loc.clone())
-            } else {
-                let mut children = BTreeMap::new();
-                self.insert_pending(&mut children, rest, value, scope);
-                PendingAttr::Node {
-                    children,
-                    dynamic: Vec::new(),
-                    loc: loc.clone(),
-                }
-            };
-            map.insert(key.clone(), fresh);
-            return;
-        }
+        let last = keys.len() == 0;
+        let occupied = match map.entry(key) {
+            std::collections::btree_map::Entry::Occupied(o) => o,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let fresh = if last {
+                    self.leaf(value, scope, loc)
+                } else {
+                    let mut children = BTreeMap::new();
+                    self.insert_pending(&mut children, keys, value, scope);
+                    PendingAttr::Node {
+                        children,
+                        dynamic: Vec::new(),
+                        loc,
+                    }
+                };
+                v.insert(fresh);
+                return;
+            }
+        };
         // The name exists: merge when both sides are (literal) sets; a real
         // duplicate is a Nix error, and the first definition is kept.
-        let existing = map.remove(key);
+        let (key, existing) = occupied.remove_entry();
         let mut node = match existing {
-            Some(PendingAttr::Leaf {
+            PendingAttr::Leaf {
                 literal: Some((set, set_scope)),
                 loc: first_loc,
                 ..
-            }) => {
+            } => {
                 let mut children = BTreeMap::new();
                 self.collect_entries(&set, set_scope, set_scope, &mut children);
                 PendingAttr::Node {
@@ -228,21 +234,20 @@ impl Evaluator<'_> {
                     loc: first_loc,
                 }
             }
-            Some(other) => other,
-            None => return,
+            other => other,
         };
         if let PendingAttr::Node { children, .. } = &mut node {
-            if rest.is_empty() {
+            if last {
                 if let ast::Expr::AttrSet(set) = &value
                     && set.rec_token().is_none()
                 {
                     self.collect_entries(set, scope, scope, children);
                 }
             } else {
-                self.insert_pending(children, rest, value, scope);
+                self.insert_pending(children, keys, value, scope);
             }
         }
-        map.insert(key.clone(), node);
+        map.insert(key, node);
     }
 
     /// Files `prefix.${name}.rest = value` under the node at `prefix`.
@@ -314,7 +319,8 @@ impl Evaluator<'_> {
                 }
             }
             if keys.len() == entry.attrs.len() {
-                self.insert_pending(&mut pending, &keys, entry.value.clone(), entry.scope);
+                let value = entry.value.clone();
+                self.insert_pending(&mut pending, &mut keys.into_iter(), value, entry.scope);
             }
         }
         let mut entries = self.finalize(pending);
@@ -377,6 +383,16 @@ impl Evaluator<'_> {
         for attr in attrs {
             if let Value::Unknown(_) = current {
                 return current;
+            }
+            // The common step, a plain name a set has: no copy of the name,
+            // no location (only a failing step needs it).
+            if let (ast::Attr::Ident(i), Value::Attrs(a)) = (&attr, &current)
+                && let Some(name) = crate::syntax::ident_token(i)
+                && let Some(e) = a.get(name.text())
+            {
+                let t = e.value;
+                current = self.force(t);
+                continue;
             }
             let loc = self.loc(scope, syn(&attr));
             let key = match self.attr_name(&attr, scope) {

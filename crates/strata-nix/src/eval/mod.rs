@@ -49,7 +49,7 @@ pub use value::{
 };
 
 use crate::files::{ParsedFile, resolve_repo_path};
-use crate::syntax::{Part, ident_name, path_parts, span_of, string_parts, syn};
+use crate::syntax::{Part, ident_name, ident_token, path_parts, span_of, string_parts, syn};
 
 /// How much work one evaluation phase may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,8 +148,23 @@ pub(crate) enum Deferred {
 #[derive(Clone)]
 enum Slot {
     Pending(Deferred),
-    Forcing(Option<Location>),
+    Forcing(ForcingAt),
     Done(Value),
+}
+
+/// Where a thunk being forced was written, kept without building its
+/// [`Location`] (a path `String`): that is only needed when forcing fails
+/// (a value depending on itself, a limit), and most thunks force fine.
+#[derive(Clone)]
+enum ForcingAt {
+    /// Not known.
+    Nowhere,
+    /// A node of the file `scope` belongs to.
+    Node(ScopeId, Span),
+    /// The start of a file.
+    File(FileId),
+    /// A location built already.
+    Known(Option<Location>),
 }
 
 /// The static evaluator. One per analysis; values are only meaningful with
@@ -451,6 +466,15 @@ impl<'t> Evaluator<'t> {
         ))
     }
 
+    /// The location of `span` in the file `scope` belongs to.
+    pub(crate) fn loc_at(&self, scope: ScopeId, span: Span) -> Option<Location> {
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
+        Some(Location::new(file.path.clone(), span))
+    }
+
     fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
         let file = self.file_of(scope);
         if file.hidden {
@@ -625,8 +649,8 @@ impl<'t> Evaluator<'t> {
             | ast::Expr::PathRel(_)
             | ast::Expr::PathHome(_)
             | ast::Expr::PathSearch(_) => self.eval_path(expr, scope),
-            ast::Expr::Ident(i) => match ident_name(i) {
-                Some(name) => self.lookup(&name, scope, self.loc(scope, &node)),
+            ast::Expr::Ident(i) => match ident_token(i) {
+                Some(name) => self.lookup_with(name.text(), scope, |ev| ev.loc(scope, &node)),
                 None => self.syntax_unknown(scope, &node),
             },
             ast::Expr::Paren(p) => self.eval_opt(p.expr(), scope, &node),
@@ -758,7 +782,7 @@ impl<'t> Evaluator<'t> {
     }
 
     fn eval_literal(&mut self, lit: &ast::Literal, scope: ScopeId) -> Value {
-        let loc = self.loc_of(scope, lit);
+        let loc = || self.loc_of(scope, lit);
         for token in syn(lit)
             .children_with_tokens()
             .filter_map(rnix::NodeOrToken::into_token)
@@ -767,22 +791,26 @@ impl<'t> Evaluator<'t> {
                 rnix::SyntaxKind::TOKEN_INTEGER => {
                     return match token.text().parse::<i64>() {
                         Ok(i) => Value::Int(i),
-                        Err(_) => {
-                            Value::unknown(UnknownKind::Error, "integer literal out of range", loc)
-                        }
+                        Err(_) => Value::unknown(
+                            UnknownKind::Error,
+                            "integer literal out of range",
+                            loc(),
+                        ),
                     };
                 }
                 rnix::SyntaxKind::TOKEN_FLOAT => {
                     return match token.text().parse::<f64>() {
                         Ok(f) => Value::Float(f),
-                        Err(_) => Value::unknown(UnknownKind::Error, "invalid float literal", loc),
+                        Err(_) => {
+                            Value::unknown(UnknownKind::Error, "invalid float literal", loc())
+                        }
                     };
                 }
-                rnix::SyntaxKind::TOKEN_URI => return Value::string(token.text(), loc),
+                rnix::SyntaxKind::TOKEN_URI => return Value::string(token.text(), loc()),
                 _ => {}
             }
         }
-        Value::unknown(UnknownKind::Error, "invalid literal", loc)
+        Value::unknown(UnknownKind::Error, "invalid literal", loc())
     }
 
     fn eval_string(&mut self, s: &ast::Str, scope: ScopeId) -> Value {
@@ -998,6 +1026,17 @@ impl<'t> Evaluator<'t> {
     /// Looks a variable up: lexical scopes, then the global built-ins, then
     /// the `with` scopes innermost first (Nix's order).
     pub(crate) fn lookup(&mut self, name: &str, scope: ScopeId, loc: Option<Location>) -> Value {
+        self.lookup_with(name, scope, |_| loc)
+    }
+
+    /// [`Evaluator::lookup`] with the location of the reference built only
+    /// when the name is not a variable of a lexical scope (most are).
+    fn lookup_with(
+        &mut self,
+        name: &str,
+        scope: ScopeId,
+        loc: impl FnOnce(&Self) -> Option<Location>,
+    ) -> Value {
         let mut withs = Vec::new();
         let mut cursor = Some(scope);
         while let Some(id) = cursor {
@@ -1014,6 +1053,7 @@ impl<'t> Evaluator<'t> {
             }
             cursor = s.parent;
         }
+        let loc = loc(self);
         if let Some(v) = self.global(name) {
             return v;
         }

@@ -490,9 +490,14 @@ impl Evaluator<'_> {
                 match &piece.value {
                     Value::Attrs(a) => {
                         for (k, e) in &a.entries {
-                            let slot = children
-                                .entry(k.clone())
-                                .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone()));
+                            // Most names repeat across definitions: copy a
+                            // name only the first time it is seen.
+                            let slot = match children.get_mut(k.as_str()) {
+                                Some(slot) => slot,
+                                None => children.entry(k.clone()).or_insert_with(|| {
+                                    (Vec::new(), Vec::new(), e.location.clone())
+                                }),
+                            };
                             if slot.2.is_none() {
                                 slot.2 = e.location.clone();
                             }
@@ -529,9 +534,12 @@ impl Evaluator<'_> {
             }
             for set in decl_sets {
                 for (k, e) in &set.entries {
-                    let slot = children
-                        .entry(k.clone())
-                        .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone()));
+                    let slot = match children.get_mut(k.as_str()) {
+                        Some(slot) => slot,
+                        None => children
+                            .entry(k.clone())
+                            .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone())),
+                    };
                     slot.1.push(e.value);
                 }
             }
