@@ -337,7 +337,8 @@ impl Evaluator<'_> {
         &mut self,
         pending: BTreeMap<String, PendingAttr>,
     ) -> BTreeMap<String, AttrEntry> {
-        let mut out = BTreeMap::new();
+        // Built in name order, then made a map at once (no search per name).
+        let mut out = Vec::with_capacity(pending.len());
         for (k, p) in pending {
             let entry = match p {
                 PendingAttr::Leaf { thunk, loc, .. } => AttrEntry {
@@ -367,9 +368,9 @@ impl Evaluator<'_> {
                     }
                 }
             };
-            out.insert(k, entry);
+            out.push((k, entry));
         }
-        out
+        out.into_iter().collect()
     }
 
     pub(super) fn eval_select(&mut self, select: &ast::Select, scope: ScopeId) -> Value {
@@ -387,8 +388,8 @@ impl Evaluator<'_> {
             // The common step, a plain name a set has: no copy of the name,
             // no location (only a failing step needs it).
             if let (ast::Attr::Ident(i), Value::Attrs(a)) = (&attr, &current)
-                && let Some(name) = crate::syntax::ident_token(i)
-                && let Some(e) = a.get(name.text())
+                && let Some(name) = crate::syntax::ident_text(i)
+                && let Some(e) = a.get(name)
             {
                 let t = e.value;
                 current = self.force(t);

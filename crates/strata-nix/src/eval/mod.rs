@@ -49,7 +49,7 @@ pub use value::{
 };
 
 use crate::files::{ParsedFile, resolve_repo_path};
-use crate::syntax::{Part, ident_name, ident_token, path_parts, span_of, string_parts, syn};
+use crate::syntax::{Part, ident_name, ident_text, path_parts, span_of, string_parts, syn};
 
 /// How much work one evaluation phase may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -649,8 +649,8 @@ impl<'t> Evaluator<'t> {
             | ast::Expr::PathRel(_)
             | ast::Expr::PathHome(_)
             | ast::Expr::PathSearch(_) => self.eval_path(expr, scope),
-            ast::Expr::Ident(i) => match ident_token(i) {
-                Some(name) => self.lookup_with(name.text(), scope, |ev| ev.loc(scope, &node)),
+            ast::Expr::Ident(i) => match ident_text(i) {
+                Some(name) => self.lookup_with(name, scope, |ev| ev.loc(scope, &node)),
                 None => self.syntax_unknown(scope, &node),
             },
             ast::Expr::Paren(p) => self.eval_opt(p.expr(), scope, &node),
