@@ -69,7 +69,7 @@ impl Evaluator<'_> {
         node: &N,
         value_scope: ScopeId,
         inherit_scope: ScopeId,
-    ) -> BTreeMap<String, AttrEntry> {
+    ) -> AttrMap {
         let mut pending: BTreeMap<String, PendingAttr> = BTreeMap::new();
         self.collect_entries(node, value_scope, inherit_scope, &mut pending);
         self.finalize(pending)
@@ -333,10 +333,7 @@ impl Evaluator<'_> {
         }))
     }
 
-    pub(super) fn finalize(
-        &mut self,
-        pending: BTreeMap<String, PendingAttr>,
-    ) -> BTreeMap<String, AttrEntry> {
+    pub(super) fn finalize(&mut self, pending: BTreeMap<String, PendingAttr>) -> AttrMap {
         // Built in name order, then made a map at once (no search per name).
         let mut out = Vec::with_capacity(pending.len());
         for (k, p) in pending {
@@ -370,7 +367,7 @@ impl Evaluator<'_> {
             };
             out.push((k, entry));
         }
-        out.into_iter().collect()
+        AttrMap::from_sorted(out)
     }
 
     pub(super) fn eval_select(&mut self, select: &ast::Select, scope: ScopeId) -> Value {
@@ -567,7 +564,7 @@ pub(crate) struct DynamicEntry {
 
 /// A set with entries whose names are computed when it is forced.
 pub(crate) struct DynamicSet {
-    known: BTreeMap<String, AttrEntry>,
+    known: AttrMap,
     dynamic: Vec<DynamicEntry>,
 }
 

@@ -20,6 +20,7 @@
 //! functions and `lib`), `modules` (the module system) and `module_lib`
 //! (`lib`'s options and types).
 
+mod attr_map;
 mod attrs;
 mod builtins;
 mod force;
@@ -41,6 +42,7 @@ use strata_core::{
     Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
 };
 
+pub use attr_map::AttrMap;
 pub use builtins::Prim;
 pub use modules::OpaqueModule;
 pub use value::{
@@ -1015,7 +1017,7 @@ impl<'t> Evaluator<'t> {
 
     // ----- variables -----------------------------------------------------------
 
-    fn bind_scope(&mut self, scope: ScopeId, entries: &BTreeMap<String, AttrEntry>) {
+    fn bind_scope(&mut self, scope: ScopeId, entries: &AttrMap) {
         let vars: HashMap<String, ThunkId> =
             entries.iter().map(|(k, e)| (k.clone(), e.value)).collect();
         if let Some(s) = self.scopes.get_mut(scope.0 as usize) {

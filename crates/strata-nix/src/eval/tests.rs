@@ -293,7 +293,7 @@ fn ev_with_lib(src: &str) -> serde_json::Value {
             );
         }
         let arg = ev.done(Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         })));
         let v = ev.apply(f, arg, None);
