@@ -242,7 +242,7 @@ pub(crate) fn outputs(
         },
     );
     let arg = ev.done(Value::Attrs(Rc::new(Attrs {
-        entries,
+        entries: entries.into(),
         fallback: None,
     })));
     ev.set_pending(result, Deferred::Apply(f, vec![arg], location));

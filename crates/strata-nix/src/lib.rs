@@ -104,7 +104,12 @@ pub fn load_on_threads(tree: &RepoTree, limits: eval::Limits, threads: usize) ->
     // big-stack thread: that thread's caller waits for it without working,
     // and with one rayon thread a pool job started from it would never run.
     let (repo, parsed) = read_files(tree);
-    eval::with_big_stack(|| load_inner(tree, repo, parsed, limits, threads))
+    let (repo, parsed) = eval::with_big_stack(|| load_inner(tree, repo, parsed, limits, threads));
+    // Freeing the syntax trees (one per file: 10,000 hosts, 10,000 trees)
+    // is serial work nothing waits for: it runs on the pool beside the
+    // caller's next work instead of before the result is returned.
+    rayon::spawn(move || drop(parsed));
+    repo
 }
 
 /// One `.nix` file as read: parsed, scanned, and what reading found.
@@ -166,7 +171,7 @@ fn load_inner(
     parsed: BTreeMap<String, files::ParsedFile>,
     limits: eval::Limits,
     threads: usize,
-) -> NixRepo {
+) -> (NixRepo, BTreeMap<String, files::ParsedFile>) {
     let flakes = flake_files(tree);
     if let Some((primary, others)) = flakes.split_first() {
         let parsed_for_usage = parsed.clone();
@@ -228,7 +233,7 @@ fn load_inner(
     }
     repo.inputs.sort_by(|a, b| a.name.cmp(&b.name));
     Diagnostic::sort(&mut repo.diagnostics);
-    repo
+    (repo, parsed)
 }
 
 /// The flakes whose hosts are read: `flake.nix` at the root; without one,
@@ -372,8 +377,15 @@ fn downgrade_unreached(repo: &mut NixRepo) {
     let mut reached: std::collections::BTreeSet<&str> =
         repo.evaluated_files.iter().map(String::as_str).collect();
     let mut queue: Vec<&str> = reached.iter().copied().collect();
+    // The files by path (the first of a path, as a search in order finds):
+    // one look-up per reached file, not a scan of every file.
+    let mut by_path: std::collections::HashMap<&str, &NixFile> =
+        std::collections::HashMap::with_capacity(repo.files.len());
+    for file in &repo.files {
+        by_path.entry(file.path.as_str()).or_insert(file);
+    }
     while let Some(path) = queue.pop() {
-        let Some(file) = repo.files.iter().find(|f| f.path == path) else {
+        let Some(file) = by_path.get(path) else {
             continue;
         };
         for import in &file.imports {
@@ -406,6 +418,65 @@ fn downgrade_unreached(repo: &mut NixRepo) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(path: &str, imports: &[&str]) -> NixFile {
+        NixFile {
+            path: path.to_string(),
+            parses: true,
+            imports: imports
+                .iter()
+                .map(|target| Import {
+                    target: target.to_string(),
+                    location: strata_core::Location::new(path, strata_core::Span::new(0, 1)),
+                    kind: ImportKind::ModuleImports,
+                })
+                .collect(),
+            references: Vec::new(),
+            secret_values: Vec::new(),
+        }
+    }
+
+    fn syntax_error_in(path: &str) -> Diagnostic {
+        Diagnostic::new(strata_core::Code::NixSyntax, "unexpected token").at(
+            strata_core::Location::new(path, strata_core::Span::new(0, 1)),
+        )
+    }
+
+    /// What an evaluated file imports, and what that imports, is reached
+    /// (found by path among many files); a broken file nothing reaches is
+    /// only a warning.
+    #[test]
+    fn unreached_files_are_found_through_imports() {
+        let mut files: Vec<NixFile> = (0..500)
+            .map(|i| file(&format!("hosts/h{i}.nix"), &[]))
+            .collect();
+        files.push(file("flake.nix", &["modules/default.nix"]));
+        files.push(file("modules/default.nix", &["modules/a.nix"]));
+        files.push(file("modules/a.nix", &[]));
+        files.push(file("unused/b.nix", &[]));
+        let mut repo = NixRepo {
+            files,
+            evaluated_files: vec!["flake.nix".to_string()],
+            diagnostics: vec![
+                syntax_error_in("modules/a.nix"),
+                syntax_error_in("unused/b.nix"),
+            ],
+            ..NixRepo::default()
+        };
+        downgrade_unreached(&mut repo);
+        let severities: Vec<(&str, strata_core::Severity)> = repo
+            .diagnostics
+            .iter()
+            .map(|d| (d.location.as_ref().unwrap().file.as_str(), d.severity))
+            .collect();
+        assert_eq!(
+            severities,
+            [
+                ("modules/a.nix", strata_core::Severity::Error),
+                ("unused/b.nix", strata_core::Severity::Warning),
+            ]
+        );
+    }
 
     /// `strata-check` loads the Nix and Flux sides in parallel (`rayon::join`):
     /// nothing of the evaluator's `Rc` world may leak into the result.

@@ -35,11 +35,20 @@ pub(crate) fn span_of<N: AstNode>(node: &N) -> Span {
 /// The name of an identifier node (`NODE_IDENT` holds `TOKEN_IDENT`, or
 /// `TOKEN_OR` for the contextual keyword `or`).
 pub(crate) fn ident_name(ident: &ast::Ident) -> Option<String> {
-    syn(ident)
-        .children_with_tokens()
-        .filter_map(NodeOrToken::into_token)
-        .find(|t| matches!(t.kind(), SyntaxKind::TOKEN_IDENT | SyntaxKind::TOKEN_OR))
-        .map(|t| t.text().to_string())
+    ident_text(ident).map(str::to_string)
+}
+
+/// An identifier's name (see [`ident_name`]) without a copy, read from the
+/// immutable tree below the node: walking the node's children instead would
+/// allocate a cursor for each (names are read for every attribute and
+/// variable of every evaluation).
+pub(crate) fn ident_text(ident: &ast::Ident) -> Option<&str> {
+    const IDENT: u16 = SyntaxKind::TOKEN_IDENT as u16;
+    const OR: u16 = SyntaxKind::TOKEN_OR as u16;
+    syn(ident).green().children().find_map(|child| match child {
+        NodeOrToken::Token(t) if matches!(t.kind().0, IDENT | OR) => Some(t.text()),
+        _ => None,
+    })
 }
 
 /// One piece of a string or path literal, after unescaping and (for
@@ -287,6 +296,20 @@ pub(crate) fn unescape(input: &str, multiline: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names read from the tree below the node, the contextual keyword
+    /// `or` included, are the identifiers as written.
+    #[test]
+    fn identifier_names() {
+        let parse = rnix::Root::parse("{ a, ... }: a.b.or or { x' = x_1; }");
+        let idents: Vec<ast::Ident> = parse
+            .syntax()
+            .descendants()
+            .filter_map(cast::<ast::Ident>)
+            .collect();
+        let names: Vec<&str> = idents.iter().filter_map(ident_text).collect();
+        assert_eq!(names, ["a", "a", "b", "or", "x'", "x_1"]);
+    }
 
     fn parts_of(src: &str) -> Vec<String> {
         let parse = rnix::Root::parse(src);

@@ -69,7 +69,7 @@ impl Evaluator<'_> {
         node: &N,
         value_scope: ScopeId,
         inherit_scope: ScopeId,
-    ) -> BTreeMap<String, AttrEntry> {
+    ) -> AttrMap {
         let mut pending: BTreeMap<String, PendingAttr> = BTreeMap::new();
         self.collect_entries(node, value_scope, inherit_scope, &mut pending);
         self.finalize(pending)
@@ -160,7 +160,7 @@ impl Evaluator<'_> {
                     if skip || keys.is_empty() || keys.len() > 256 {
                         continue;
                     }
-                    self.insert_pending(pending, &keys, value, value_scope);
+                    self.insert_pending(pending, &mut keys.into_iter(), value, value_scope);
                 }
             }
         }
@@ -189,37 +189,43 @@ impl Evaluator<'_> {
     pub(super) fn insert_pending(
         &mut self,
         map: &mut BTreeMap<String, PendingAttr>,
-        keys: &[(String, Option<Location>)],
+        keys: &mut std::vec::IntoIter<(String, Option<Location>)>,
         value: ast::Expr,
         scope: ScopeId,
     ) {
-        let Some(((key, loc), rest)) = keys.split_first() else {
+        // The keys are taken, not copied: each name and location moves
+        // into the entry it makes.
+        let Some((key, loc)) = keys.next() else {
             return;
         };
-        if !map.contains_key(key) {
-            let fresh = if rest.is_empty() {
-                self.leaf(value, scope, loc.clone())
-            } else {
-                let mut children = BTreeMap::new();
-                self.insert_pending(&mut children, rest, value, scope);
-                PendingAttr::Node {
-                    children,
-                    dynamic: Vec::new(),
-                    loc: loc.clone(),
-                }
-            };
-            map.insert(key.clone(), fresh);
-            return;
-        }
+        let last = keys.len() == 0;
+        let occupied = match map.entry(key) {
+            std::collections::btree_map::Entry::Occupied(o) => o,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let fresh = if last {
+                    self.leaf(value, scope, loc)
+                } else {
+                    let mut children = BTreeMap::new();
+                    self.insert_pending(&mut children, keys, value, scope);
+                    PendingAttr::Node {
+                        children,
+                        dynamic: Vec::new(),
+                        loc,
+                    }
+                };
+                v.insert(fresh);
+                return;
+            }
+        };
         // The name exists: merge when both sides are (literal) sets; a real
         // duplicate is a Nix error, and the first definition is kept.
-        let existing = map.remove(key);
+        let (key, existing) = occupied.remove_entry();
         let mut node = match existing {
-            Some(PendingAttr::Leaf {
+            PendingAttr::Leaf {
                 literal: Some((set, set_scope)),
                 loc: first_loc,
                 ..
-            }) => {
+            } => {
                 let mut children = BTreeMap::new();
                 self.collect_entries(&set, set_scope, set_scope, &mut children);
                 PendingAttr::Node {
@@ -228,21 +234,20 @@ impl Evaluator<'_> {
                     loc: first_loc,
                 }
             }
-            Some(other) => other,
-            None => return,
+            other => other,
         };
         if let PendingAttr::Node { children, .. } = &mut node {
-            if rest.is_empty() {
+            if last {
                 if let ast::Expr::AttrSet(set) = &value
                     && set.rec_token().is_none()
                 {
                     self.collect_entries(set, scope, scope, children);
                 }
             } else {
-                self.insert_pending(children, rest, value, scope);
+                self.insert_pending(children, keys, value, scope);
             }
         }
-        map.insert(key.clone(), node);
+        map.insert(key, node);
     }
 
     /// Files `prefix.${name}.rest = value` under the node at `prefix`.
@@ -314,7 +319,8 @@ impl Evaluator<'_> {
                 }
             }
             if keys.len() == entry.attrs.len() {
-                self.insert_pending(&mut pending, &keys, entry.value.clone(), entry.scope);
+                let value = entry.value.clone();
+                self.insert_pending(&mut pending, &mut keys.into_iter(), value, entry.scope);
             }
         }
         let mut entries = self.finalize(pending);
@@ -327,11 +333,9 @@ impl Evaluator<'_> {
         }))
     }
 
-    pub(super) fn finalize(
-        &mut self,
-        pending: BTreeMap<String, PendingAttr>,
-    ) -> BTreeMap<String, AttrEntry> {
-        let mut out = BTreeMap::new();
+    pub(super) fn finalize(&mut self, pending: BTreeMap<String, PendingAttr>) -> AttrMap {
+        // Built in name order, then made a map at once (no search per name).
+        let mut out = Vec::with_capacity(pending.len());
         for (k, p) in pending {
             let entry = match p {
                 PendingAttr::Leaf { thunk, loc, .. } => AttrEntry {
@@ -361,9 +365,9 @@ impl Evaluator<'_> {
                     }
                 }
             };
-            out.insert(k, entry);
+            out.push((k, entry));
         }
-        out
+        AttrMap::from_sorted(out)
     }
 
     pub(super) fn eval_select(&mut self, select: &ast::Select, scope: ScopeId) -> Value {
@@ -377,6 +381,16 @@ impl Evaluator<'_> {
         for attr in attrs {
             if let Value::Unknown(_) = current {
                 return current;
+            }
+            // The common step, a plain name a set has: no copy of the name,
+            // no location (only a failing step needs it).
+            if let (ast::Attr::Ident(i), Value::Attrs(a)) = (&attr, &current)
+                && let Some(name) = crate::syntax::ident_text(i)
+                && let Some(e) = a.get(name)
+            {
+                let t = e.value;
+                current = self.force(t);
+                continue;
             }
             let loc = self.loc(scope, syn(&attr));
             let key = match self.attr_name(&attr, scope) {
@@ -550,7 +564,7 @@ pub(crate) struct DynamicEntry {
 
 /// A set with entries whose names are computed when it is forced.
 pub(crate) struct DynamicSet {
-    known: BTreeMap<String, AttrEntry>,
+    known: AttrMap,
     dynamic: Vec<DynamicEntry>,
 }
 

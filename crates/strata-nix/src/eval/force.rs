@@ -20,8 +20,9 @@ impl Evaluator<'_> {
         };
         match slot {
             Slot::Done(v) => return v.clone(),
-            Slot::Forcing(loc) => {
-                let loc = loc.clone();
+            Slot::Forcing(at) => {
+                let at = at.clone();
+                let loc = self.forcing_location(&at);
                 return self.recursion(loc);
             }
             Slot::Pending(Deferred::NotReady(reason)) => {
@@ -31,13 +32,15 @@ impl Evaluator<'_> {
         }
         self.remember_slot(index);
         let Slot::Pending(deferred) =
-            std::mem::replace(&mut self.slots[index], Slot::Forcing(None))
+            std::mem::replace(&mut self.slots[index], Slot::Forcing(ForcingAt::Nowhere))
         else {
             return Value::unknown(UnknownKind::Error, "internal: thunk state", None);
         };
-        let loc = self.deferred_location(&deferred);
-        self.slots[index] = Slot::Forcing(loc.clone());
-        let value = match self.enter(|_| loc.clone()) {
+        self.slots[index] = Slot::Forcing(forcing_at(&deferred));
+        let value = match self.enter(|ev| match ev.slots.get(index) {
+            Some(Slot::Forcing(at)) => ev.forcing_location(at),
+            _ => None,
+        }) {
             Err(v) => v,
             Ok(()) => {
                 let v = self.run(deferred);
@@ -65,21 +68,16 @@ impl Evaluator<'_> {
         Value::unknown(UnknownKind::Limit, reason, location)
     }
 
-    pub(super) fn deferred_location(&self, deferred: &Deferred) -> Option<Location> {
-        match deferred {
-            Deferred::Expr(e, scope) => self.loc(*scope, syn(e)),
-            Deferred::Lookup(_, _, l) | Deferred::Select(_, _, l) | Deferred::Apply(_, _, l) => {
-                l.clone()
-            }
-            Deferred::File(id) => Some(Location::new(
-                self.files[id.0 as usize].path.clone(),
-                Span::at(0),
-            )),
-            Deferred::Merge(_)
-            | Deferred::Submodule(_)
-            | Deferred::DynamicSet(_)
-            | Deferred::FlakeSelf(..)
-            | Deferred::NotReady(_) => None,
+    /// The location of a thunk being forced (see [`ForcingAt`]).
+    fn forcing_location(&self, at: &ForcingAt) -> Option<Location> {
+        match at {
+            ForcingAt::Nowhere => None,
+            ForcingAt::Node(scope, span) => self.loc_at(*scope, *span),
+            ForcingAt::File(id) => self
+                .files
+                .get(id.0 as usize)
+                .map(|f| Location::new(f.path.clone(), Span::at(0))),
+            ForcingAt::Known(l) => l.clone(),
         }
     }
 
@@ -156,5 +154,23 @@ impl Evaluator<'_> {
             }
         }
         v
+    }
+}
+
+/// Where the thunk of `deferred` was written, as [`ForcingAt`] keeps it.
+fn forcing_at(deferred: &Deferred) -> ForcingAt {
+    match deferred {
+        Deferred::Expr(e, scope) => {
+            ForcingAt::Node(*scope, crate::syntax::range_span(syn(e).text_range()))
+        }
+        Deferred::Lookup(_, _, l) | Deferred::Select(_, _, l) | Deferred::Apply(_, _, l) => {
+            ForcingAt::Known(l.clone())
+        }
+        Deferred::File(id) => ForcingAt::File(*id),
+        Deferred::Merge(_)
+        | Deferred::Submodule(_)
+        | Deferred::DynamicSet(_)
+        | Deferred::FlakeSelf(..)
+        | Deferred::NotReady(_) => ForcingAt::Nowhere,
     }
 }

@@ -20,6 +20,7 @@
 //! functions and `lib`), `modules` (the module system) and `module_lib`
 //! (`lib`'s options and types).
 
+mod attr_map;
 mod attrs;
 mod builtins;
 mod force;
@@ -41,6 +42,7 @@ use strata_core::{
     Code, Diagnostic, Location, RepoTree, SourceFile, Span, join_relative, parent_dir,
 };
 
+pub use attr_map::AttrMap;
 pub use builtins::Prim;
 pub use modules::OpaqueModule;
 pub use value::{
@@ -49,7 +51,7 @@ pub use value::{
 };
 
 use crate::files::{ParsedFile, resolve_repo_path};
-use crate::syntax::{Part, ident_name, path_parts, span_of, string_parts, syn};
+use crate::syntax::{Part, ident_name, ident_text, path_parts, span_of, string_parts, syn};
 
 /// How much work one evaluation phase may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,8 +150,23 @@ pub(crate) enum Deferred {
 #[derive(Clone)]
 enum Slot {
     Pending(Deferred),
-    Forcing(Option<Location>),
+    Forcing(ForcingAt),
     Done(Value),
+}
+
+/// Where a thunk being forced was written, kept without building its
+/// [`Location`] (a path `String`): that is only needed when forcing fails
+/// (a value depending on itself, a limit), and most thunks force fine.
+#[derive(Clone)]
+enum ForcingAt {
+    /// Not known.
+    Nowhere,
+    /// A node of the file `scope` belongs to.
+    Node(ScopeId, Span),
+    /// The start of a file.
+    File(FileId),
+    /// A location built already.
+    Known(Option<Location>),
 }
 
 /// The static evaluator. One per analysis; values are only meaningful with
@@ -451,6 +468,15 @@ impl<'t> Evaluator<'t> {
         ))
     }
 
+    /// The location of `span` in the file `scope` belongs to.
+    pub(crate) fn loc_at(&self, scope: ScopeId, span: Span) -> Option<Location> {
+        let file = self.file_of(scope);
+        if file.hidden {
+            return None;
+        }
+        Some(Location::new(file.path.clone(), span))
+    }
+
     fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
         let file = self.file_of(scope);
         if file.hidden {
@@ -625,8 +651,8 @@ impl<'t> Evaluator<'t> {
             | ast::Expr::PathRel(_)
             | ast::Expr::PathHome(_)
             | ast::Expr::PathSearch(_) => self.eval_path(expr, scope),
-            ast::Expr::Ident(i) => match ident_name(i) {
-                Some(name) => self.lookup(&name, scope, self.loc(scope, &node)),
+            ast::Expr::Ident(i) => match ident_text(i) {
+                Some(name) => self.lookup_with(name, scope, |ev| ev.loc(scope, &node)),
                 None => self.syntax_unknown(scope, &node),
             },
             ast::Expr::Paren(p) => self.eval_opt(p.expr(), scope, &node),
@@ -758,7 +784,7 @@ impl<'t> Evaluator<'t> {
     }
 
     fn eval_literal(&mut self, lit: &ast::Literal, scope: ScopeId) -> Value {
-        let loc = self.loc_of(scope, lit);
+        let loc = || self.loc_of(scope, lit);
         for token in syn(lit)
             .children_with_tokens()
             .filter_map(rnix::NodeOrToken::into_token)
@@ -767,22 +793,26 @@ impl<'t> Evaluator<'t> {
                 rnix::SyntaxKind::TOKEN_INTEGER => {
                     return match token.text().parse::<i64>() {
                         Ok(i) => Value::Int(i),
-                        Err(_) => {
-                            Value::unknown(UnknownKind::Error, "integer literal out of range", loc)
-                        }
+                        Err(_) => Value::unknown(
+                            UnknownKind::Error,
+                            "integer literal out of range",
+                            loc(),
+                        ),
                     };
                 }
                 rnix::SyntaxKind::TOKEN_FLOAT => {
                     return match token.text().parse::<f64>() {
                         Ok(f) => Value::Float(f),
-                        Err(_) => Value::unknown(UnknownKind::Error, "invalid float literal", loc),
+                        Err(_) => {
+                            Value::unknown(UnknownKind::Error, "invalid float literal", loc())
+                        }
                     };
                 }
-                rnix::SyntaxKind::TOKEN_URI => return Value::string(token.text(), loc),
+                rnix::SyntaxKind::TOKEN_URI => return Value::string(token.text(), loc()),
                 _ => {}
             }
         }
-        Value::unknown(UnknownKind::Error, "invalid literal", loc)
+        Value::unknown(UnknownKind::Error, "invalid literal", loc())
     }
 
     fn eval_string(&mut self, s: &ast::Str, scope: ScopeId) -> Value {
@@ -987,7 +1017,7 @@ impl<'t> Evaluator<'t> {
 
     // ----- variables -----------------------------------------------------------
 
-    fn bind_scope(&mut self, scope: ScopeId, entries: &BTreeMap<String, AttrEntry>) {
+    fn bind_scope(&mut self, scope: ScopeId, entries: &AttrMap) {
         let vars: HashMap<String, ThunkId> =
             entries.iter().map(|(k, e)| (k.clone(), e.value)).collect();
         if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
@@ -998,6 +1028,17 @@ impl<'t> Evaluator<'t> {
     /// Looks a variable up: lexical scopes, then the global built-ins, then
     /// the `with` scopes innermost first (Nix's order).
     pub(crate) fn lookup(&mut self, name: &str, scope: ScopeId, loc: Option<Location>) -> Value {
+        self.lookup_with(name, scope, |_| loc)
+    }
+
+    /// [`Evaluator::lookup`] with the location of the reference built only
+    /// when the name is not a variable of a lexical scope (most are).
+    fn lookup_with(
+        &mut self,
+        name: &str,
+        scope: ScopeId,
+        loc: impl FnOnce(&Self) -> Option<Location>,
+    ) -> Value {
         let mut withs = Vec::new();
         let mut cursor = Some(scope);
         while let Some(id) = cursor {
@@ -1014,6 +1055,7 @@ impl<'t> Evaluator<'t> {
             }
             cursor = s.parent;
         }
+        let loc = loc(self);
         if let Some(v) = self.global(name) {
             return v;
         }

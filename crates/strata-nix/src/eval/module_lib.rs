@@ -60,7 +60,7 @@ impl Evaluator<'_> {
             for (k, e) in &overlay.entries {
                 // The built-in `lib` wins where it has a name: it is the
                 // maintained implementation.
-                lib.entries.entry(k.clone()).or_insert_with(|| e.clone());
+                lib.entries.insert_if_absent(k.clone(), || e.clone());
             }
         }
         // Types beyond the common ones are still types: their shape is just
@@ -85,18 +85,16 @@ impl Evaluator<'_> {
         }
         // `lib.evalModules { modules; specialArgs; }` is kept like a
         // `nixosSystem` call: its `config` is the merge of its modules.
-        lib.entries
-            .entry("evalModules".to_string())
-            .or_insert_with(|| {
-                let v = self.done(Value::Prim(Rc::new(PrimApp {
-                    prim: Prim::NixosSystem,
-                    args: Vec::new(),
-                })));
-                AttrEntry {
-                    value: v,
-                    location: None,
-                }
-            });
+        lib.entries.insert_if_absent("evalModules".to_string(), || {
+            let v = self.done(Value::Prim(Rc::new(PrimApp {
+                prim: Prim::NixosSystem,
+                args: Vec::new(),
+            })));
+            AttrEntry {
+                value: v,
+                location: None,
+            }
+        });
         for ns in NAMESPACES {
             lib.entries.insert(
                 ns.to_string(),

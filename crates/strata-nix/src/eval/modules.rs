@@ -320,7 +320,7 @@ impl Evaluator<'_> {
                     let def = if full_form {
                         a.get("config").map(|e| e.value)
                     } else {
-                        let entries: BTreeMap<String, AttrEntry> = a
+                        let entries: super::AttrMap = a
                             .entries
                             .iter()
                             .filter(|(k, _)| !MODULE_KEYWORDS.contains(&k.as_str()))
@@ -427,7 +427,10 @@ impl Evaluator<'_> {
             reason: "not a module argument strata passes (`_module.args` is not read)".to_string(),
             location: None,
         }));
-        self.done(Value::Attrs(Rc::new(Attrs { entries, fallback })))
+        self.done(Value::Attrs(Rc::new(Attrs {
+            entries: entries.into(),
+            fallback,
+        })))
     }
 
     /// Forces one merged configuration node.
@@ -490,9 +493,14 @@ impl Evaluator<'_> {
                 match &piece.value {
                     Value::Attrs(a) => {
                         for (k, e) in &a.entries {
-                            let slot = children
-                                .entry(k.clone())
-                                .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone()));
+                            // Most names repeat across definitions: copy a
+                            // name only the first time it is seen.
+                            let slot = match children.get_mut(k.as_str()) {
+                                Some(slot) => slot,
+                                None => children.entry(k.clone()).or_insert_with(|| {
+                                    (Vec::new(), Vec::new(), e.location.clone())
+                                }),
+                            };
                             if slot.2.is_none() {
                                 slot.2 = e.location.clone();
                             }
@@ -529,13 +537,16 @@ impl Evaluator<'_> {
             }
             for set in decl_sets {
                 for (k, e) in &set.entries {
-                    let slot = children
-                        .entry(k.clone())
-                        .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone()));
+                    let slot = match children.get_mut(k.as_str()) {
+                        Some(slot) => slot,
+                        None => children
+                            .entry(k.clone())
+                            .or_insert_with(|| (Vec::new(), Vec::new(), e.location.clone())),
+                    };
                     slot.1.push(e.value);
                 }
             }
-            let mut entries = BTreeMap::new();
+            let mut entries = Vec::with_capacity(children.len());
             for (k, (defs, decls, location)) in children {
                 let path = if path.is_empty() {
                     k.clone()
@@ -543,8 +554,9 @@ impl Evaluator<'_> {
                     format!("{path}.{k}")
                 };
                 let value = self.alloc(Deferred::Merge(Rc::new(MergeNode { defs, decls, path })));
-                entries.insert(k, AttrEntry { value, location });
+                entries.push((k, AttrEntry { value, location }));
             }
+            let entries = super::AttrMap::from_sorted(entries);
             let fallback = match unknown {
                 Some(u) if u.kind == UnknownKind::Undefined => Some(Rc::new(Unknown {
                     kind: UnknownKind::Opaque,
@@ -710,7 +722,10 @@ impl Evaluator<'_> {
                     })));
                     entries.insert(name, AttrEntry { value, location });
                 }
-                Value::Attrs(Rc::new(Attrs { entries, fallback }))
+                Value::Attrs(Rc::new(Attrs {
+                    entries: entries.into(),
+                    fallback,
+                }))
             }
             Shape::ListOf(inner) => {
                 let Shape::Submodule(modules) = &**inner else {
@@ -1002,13 +1017,13 @@ impl Evaluator<'_> {
         for m in members {
             let set = self.eval_modules(&m.modules, &m.special_args, &m.name, m.location.clone());
             let node = Value::Attrs(Rc::new(Attrs {
-                entries: BTreeMap::from([(
+                entries: super::AttrMap::from(BTreeMap::from([(
                     "config".to_string(),
                     AttrEntry {
                         value: set.config,
                         location: None,
                     },
-                )]),
+                )])),
                 fallback: Some(Rc::new(Unknown {
                     kind: UnknownKind::Opaque,
                     reason: "only `config` of a hive node is computed statically".to_string(),
@@ -1025,7 +1040,7 @@ impl Evaluator<'_> {
             );
         }
         let v = Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         }));
         self.set_done(t, v.clone());

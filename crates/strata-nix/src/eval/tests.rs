@@ -293,7 +293,7 @@ fn ev_with_lib(src: &str) -> serde_json::Value {
             );
         }
         let arg = ev.done(Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         })));
         let v = ev.apply(f, arg, None);
@@ -376,6 +376,35 @@ fn infinite_recursion_terminates_with_nix003() {
     assert!(is_unknown(&v));
     let (v, _) = eval_source("let f = x: f x; in f 1");
     assert!(is_unknown(&v));
+}
+
+/// The finding points at the thunk found depending on itself (the
+/// location is built only then, from where the thunk was written), and at
+/// the variable reference whose lookup hit the depth limit.
+#[test]
+fn recursion_findings_point_at_the_expression() {
+    let (_, diags) = eval_source("rec { a = a; }.a");
+    let at: Vec<(&str, usize, usize)> = diags
+        .iter()
+        .filter(|d| d.code == Code::NixEvalLimit)
+        .filter_map(|d| d.location.as_ref())
+        .map(|l| (l.file.as_str(), l.span.start, l.span.end))
+        .collect();
+    assert_eq!(at, [("expr.nix", 10, 11)], "{diags:?}");
+    let limits = Limits {
+        max_depth: 8,
+        ..Limits::default()
+    };
+    let (_, diags) = eval_source_with("let f = n: f n; in f 1", limits);
+    let d = diags
+        .iter()
+        .find(|d| d.code == Code::NixEvalLimit)
+        .expect("a limit finding");
+    assert!(d.message.contains("nesting deeper than 8"), "{d:?}");
+    assert_eq!(
+        d.location.as_ref().map(|l| l.file.as_str()),
+        Some("expr.nix")
+    );
 }
 
 #[test]

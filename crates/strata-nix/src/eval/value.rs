@@ -1,12 +1,12 @@
 //! The values of the static evaluator.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use rnix::ast;
 use strata_core::Location;
 
 use super::ScopeId;
+use super::attr_map::AttrMap;
 use super::builtins::Prim;
 
 /// A lazily evaluated value, owned by one [`Evaluator`](super::Evaluator);
@@ -169,7 +169,7 @@ pub struct AttrEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
     /// Attributes by name, sorted as Nix sorts them (byte order).
-    pub entries: BTreeMap<String, AttrEntry>,
+    pub entries: AttrMap,
     /// When set, the set is only partly known: a name missing from `entries`
     /// may still exist, so selecting it gives this unknown instead of an error.
     pub fallback: Option<Rc<Unknown>>,

@@ -10,8 +10,13 @@ pub(super) const TOKEN_FLAGS: &[&str] = &["--token", "-t", "--agent-token", "--d
 /// `--vpn-auth`), except one naming where a secret is (`--token-file`).
 /// `nix/host-facts.nix` decides the same way.
 pub(crate) fn is_secret_flag(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    TOKEN_FLAGS.contains(&lower.as_str())
+    // Flags are lower case: copy only a name that is not.
+    let lower: std::borrow::Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        name.to_ascii_lowercase().into()
+    } else {
+        name.into()
+    };
+    TOKEN_FLAGS.contains(&lower.as_ref())
         || (lower.starts_with("--")
             && ["token", "secret", "key", "password", "passwd", "auth"]
                 .iter()

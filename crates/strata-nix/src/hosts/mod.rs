@@ -234,6 +234,7 @@ fn read_in_batches(
     });
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
+    read.hosts.reserve(names.len());
     for (_, (hosts, found, worker)) in results {
         read.hosts.extend(hosts);
         for d in found {

@@ -127,7 +127,7 @@ impl Evaluator<'_> {
     /// A complete set from its entries.
     pub(super) fn attrs_value(entries: BTreeMap<String, AttrEntry>) -> Value {
         Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         }))
     }

@@ -37,7 +37,7 @@ impl Evaluator<'_> {
                     );
                 }
                 Value::Attrs(Rc::new(Attrs {
-                    entries,
+                    entries: entries.into(),
                     fallback: set.fallback.clone(),
                 }))
             }
@@ -104,7 +104,7 @@ impl Evaluator<'_> {
                 let entries = b
                     .entries
                     .iter()
-                    .filter(|(k, _)| a.entries.contains_key(*k))
+                    .filter(|(k, _)| a.entries.contains_key(k))
                     .map(|(k, e)| (k.clone(), e.clone()))
                     .collect();
                 Self::attrs_value(entries)
@@ -460,7 +460,10 @@ impl Evaluator<'_> {
                 }
             }
         }
-        Ok(Value::Attrs(Rc::new(Attrs { entries, fallback })))
+        Ok(Value::Attrs(Rc::new(Attrs {
+            entries: entries.into(),
+            fallback,
+        })))
     }
 
     fn recursive_update(
@@ -544,7 +547,7 @@ impl Evaluator<'_> {
             );
         }
         Ok(Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: set.fallback.clone(),
         })))
     }

@@ -84,14 +84,14 @@ impl Evaluator<'_> {
         let mut entries = BTreeMap::new();
         for (attr, per_system) in out {
             let value = self.done(Value::Attrs(Rc::new(Attrs {
-                entries: per_system,
+                entries: per_system.into(),
                 fallback: None,
             })));
             let location = locations.remove(&attr).flatten();
             entries.insert(attr, AttrEntry { value, location });
         }
         Ok(Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         })))
     }

@@ -106,7 +106,7 @@ impl Evaluator<'_> {
                     );
                 }
                 Value::Attrs(Rc::new(Attrs {
-                    entries,
+                    entries: entries.into(),
                     fallback: None,
                 }))
             }

@@ -241,7 +241,10 @@ impl Evaluator<'_> {
             reason: fallback.to_string(),
             location: None,
         }));
-        Value::Attrs(Rc::new(Attrs { entries, fallback }))
+        Value::Attrs(Rc::new(Attrs {
+            entries: entries.into(),
+            fallback,
+        }))
     }
 
     /// The `builtins` set: complete, as Nix's is; names it does not
@@ -366,7 +369,7 @@ impl Evaluator<'_> {
         };
         let metadata = |what: &str| {
             Value::Attrs(Rc::new(Attrs {
-                entries: BTreeMap::new(),
+                entries: crate::eval::AttrMap::new(),
                 fallback: Some(Rc::new(Unknown {
                     kind: UnknownKind::Opaque,
                     reason: format!("`lib.{what}` is nixpkgs metadata, not read statically"),

@@ -195,7 +195,7 @@ impl Evaluator<'_> {
             );
         }
         Value::Attrs(Rc::new(Attrs {
-            entries,
+            entries: entries.into(),
             fallback: None,
         }))
     }
