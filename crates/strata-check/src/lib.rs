@@ -338,7 +338,12 @@ fn finish(
         })
         .collect();
     diagnostics.extend(found.into_iter().flatten());
-    let (diagnostics, suppressed) = triage::triage(diagnostics, &sources, config, coverage);
+    // The views are many small allocations on thousands of hosts: freed
+    // beside the triage rather than after it.
+    let ((diagnostics, suppressed), ()) = rayon::join(
+        || triage::triage(diagnostics, &sources, config, coverage),
+        move || drop(clusters),
+    );
     Analysis {
         secret_values: secrets.values,
         root: tree.root().to_path_buf(),

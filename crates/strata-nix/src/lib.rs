@@ -171,15 +171,16 @@ fn load_inner(
     parsed: BTreeMap<String, files::ParsedFile>,
     limits: eval::Limits,
     threads: usize,
-) -> (NixRepo, BTreeMap<String, files::ParsedFile>) {
+) -> (NixRepo, Arc<BTreeMap<String, files::ParsedFile>>) {
+    // Shared by every evaluator (one per batch of hosts), not copied.
+    let parsed = Arc::new(parsed);
     let flakes = flake_files(tree);
     if let Some((primary, others)) = flakes.split_first() {
-        let parsed_for_usage = parsed.clone();
         let mut workers = Vec::new();
-        let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+        let mut ev = eval::Evaluator::new(Some(tree), Arc::clone(&parsed), limits);
         let flake = ev.import_file(primary, None);
         repo.inputs = flake::read_inputs(&mut ev, &flake);
-        flake::mark_used(&parsed_for_usage, primary, &mut repo.inputs);
+        flake::mark_used(&parsed, primary, &mut repo.inputs);
         let lock_path = sibling(primary, "flake.lock");
         if tree.is_file(&lock_path) {
             let (lock, diag) = tree.read(&lock_path);
@@ -210,7 +211,7 @@ fn load_inner(
         // Further flakes of the repository (`nixos/flake.nix` beside a root
         // flake): their hosts too, each flake evaluated on its own.
         for path in others {
-            let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+            let mut ev = eval::Evaluator::new(Some(tree), Arc::clone(&parsed), limits);
             let flake = ev.import_file(path, None);
             let inputs = flake::read_inputs(&mut ev, &flake);
             if let Some(read) = read.hosts(&mut ev, path, &flake, &inputs, &mut repo.diagnostics) {
@@ -282,7 +283,7 @@ fn sibling(flake: &str, name: &str) -> String {
 /// parsed files, the limits and the worker threads.
 struct FlakeRead<'a, 't> {
     tree: &'t RepoTree,
-    parsed: &'a BTreeMap<String, files::ParsedFile>,
+    parsed: &'a Arc<BTreeMap<String, files::ParsedFile>>,
     limits: eval::Limits,
     threads: usize,
 }
@@ -313,12 +314,12 @@ impl FlakeRead<'_, '_> {
 
 fn fresh_outputs<'t>(
     tree: &'t RepoTree,
-    parsed: &BTreeMap<String, files::ParsedFile>,
+    parsed: &Arc<BTreeMap<String, files::ParsedFile>>,
     limits: eval::Limits,
     path: &str,
     inputs: &[FlakeInput],
 ) -> Option<(eval::Evaluator<'t>, eval::ThunkId)> {
-    let mut ev = eval::Evaluator::new(Some(tree), parsed.clone(), limits);
+    let mut ev = eval::Evaluator::new(Some(tree), Arc::clone(parsed), limits);
     let flake = ev.import_file(path, None);
     let outputs = flake::outputs(&mut ev, &flake, inputs, flake_dir(path), &mut Vec::new())?;
     Some((ev, outputs))

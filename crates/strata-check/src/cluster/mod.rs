@@ -28,6 +28,7 @@ pub mod storage_nodes;
 pub mod values_placement;
 pub mod virtual_ips;
 
+use rayon::prelude::*;
 use strata_core::Location;
 use strata_flux::yaml::Yaml;
 use strata_flux::{FluxTree, K8sObject};
@@ -289,8 +290,9 @@ pub fn cluster_views<'a>(nix: &'a NixRepo, flux: &'a FluxTree) -> Vec<ClusterVie
     let mut views = Vec::new();
     for cluster in clusters {
         let flux_cluster = pair(&cluster, &flux_names, count);
+        // Every node's flags and labels are read on every thread.
         let nodes: Vec<ClusterNode<'a>> = cluster
-            .into_iter()
+            .into_par_iter()
             .map(|topology| ClusterNode {
                 settings: topology
                     .host
@@ -305,7 +307,7 @@ pub fn cluster_views<'a>(nix: &'a NixRepo, flux: &'a FluxTree) -> Vec<ClusterVie
             Some(name) => read_deployed(flux, name),
             None => Deployed::default(),
         };
-        let labels = nodes.iter().map(NodeLabels::of).collect();
+        let labels = nodes.par_iter().map(NodeLabels::of).collect();
         views.push(ClusterView {
             labels,
             nodes,

@@ -2,6 +2,7 @@
 //! bindings (attribute paths merge, `${name}` below a static name waits for
 //! the set to be forced), selection, `?`.
 
+use super::set_syntax::SetBinding;
 use super::*;
 
 impl Evaluator<'_> {
@@ -75,30 +76,25 @@ impl Evaluator<'_> {
         self.finalize(pending)
     }
 
-    pub(super) fn collect_entries<N: HasEntry>(
+    pub(super) fn collect_entries<N: HasEntry + ast::AstNode<Language = rnix::NixLanguage>>(
         &mut self,
         node: &N,
         value_scope: ScopeId,
         inherit_scope: ScopeId,
         pending: &mut BTreeMap<String, PendingAttr>,
     ) {
-        for entry in node.entries() {
+        let bindings = self.set_bindings(node);
+        for binding in bindings.iter() {
             if !self.tick() {
                 return;
             }
-            match entry {
-                ast::Entry::Inherit(inherit) => {
-                    let from = inherit.from().map(|f| {
-                        let n = syn(&f).clone();
-                        self.thunk(f.expr(), value_scope, &n)
-                    });
-                    for attr in inherit.attrs() {
-                        let loc = self.loc(value_scope, syn(&attr));
-                        let name = match &attr {
-                            ast::Attr::Ident(i) => ident_name(i),
-                            ast::Attr::Str(s) => crate::syntax::static_string(s),
-                            ast::Attr::Dynamic(_) => None,
-                        };
+            match binding {
+                SetBinding::Inherit { from, attrs } => {
+                    let from = from
+                        .as_ref()
+                        .map(|(expr, n)| self.thunk(expr.clone(), value_scope, n));
+                    for (attr, name) in attrs {
+                        let loc = self.loc(value_scope, attr);
                         let Some(name) = name else { continue };
                         let thunk = match from {
                             Some(f) => self.alloc(Deferred::Select(f, name.clone(), loc.clone())),
@@ -108,25 +104,22 @@ impl Evaluator<'_> {
                                 loc.clone(),
                             )),
                         };
-                        pending.entry(name).or_insert(PendingAttr::Leaf {
+                        pending.entry(name.clone()).or_insert(PendingAttr::Leaf {
                             thunk,
                             loc,
                             literal: None,
                         });
                     }
                 }
-                ast::Entry::AttrpathValue(apv) => {
-                    let Some(path) = apv.attrpath() else { continue };
-                    let attrs: Vec<ast::Attr> = path.attrs().collect();
+                SetBinding::Value {
+                    attrs,
+                    computed,
+                    value,
+                } => {
                     // `a.b.${x}.c = v` is `a = { b = { ${x} = …; }; }`: `x`
                     // is only evaluated when `a.b` is forced (module code
                     // names interfaces after `config` values this way).
-                    if let Some(i) = attrs
-                        .iter()
-                        .skip(1)
-                        .position(is_computed_name)
-                        .map(|i| i + 1)
-                    {
+                    if let Some(i) = *computed {
                         let mut keys = Vec::new();
                         for attr in &attrs[..i] {
                             let loc = self.loc(value_scope, syn(attr));
@@ -134,7 +127,7 @@ impl Evaluator<'_> {
                                 keys.push((k, written.or(loc)));
                             }
                         }
-                        let Some(value) = apv.value() else { continue };
+                        let Some(value) = value.clone() else { continue };
                         if keys.len() == i && keys.len() <= 256 {
                             let rest = attrs[i..].to_vec();
                             self.insert_pending_dynamic(pending, &keys, rest, value, value_scope);
@@ -144,8 +137,8 @@ impl Evaluator<'_> {
                     let mut keys = Vec::new();
                     let mut skip = false;
                     for attr in attrs {
-                        let loc = self.loc(value_scope, syn(&attr));
-                        match self.attr_name_at(&attr, value_scope) {
+                        let loc = self.loc(value_scope, syn(attr));
+                        match self.attr_name_at(attr, value_scope) {
                             Ok((k, written)) => keys.push((k, written.or(loc))),
                             // An unknown (or `null`) dynamic name: the entry
                             // cannot be placed, and Nix drops `null` names.
@@ -155,13 +148,14 @@ impl Evaluator<'_> {
                             }
                         }
                     }
-                    let Some(value) = apv.value() else { continue };
+                    let Some(value) = value.clone() else { continue };
                     // Merging recurses once per key: bound absurd paths.
                     if skip || keys.is_empty() || keys.len() > 256 {
                         continue;
                     }
                     self.insert_pending(pending, &mut keys.into_iter(), value, value_scope);
                 }
+                SetBinding::Unreadable => {}
             }
         }
     }
@@ -574,7 +568,7 @@ pub(super) fn is_system_name(key: &str) -> bool {
 
 /// A name computed when the set is built: `${e}`, or a string with
 /// interpolation (`"${host}.example.org"`).
-fn is_computed_name(attr: &ast::Attr) -> bool {
+pub(super) fn is_computed_name(attr: &ast::Attr) -> bool {
     match attr {
         ast::Attr::Dynamic(_) => true,
         ast::Attr::Str(s) => crate::syntax::static_string(s).is_none(),

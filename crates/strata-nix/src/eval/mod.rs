@@ -28,6 +28,7 @@ mod imports;
 mod module_lib;
 mod modules;
 mod operators;
+mod set_syntax;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -169,11 +170,38 @@ enum ForcingAt {
     Known(Option<Location>),
 }
 
+/// The parsed files an evaluator reads: those parsed before it, shared by
+/// every evaluator of an analysis (each host batch has one), and those it
+/// parsed itself.
+struct ParsedFiles {
+    shared: Arc<BTreeMap<String, ParsedFile>>,
+    own: BTreeMap<String, ParsedFile>,
+}
+
+impl ParsedFiles {
+    fn get(&self, path: &str) -> Option<&ParsedFile> {
+        self.shared.get(path).or_else(|| self.own.get(path))
+    }
+
+    fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    fn insert(&mut self, path: String, file: ParsedFile) {
+        self.own.insert(path, file);
+    }
+
+    /// Every path, in no particular order.
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.shared.keys().chain(self.own.keys())
+    }
+}
+
 /// The static evaluator. One per analysis; values are only meaningful with
 /// the evaluator that produced them.
 pub struct Evaluator<'t> {
     tree: Option<&'t RepoTree>,
-    parsed: BTreeMap<String, ParsedFile>,
+    parsed: ParsedFiles,
     files: Vec<EvalFile>,
     file_index: HashMap<String, FileId>,
     slots: Vec<Slot>,
@@ -206,6 +234,9 @@ pub struct Evaluator<'t> {
     /// Repository files read since a checkpoint and forgotten by rolling
     /// back to it: still files the evaluation read.
     forgotten_files: BTreeSet<String>,
+    /// The bindings of each set and `let` built so far, as written (syntax
+    /// only, so kept across rollbacks).
+    set_syntax: HashMap<SyntaxNode, Rc<[set_syntax::SetBinding]>>,
 }
 
 /// A state of the evaluator to return to ([`Evaluator::checkpoint`]).
@@ -234,12 +265,15 @@ impl<'t> Evaluator<'t> {
     /// and parsed when imported.
     pub fn new(
         tree: Option<&'t RepoTree>,
-        parsed: BTreeMap<String, ParsedFile>,
+        parsed: impl Into<Arc<BTreeMap<String, ParsedFile>>>,
         limits: Limits,
     ) -> Self {
         Evaluator {
             tree,
-            parsed,
+            parsed: ParsedFiles {
+                shared: parsed.into(),
+                own: BTreeMap::new(),
+            },
             files: Vec::new(),
             file_index: HashMap::new(),
             slots: Vec::new(),
@@ -261,6 +295,7 @@ impl<'t> Evaluator<'t> {
             hive_nodes: Vec::new(),
             undo: None,
             forgotten_files: BTreeSet::new(),
+            set_syntax: HashMap::new(),
         }
     }
 

@@ -691,3 +691,42 @@ fn a_rollback_returns_to_the_checkpoint_and_keeps_the_files_read() {
         assert!(ev.evaluated_files().contains(&"b.nix".to_string()));
     });
 }
+
+#[test]
+fn a_set_written_once_and_built_many_times_reads_its_syntax_once() {
+    // The bindings of `f`'s body are read from the syntax once and kept;
+    // every call builds its own set from them, in its own scope, with
+    // attribute paths, `inherit`, `inherit (from)` and a computed name.
+    let value = ev(r#"
+        let
+          f = x: { a.b = x; c = x + 1; inherit x; inherit ({ y = x * 2; }) y; ${"n" + toString x} = x; };
+        in [ (f 1) (f 2) (f 3) ]
+    "#);
+    assert_eq!(
+        value,
+        json!([
+            { "a": { "b": 1 }, "c": 2, "x": 1, "y": 2, "n1": 1 },
+            { "a": { "b": 2 }, "c": 3, "x": 2, "y": 4, "n2": 2 },
+            { "a": { "b": 3 }, "c": 4, "x": 3, "y": 6, "n3": 3 },
+        ])
+    );
+    super::with_big_stack(|| {
+        let source = "let f = x: { v = x; }; in { one = f 1; two = f 2; }";
+        let mut files = BTreeMap::new();
+        let parsed = ParsedFile::parse(Arc::new(SourceFile::new("expr.nix", source)));
+        files.insert("expr.nix".to_string(), parsed);
+        let mut ev = Evaluator::new(None, files, Limits::default());
+        ev.checkpoint();
+        for _ in 0..2 {
+            // Built again after a rollback, from the kept bindings.
+            let top = ev.import_thunk("expr.nix", None);
+            let value = ev.force_deep(top, 4);
+            assert_eq!(
+                ev.to_json(value, 4),
+                json!({ "one": { "v": 1 }, "two": { "v": 2 } })
+            );
+            ev.rollback();
+        }
+        assert!(!ev.set_syntax.is_empty());
+    });
+}
