@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 use strata_check::{Analysis, EvalMode, Options, Progress, Rule, analyze};
 use strata_core::Code;
 
@@ -329,7 +330,18 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
             let analysis = load(&repo)?;
             let redaction = Redaction::new(&analysis);
             let text = match format {
-                GraphFormat::Json => redaction.scrub(output::graph::json(&analysis)),
+                GraphFormat::Json => {
+                    // Scrubbed and printed piece by piece: no secret spans
+                    // two nodes, and the graph of thousands of hosts is
+                    // never held twice.
+                    let pieces: Vec<String> = output::graph::json_pieces(&analysis)
+                        .into_par_iter()
+                        .map(|piece| redaction.scrub(piece))
+                        .collect();
+                    write_pieces(&mut stdout, &pieces)?;
+                    free_at_exit((analysis, pieces));
+                    return Ok(0);
+                }
                 GraphFormat::Dot => redaction.for_terminal(&output::graph::dot(&analysis)),
                 GraphFormat::Mermaid => redaction.for_terminal(&output::graph::mermaid(&analysis)),
                 GraphFormat::Svg => redaction.scrub(output::svg::document(&analysis.graph)),
@@ -516,7 +528,17 @@ fn options(repo: &RepoArgs) -> Options {
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), ToolError> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    write_pieces(out, &[text])
+}
+
+/// Writes texts one after another, as one output.
+fn write_pieces(out: &mut impl Write, pieces: &[impl AsRef<str>]) -> Result<(), ToolError> {
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, out);
+    let written = pieces
+        .iter()
+        .try_for_each(|piece| buffered.write_all(piece.as_ref().as_bytes()))
+        .and_then(|()| buffered.flush());
+    match written {
         Ok(()) => Ok(()),
         // A closed pipe (`strata graph | head`) is not a failure of the tool.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
