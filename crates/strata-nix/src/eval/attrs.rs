@@ -2,7 +2,7 @@
 //! bindings (attribute paths merge, `${name}` below a static name waits for
 //! the set to be forced), selection, `?`.
 
-use super::set_syntax::SetBinding;
+use super::binding_syntax::SetBinding;
 use super::*;
 
 impl Evaluator<'_> {

@@ -22,13 +22,13 @@
 
 mod attr_map;
 mod attrs;
+mod binding_syntax;
 mod builtins;
 mod force;
 mod imports;
 mod module_lib;
 mod modules;
 mod operators;
-mod set_syntax;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -234,9 +234,11 @@ pub struct Evaluator<'t> {
     /// Repository files read since a checkpoint and forgotten by rolling
     /// back to it: still files the evaluation read.
     forgotten_files: BTreeSet<String>,
-    /// The bindings of each set and `let` built so far, as written (syntax
-    /// only, so kept across rollbacks).
-    set_syntax: HashMap<SyntaxNode, Rc<[set_syntax::SetBinding]>>,
+    /// The bindings of each set and `let` built so far, and of each
+    /// function pattern called, as written (syntax only, so kept across
+    /// rollbacks).
+    set_syntax: HashMap<SyntaxNode, Rc<[binding_syntax::SetBinding]>>,
+    pattern_syntax: HashMap<SyntaxNode, Rc<binding_syntax::PatternSyntax>>,
 }
 
 /// A state of the evaluator to return to ([`Evaluator::checkpoint`]).
@@ -296,6 +298,7 @@ impl<'t> Evaluator<'t> {
             undo: None,
             forgotten_files: BTreeSet::new(),
             set_syntax: HashMap::new(),
+            pattern_syntax: HashMap::new(),
         }
     }
 
@@ -1207,25 +1210,20 @@ impl<'t> Evaluator<'t> {
                 }
             }
             Some(ast::Param::Pattern(pattern)) => {
-                if let Some(name) = pattern
-                    .pat_bind()
-                    .and_then(|b| b.ident())
-                    .and_then(|i| ident_name(&i))
-                {
-                    vars.insert(name, arg);
+                let pattern = self.pattern_syntax(pattern);
+                if let Some(name) = &pattern.bind {
+                    vars.insert(name.clone(), arg);
                 }
                 let given = self.force(arg);
-                for entry in pattern.pat_entries() {
-                    let Some(name) = entry.ident().and_then(|i| ident_name(&i)) else {
-                        continue;
-                    };
+                for (name, default) in &pattern.entries {
+                    let name = name.clone();
                     let thunk = match &given {
                         Value::Attrs(a) if a.entries.contains_key(&name) => {
                             a.get(&name).map(|e| e.value)
                         }
                         _ => None,
                     };
-                    let thunk = match (thunk, &given, entry.default()) {
+                    let thunk = match (thunk, &given, default.clone()) {
                         (Some(t), _, _) => t,
                         (None, Value::Attrs(a), default)
                             if a.fallback.is_some() && default.is_none() =>

@@ -1,8 +1,9 @@
-//! The bindings of a set or `let` as read from its syntax, kept per node:
-//! a module's body is built again for every host, and walking the syntax
-//! tree for it (a cursor allocated per node visited) was a tenth of the
-//! evaluation. What a binding's names and values evaluate to is not kept:
-//! only what the text says.
+//! The bindings a set, a `let` or a function's set pattern writes, as read
+//! from its syntax, kept per node: a module's body is built and its
+//! function called again for every host, and walking the syntax tree for
+//! them (a cursor allocated per node visited) was a tenth of the
+//! evaluation. What names and values evaluate to is not kept: only what the
+//! text says.
 
 use super::*;
 
@@ -26,7 +27,37 @@ pub(super) enum SetBinding {
     Unreadable,
 }
 
+/// A function's set pattern `{ a, b ? default, ... } @ all`, as written.
+pub(super) struct PatternSyntax {
+    /// The `@` name.
+    pub(super) bind: Option<String>,
+    /// Each entry with a name, in order, with its default.
+    pub(super) entries: Vec<(String, Option<ast::Expr>)>,
+}
+
 impl Evaluator<'_> {
+    /// The set pattern `pattern` writes, read from its syntax the first time.
+    pub(super) fn pattern_syntax(&mut self, pattern: &ast::Pattern) -> Rc<PatternSyntax> {
+        if let Some(read) = self.pattern_syntax.get(syn(pattern)) {
+            return Rc::clone(read);
+        }
+        let read = Rc::new(PatternSyntax {
+            bind: pattern
+                .pat_bind()
+                .and_then(|b| b.ident())
+                .and_then(|i| ident_name(&i)),
+            entries: pattern
+                .pat_entries()
+                .filter_map(|entry| {
+                    Some((entry.ident().and_then(|i| ident_name(&i))?, entry.default()))
+                })
+                .collect(),
+        });
+        self.pattern_syntax
+            .insert(syn(pattern).clone(), Rc::clone(&read));
+        read
+    }
+
     /// The bindings of `node`, read from its syntax the first time.
     pub(super) fn set_bindings<N: HasEntry + ast::AstNode<Language = rnix::NixLanguage>>(
         &mut self,
