@@ -730,3 +730,12 @@ fn a_set_written_once_and_built_many_times_reads_its_syntax_once() {
         assert!(!ev.set_syntax.is_empty());
     });
 }
+
+#[test]
+fn a_function_pattern_read_once_binds_every_call_anew() {
+    let value = ev(r#"
+        let g = { a, b ? a + 1, ... } @ all: [ a b all.c ];
+        in [ (g { a = 1; c = "x"; }) (g { a = 5; b = 0; c = "y"; }) ]
+    "#);
+    assert_eq!(value, json!([[1, 2, "x"], [5, 0, "y"]]));
+}
