@@ -262,6 +262,8 @@ pub struct ClusterView<'a> {
     /// Each node's labels and taints, in the order of `nodes`: read once,
     /// every placement rule judges against them.
     pub labels: Vec<NodeLabels>,
+    /// [`ClusterView::judged_keys`], made by the first rule that asks.
+    judged_keys: std::sync::OnceLock<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> ClusterView<'a> {
@@ -273,6 +275,14 @@ impl<'a> ClusterView<'a> {
     /// Its agents.
     pub fn agents(&self) -> impl Iterator<Item = &ClusterNode<'a>> {
         self.nodes.iter().filter(|n| !n.is_server())
+    }
+
+    /// The label keys a placement is judged on: k3s's own, and every key
+    /// any node sets (see [`node_fit::judged_keys`]); one set per view for
+    /// every rule, not one per rule (on 10,000 nodes, 600,000 keys each).
+    pub fn judged_keys(&self) -> &std::collections::BTreeSet<String> {
+        self.judged_keys
+            .get_or_init(|| node_fit::judged_keys(&self.labels))
     }
 
     /// Whether the servers' cluster-wide settings are all known (every flag
@@ -310,6 +320,7 @@ pub fn cluster_views<'a>(nix: &'a NixRepo, flux: &'a FluxTree) -> Vec<ClusterVie
         let labels = nodes.par_iter().map(NodeLabels::of).collect();
         views.push(ClusterView {
             labels,
+            judged_keys: std::sync::OnceLock::new(),
             nodes,
             flux_cluster,
             deployed,

@@ -231,8 +231,11 @@ impl NodeLabels {
 /// those some node of the cluster declares.
 pub fn judged_keys(labels: &[NodeLabels]) -> BTreeSet<String> {
     let mut keys: BTreeSet<String> = K3S_KEYS.iter().map(|k| k.to_string()).collect();
-    for n in labels {
-        keys.extend(n.labels.keys().cloned());
+    for key in labels.iter().flat_map(|n| n.labels.keys()) {
+        // Most nodes repeat the same keys: copy only a new one.
+        if !keys.contains(key) {
+            keys.insert(key.clone());
+        }
     }
     keys
 }

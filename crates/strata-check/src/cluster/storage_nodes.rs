@@ -15,7 +15,7 @@ use strata_core::Location;
 use strata_flux::yaml::Yaml;
 
 use super::components::{chart_of, helm_values, value_text};
-use super::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
+use super::node_fit::{Fit, NodeVerdict, Placement};
 use super::placement::Toleration;
 use super::{ClusterView, StorageSystem};
 use strata_flux::K8sObject;
@@ -170,14 +170,14 @@ pub fn storage_on_nodes<'a>(
     all: &'a [K8sObject],
 ) -> Vec<StorageOnNodes<'a>> {
     let labels = &view.labels;
-    let judged = judged_keys(labels);
+    let judged = view.judged_keys();
     let mut out = Vec::new();
     let fits = |p: &Placement| -> Vec<(usize, Fit)> {
         labels
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let fit = match p.verdict(n, &judged) {
+                let fit = match p.verdict(n, judged) {
                     NodeVerdict::Fits(f) => f,
                     NodeVerdict::Selected(..) | NodeVerdict::Tainted(_) => Fit::No,
                 };

@@ -5,7 +5,7 @@ use strata_nix::HostFacts;
 
 use crate::cluster::host_firewall::lets_in;
 use crate::cluster::host_support::unread_modules_unrelated;
-use crate::cluster::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
+use crate::cluster::node_fit::{Fit, NodeVerdict, Placement};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -51,7 +51,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for view in cx.clusters {
         let labels = &view.labels;
-        let judged = judged_keys(labels);
+        let judged = view.judged_keys();
         for w in &view.deployed.workloads {
             if w.host_network.is_none() || w.templated {
                 continue;
@@ -61,7 +61,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| {
-                    matches!(placement.verdict(n, &judged), NodeVerdict::Fits(Fit::Yes))
+                    matches!(placement.verdict(n, judged), NodeVerdict::Fits(Fit::Yes))
                 })
                 .map(|(i, _)| view.nodes[i].host())
                 .collect();

@@ -2,7 +2,7 @@
 
 use strata_core::{Code, Diagnostic, Location, NodeId};
 
-use crate::cluster::node_fit::{NodeLabels, NodeVerdict, Placement, judged_keys};
+use crate::cluster::node_fit::{NodeLabels, NodeVerdict, Placement};
 use crate::cluster::values_placement::values_placements;
 use crate::rules::{Context, declare_rule};
 
@@ -85,7 +85,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let labels = &view.labels;
-        let judged = judged_keys(labels);
+        let judged = view.judged_keys();
         let mut found: Vec<(NodeId, Location, String)> = Vec::new();
         for w in &view.deployed.workloads {
             if w.templated {
@@ -93,13 +93,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             // Without a selector only taints can keep a pod off every node.
             let p = Placement::of_workload(w);
-            if let Some((at, why)) = judge(&p, labels, &judged, true) {
+            if let Some((at, why)) = judge(&p, labels, judged, true) {
                 found.push((w.object.id.clone(), at, why));
             }
         }
         for object in &view.deployed.objects {
             for p in values_placements(object) {
-                if let Some((at, why)) = judge(&p, labels, &judged, false) {
+                if let Some((at, why)) = judge(&p, labels, judged, false) {
                     found.push((object.id.clone(), at, why));
                 }
             }

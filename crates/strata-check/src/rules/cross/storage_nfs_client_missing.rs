@@ -5,7 +5,7 @@ use strata_flux::yaml::Yaml;
 
 use crate::cluster::ClusterView;
 use crate::cluster::host_support::{self, Support};
-use crate::cluster::node_fit::{Fit, NodeVerdict, Placement, judged_keys};
+use crate::cluster::node_fit::{Fit, NodeVerdict, Placement};
 use crate::cluster::storage_nodes::{HostNeed, storage_on_nodes};
 use crate::rules::flux::workloads::pod_spec;
 use crate::rules::{Context, declare_rule};
@@ -98,12 +98,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         let labels = &view.labels;
-        let judged = judged_keys(labels);
+        let judged = view.judged_keys();
         let fits = |p: &Placement| -> Vec<(usize, Fit)> {
             labels
                 .iter()
                 .enumerate()
-                .map(|(i, n)| match p.verdict(n, &judged) {
+                .map(|(i, n)| match p.verdict(n, judged) {
                     NodeVerdict::Fits(f) => (i, f),
                     _ => (i, Fit::No),
                 })
