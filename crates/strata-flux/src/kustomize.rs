@@ -1908,10 +1908,10 @@ pub(crate) fn inline_patches(
     let Some(text) = node.as_str() else {
         return Vec::new();
     };
-    let Some(source) = files.get(file).map(|f| f.source.text().to_string()) else {
+    let Some(parsed) = files.get(file) else {
         return Vec::new();
     };
-    let documents = inline_documents(file, &source, node.span, text);
+    let documents = inline_documents(file, parsed.source.text(), node.span, text);
     documents
         .iter()
         .filter_map(Patch::from_document)
@@ -1927,16 +1927,16 @@ pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str)
     if is_block {
         // Blank out everything but the scalar, byte for byte, so the parsed
         // spans are offsets into `file` itself.
-        let masked: String = source
-            .char_indices()
-            .map(|(i, c)| {
-                if (span.start..span.end).contains(&i) || c == '\n' {
-                    c.to_string()
-                } else {
-                    " ".repeat(c.len_utf8())
-                }
-            })
-            .collect();
+        // (One push per character: a file holding many patches is masked
+        // once for each.)
+        let mut masked = String::with_capacity(source.len());
+        for (i, c) in source.char_indices() {
+            if (span.start..span.end).contains(&i) || c == '\n' {
+                masked.push(c);
+            } else {
+                masked.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            }
+        }
         let (documents, diagnostics) = parse_documents(&SourceFile::new(file, masked));
         if diagnostics.is_empty() {
             return documents;
