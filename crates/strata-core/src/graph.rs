@@ -221,9 +221,9 @@ impl Graph {
     }
 
     /// Adds a node; a node already present keeps its location and gains the new attributes.
-    pub fn add_node(&mut self, node: Node) {
+    pub fn add_node(&mut self, mut node: Node) {
         match self.nodes.get_mut(&node.id) {
-            Some(existing) => merge_node(existing, node),
+            Some(existing) => absorb_node(existing, &mut node),
             None => {
                 self.nodes.insert(node.id.clone(), node);
             }
@@ -476,20 +476,13 @@ fn insert_sorted<K: Ord, V>(
     }
 }
 
-/// [`merge_node`] for a node that is dropped after.
+/// A node added again keeps its location and gains the new attributes
+/// (taken from `node`, which is dropped after).
 fn absorb_node(existing: &mut Node, node: &mut Node) {
     if existing.location.is_none() {
         existing.location = node.location.take();
     }
     existing.attrs.extend(std::mem::take(&mut node.attrs));
-}
-
-/// A node added again keeps its location and gains the new attributes.
-fn merge_node(existing: &mut Node, node: Node) {
-    if existing.location.is_none() {
-        existing.location = node.location;
-    }
-    existing.attrs.extend(node.attrs);
 }
 
 #[cfg(test)]

@@ -1926,9 +1926,10 @@ pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str)
     let is_block = !written.starts_with(['"', '\'']) && written.contains('\n');
     if is_block {
         // Blank out everything but the scalar, byte for byte, so the parsed
-        // spans are offsets into `file` itself.
-        // (One push per character: a file holding many patches is masked
-        // once for each.)
+        // spans are offsets into `file` itself (the blanks after it too: a
+        // collection that ends the patch spans to the end of the text).
+        // One push per character: a file holding many patches is masked
+        // once for each.
         let mut masked = String::with_capacity(source.len());
         for (i, c) in source.char_indices() {
             if (span.start..span.end).contains(&i) || c == '\n' {

@@ -277,7 +277,7 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         .into_iter()
         .collect();
     FluxTree {
-        written: FluxTree::first_of_each_document(&objects),
+        written: Default::default(),
         incomplete_builds: incomplete,
         bootstrap_releases,
         objects,

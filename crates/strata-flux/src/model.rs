@@ -2,7 +2,7 @@
 //! references, what controllers provide and what nothing applies.
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use strata_core::{Diagnostic, Location, NodeId, SourceDb, Span};
@@ -47,8 +47,8 @@ pub struct FluxTree {
     /// sorted by file.
     pub unapplied: Vec<UnappliedFile>,
     /// The index in `objects` of the first object of each written document,
-    /// ascending (see [`FluxTree::written_objects`]).
-    pub written: Vec<usize>,
+    /// ascending, made the first time [`FluxTree::written_objects`] is asked.
+    pub(crate) written: OnceLock<Vec<usize>>,
 }
 
 impl FluxTree {
@@ -58,15 +58,16 @@ impl FluxTree {
     /// finding about what a document says belongs to the document, so rules
     /// reading documents as written look at each one once.
     pub fn written_objects(&self) -> impl Iterator<Item = &K8sObject> {
-        self.written.iter().filter_map(|&i| self.objects.get(i))
-    }
-
-    /// The indices of [`FluxTree::written`] for `objects`, sorted.
-    pub(crate) fn first_of_each_document(objects: &[K8sObject]) -> Vec<usize> {
-        let mut seen: HashSet<(&str, Span)> = HashSet::with_capacity(objects.len());
-        (0..objects.len())
-            .filter(|&i| seen.insert((objects[i].location.file.as_str(), objects[i].location.span)))
-            .collect()
+        let written = self.written.get_or_init(|| {
+            let objects = &self.objects;
+            let mut seen: HashSet<(&str, Span)> = HashSet::with_capacity(objects.len());
+            (0..objects.len())
+                .filter(|&i| {
+                    seen.insert((objects[i].location.file.as_str(), objects[i].location.span))
+                })
+                .collect()
+        });
+        written.iter().filter_map(|&i| self.objects.get(i))
     }
 
     /// The first object with this id (objects applied twice appear twice).

@@ -3,7 +3,7 @@
 use strata_core::{Code, Diagnostic};
 
 use super::flux_api::{self, Status};
-use super::objects::{at, unique_documents};
+use super::objects::at;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -38,7 +38,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// Reports every object whose `apiVersion` has `status` in the table; shared
 /// with FLUX012, which reports the deprecated ones.
 pub(crate) fn report(cx: &Context<'_>, status: Status, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         let Some(entry) = flux_api::retired(&object.api_version).filter(|e| e.status == status)
         else {
             continue;

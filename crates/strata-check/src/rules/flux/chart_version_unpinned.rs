@@ -4,7 +4,7 @@ use strata_core::{Code, Diagnostic};
 use strata_flux::flux_kinds::{HELM_GROUP, SOURCE_GROUP};
 use strata_flux::yaml::Yaml;
 
-use super::objects::{at, is, is_substituted, unique_documents};
+use super::objects::{at, is, is_substituted};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -40,7 +40,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         // A HelmRelease's chart template, or a HelmChart object: same fields.
         let spec = if is(object, HELM_GROUP, "HelmRelease") {
             match object.doc.path("spec.chart.spec") {

@@ -2,7 +2,7 @@
 
 use strata_core::{Code, Diagnostic};
 
-use super::objects::{at, unique_documents};
+use super::objects::at;
 use super::workloads::{containers, pod_spec};
 use crate::rules::{Context, declare_rule};
 
@@ -36,7 +36,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         let Some(spec) = pod_spec(object) else {
             continue;
         };

@@ -7,7 +7,7 @@ use strata_flux::flux_kinds::{HELM_GROUP, KUSTOMIZE_GROUP, SOURCE_GROUP, api_gro
 use strata_flux::yaml::{Yaml, YamlValue};
 use strata_flux::{K8sObject, ObjectOrigin};
 
-use super::objects::{at, is_substituted, unique_documents};
+use super::objects::{at, is_substituted};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -45,7 +45,7 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen = HashSet::new();
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         if object.origin == ObjectOrigin::Synthesised {
             continue;
         }

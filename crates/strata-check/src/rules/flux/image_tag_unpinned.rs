@@ -7,7 +7,7 @@ use strata_flux::K8sObject;
 use strata_flux::flux_kinds::HELM_GROUP;
 use strata_flux::yaml::Yaml;
 
-use super::objects::{at, is, is_substituted, unique_documents};
+use super::objects::{at, is, is_substituted};
 use super::workloads::{ImageRef, containers, pod_spec};
 use crate::rules::{Context, declare_rule};
 
@@ -45,7 +45,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         // Workloads are read as Flux applies them (kustomize `images:`
         // already applied); a chart's images can only be retagged by the
         // release's own post-renderers.

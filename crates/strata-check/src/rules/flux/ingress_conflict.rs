@@ -6,7 +6,7 @@ use strata_core::{Code, Diagnostic, Location, NodeId};
 use strata_flux::K8sObject;
 use strata_flux::yaml::Yaml;
 
-use super::objects::{at, is, unique_documents};
+use super::objects::{at, is};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -45,7 +45,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut claimed: BTreeMap<Claim, (&K8sObject, Location)> = BTreeMap::new();
     // One finding per object and claim, however often the object repeats it.
     let mut reported: BTreeSet<(Claim, &NodeId)> = BTreeSet::new();
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         let claims = if is(object, "networking.k8s.io", "Ingress") {
             ingress_claims(object)
         } else if is(object, "gateway.networking.k8s.io", "HTTPRoute") {

@@ -6,7 +6,7 @@ use strata_core::{Code, Diagnostic};
 use strata_flux::flux_kinds::HELM_GROUP;
 use strata_flux::yaml::Yaml;
 
-use super::objects::{at, is, is_substituted, unique_documents};
+use super::objects::{at, is, is_substituted};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -67,7 +67,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         let Some(namespace) = object.namespace.as_deref() else {
             continue;
         };

@@ -1,18 +1,11 @@
-//! Helpers the rules that read documents as written share: one visit per
-//! written document, and locations of values inside an object's document.
+//! Helpers the rules that read documents as written share: locations of
+//! values inside an object's document, kinds, substitutions. (One visit per
+//! written document: `FluxTree::written_objects`.)
 
 use strata_core::Location;
 use strata_flux::K8sObject;
 use strata_flux::flux_kinds::api_group;
 use strata_flux::yaml::Yaml;
-
-use crate::rules::Context;
-
-/// Every object once per written document, in the tree's (sorted) order
-/// (FLUX018 is the rule about the repetition itself).
-pub(crate) fn unique_documents<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = &'a K8sObject> {
-    cx.flux.written_objects()
-}
 
 /// The location of `node`, a value inside `object`'s document.
 pub(crate) fn at(object: &K8sObject, node: &Yaml) -> Location {

@@ -4,7 +4,7 @@ use strata_core::{Code, Diagnostic};
 use strata_flux::flux_kinds::SOURCE_GROUP;
 
 use super::chart_version_unpinned::{Pin, classify};
-use super::objects::{at, is, is_substituted, unique_documents};
+use super::objects::{at, is, is_substituted};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -42,7 +42,7 @@ const MOVING_TAGS: &[&str] = &[
 ];
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         if !is(object, SOURCE_GROUP, "OCIRepository") {
             continue;
         }

@@ -4,7 +4,7 @@ use strata_core::{Code, Diagnostic};
 use strata_flux::K8sObject;
 use strata_flux::yaml::Yaml;
 
-use super::objects::{is_substituted, unique_documents};
+use super::objects::is_substituted;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -99,7 +99,7 @@ fn written_as_variable(cx: &Context<'_>, object: &K8sObject, value: &Yaml) -> bo
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for object in unique_documents(cx) {
+    for object in cx.flux.written_objects() {
         if object.kind != "Secret" || object.api_version != "v1" || object.sops_encrypted {
             continue;
         }
