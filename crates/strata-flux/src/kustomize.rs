@@ -1925,38 +1925,66 @@ pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str)
     let written = source.get(span.start..span.end).unwrap_or("");
     let is_block = !written.starts_with(['"', '\'']) && written.contains('\n');
     if is_block {
-        // Blank out everything but the scalar, byte for byte, so the parsed
-        // spans are offsets into `file` itself (the blanks after it too: a
-        // collection that ends the patch spans to the end of the text).
-        // One push per character: a file holding many patches is masked
-        // once for each.
-        let mut masked = String::with_capacity(source.len());
-        for (i, c) in source.char_indices() {
-            if (span.start..span.end).contains(&i) || c == '\n' {
-                masked.push(c);
-            } else {
-                masked.extend(std::iter::repeat_n(' ', c.len_utf8()));
-            }
-        }
-        let (documents, diagnostics) = parse_documents(&SourceFile::new(file, masked));
-        if diagnostics.is_empty() {
+        if let Some(documents) = block_documents(file, source, span) {
             return documents;
         }
     }
     let (mut documents, _) = parse_documents(&SourceFile::new(file, text));
+    // A quoted scalar has escapes: every value points at the whole scalar.
     for document in &mut documents {
-        respan(document, span);
+        map_spans(document, &|_| span);
     }
     documents
 }
 
-fn respan(node: &mut Yaml, span: Span) {
-    node.span = span;
+/// The documents of the block scalar written at `span` of `source`, with
+/// spans into `source` itself: what parsing `source` with everything but
+/// the scalar blanked out, byte for byte, gives. Only the scalar's lines
+/// are parsed (a file holding many patches would be parsed whole for
+/// each), and the end of the text stands for the end of `source`: a
+/// collection that ends the patch spans to it. `None` when the scalar's
+/// lines do not parse on their own.
+fn block_documents(file: &str, source: &str, span: Span) -> Option<Vec<Yaml>> {
+    let line_start = source.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
+    // Lines of spaces after the scalar belong to its value (its span
+    // ends before them).
+    let rest = source.get(span.end..)?;
+    let blank_lines = rest.len() - rest.trim_start_matches([' ', '\n']).len();
+    let end = span.end + rest[..blank_lines].rfind('\n').map_or(0, |i| i + 1);
+    let mut window = String::with_capacity(end - line_start + 1);
+    // What precedes the scalar on its first line, blanked.
+    window.extend(std::iter::repeat_n(' ', span.start - line_start));
+    window.push_str(&source[span.start..end]);
+    // The rest of the file is blank: one line break is as good as many.
+    window.push('\n');
+    let end_of_text = window.len();
+    let (mut documents, diagnostics) = parse_documents(&SourceFile::new(file, window));
+    if !diagnostics.is_empty() {
+        return None;
+    }
+    let place = |offset: usize| {
+        if offset >= end_of_text {
+            source.len()
+        } else {
+            offset + line_start
+        }
+    };
+    for document in &mut documents {
+        map_spans(document, &|span| {
+            Span::new(place(span.start), place(span.end))
+        });
+    }
+    Some(documents)
+}
+
+/// Every span of `node` and its children, as `place` maps it.
+fn map_spans(node: &mut Yaml, place: &impl Fn(Span) -> Span) {
+    node.span = place(node.span);
     match &mut node.value {
-        YamlValue::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        YamlValue::Seq(items) => items.iter_mut().for_each(|i| map_spans(i, place)),
         YamlValue::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            respan(k, span);
-            respan(v, span);
+            map_spans(k, place);
+            map_spans(v, place);
         }),
         _ => {}
     }
@@ -2248,6 +2276,123 @@ mod tests {
             names(&from_first),
             [("c".to_string(), Some("a".to_string()))]
         );
+    }
+
+    /// The definition [`block_documents`] keeps to: the whole file parsed
+    /// with everything but the scalar blanked, byte for byte.
+    fn masked_documents(source: &str, span: Span) -> Option<Vec<Yaml>> {
+        let masked: String = source
+            .char_indices()
+            .map(|(i, c)| {
+                if (span.start..span.end).contains(&i) || c == '\n' {
+                    c.to_string()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
+            .collect();
+        let (documents, diagnostics) = parse_documents(&SourceFile::new("k.yaml", masked));
+        diagnostics.is_empty().then_some(documents)
+    }
+
+    /// Every span of `node`, in document order.
+    fn spans_of(node: &Yaml, out: &mut Vec<Span>) {
+        out.push(node.span);
+        match &node.value {
+            YamlValue::Seq(items) => items.iter().for_each(|i| spans_of(i, out)),
+            YamlValue::Map(entries) => entries.iter().for_each(|(k, v)| {
+                spans_of(k, out);
+                spans_of(v, out);
+            }),
+            _ => {}
+        }
+    }
+
+    /// Every block scalar under a `patch:` key of `source`, parsed by
+    /// [`block_documents`]: the values of its text parsed on its own (as
+    /// Flux parses it), at the spans of [`masked_documents`]. Returns how
+    /// many block patches there are.
+    pub(crate) fn assert_block_patches_parse_as_if_masked(source: &str) -> usize {
+        fn patches<'a>(node: &'a Yaml, out: &mut Vec<&'a Yaml>) {
+            match &node.value {
+                YamlValue::Seq(items) => items.iter().for_each(|i| patches(i, out)),
+                YamlValue::Map(entries) => {
+                    for (key, value) in entries {
+                        if key.as_str() == Some("patch") && value.as_str().is_some() {
+                            out.push(value);
+                        }
+                        patches(value, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let spans = |documents: &[Yaml]| {
+            let mut out = Vec::new();
+            documents.iter().for_each(|d| spans_of(d, &mut out));
+            out
+        };
+        let (documents, _) = parse_documents(&SourceFile::new("k.yaml", source));
+        let mut found = Vec::new();
+        documents.iter().for_each(|d| patches(d, &mut found));
+        let mut blocks = 0;
+        for patch in &found {
+            let written = &source[patch.span.start..patch.span.end];
+            if written.starts_with(['"', '\'']) || !written.contains('\n') {
+                continue;
+            }
+            blocks += 1;
+            let windowed = block_documents("k.yaml", source, patch.span);
+            let masked = masked_documents(source, patch.span);
+            assert_eq!(windowed.is_some(), masked.is_some(), "{source}");
+            let (Some(windowed), Some(masked)) = (windowed, masked) else {
+                continue;
+            };
+            assert_eq!(
+                spans(&windowed),
+                spans(&masked),
+                "spans of {:?} in:\n{source}",
+                patch.span
+            );
+            let text = patch.as_str().unwrap_or_default();
+            let (on_its_own, _) = parse_documents(&SourceFile::new("k.yaml", text));
+            let values = |documents: &[Yaml]| {
+                let mut documents = documents.to_vec();
+                documents
+                    .iter_mut()
+                    .for_each(|d| map_spans(d, &|_| Span::at(0)));
+                documents
+            };
+            assert_eq!(
+                values(&windowed),
+                values(&on_its_own),
+                "values of {:?} in:\n{source}",
+                patch.span
+            );
+        }
+        blocks
+    }
+
+    #[test]
+    fn a_block_patch_parses_as_if_the_rest_of_its_file_were_blank() {
+        let cases = [
+            // A mapping that ends the patch, then another entry.
+            "spec:\n  patches:\n    - patch: |-\n        spec:\n          values:\n            a: 1\n      target:\n        kind: HelmRelease\n    - patch: |\n        - op: add\n          path: /x\n          value: é\n",
+            // The patch ends the file, with no line break.
+            "spec:\n  patches:\n    - patch: |\n        - op: replace\n          path: /spec/x\n          value: [1, 2]",
+            // Multi-byte text before and after; two documents in one patch.
+            "# ünïcödé\nspec:\n  patches:\n    - patch: |\n        a: ä\n        ---\n        b:\n          - c\n    - target: {kind: Ö}\n# ende ß\n",
+            // Blank lines inside and after the patch, a nested block scalar.
+            "patches:\n  - patch: |-\n      kind: ConfigMap\n\n      data:\n        k: |\n          line\n\n\n  - path: x.yaml\n",
+            // A line of spaces ends the patch, more than a nested block's
+            // indentation: the value keeps it, as in the text on its own.
+            "patches:\n  - patch: |\n      - op: add\n        value:\n          patch: |-\n            kind: X\n                 \n  - target:\n      kind: Kustomization\n",
+            // A second document of the file after the patch.
+            "patches:\n- patch: |\n    a:\n      b: c\n---\nkind: X\n",
+        ];
+        for case in cases {
+            assert!(assert_block_patches_parse_as_if_masked(case) > 0, "{case}");
+        }
     }
 
     #[test]
