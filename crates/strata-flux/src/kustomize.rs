@@ -1924,10 +1924,8 @@ pub(crate) fn inline_patches(
 pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str) -> Vec<Yaml> {
     let written = source.get(span.start..span.end).unwrap_or("");
     let is_block = !written.starts_with(['"', '\'']) && written.contains('\n');
-    if is_block {
-        if let Some(documents) = block_documents(file, source, span) {
-            return documents;
-        }
+    if is_block && let Some(documents) = block_documents(file, source, span) {
+        return documents;
     }
     let (mut documents, _) = parse_documents(&SourceFile::new(file, text));
     // A quoted scalar has escapes: every value points at the whole scalar.
