@@ -1,10 +1,10 @@
 //! The repository's YAML files, each read and parsed once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
-use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile, parent_dir};
+use strata_core::{Diagnostic, RepoTree, SourceDb, SourceFile, Span, parent_dir};
 
 use crate::yaml::{Yaml, parse_documents};
 
@@ -30,6 +30,10 @@ pub(crate) struct YamlFiles<'t> {
     read_since: Mutex<ReadSince>,
     /// Read and parse findings, in file order.
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The documents of string values that hold YAML (inline patches), by
+    /// file and span: one patch is often copied into many Kustomizations
+    /// (a parent's patch adding it to each child), and the walk runs twice.
+    embedded: Mutex<HashMap<(String, Span), Arc<Vec<Yaml>>>>,
 }
 
 #[derive(Default)]
@@ -97,6 +101,7 @@ impl<'t> YamlFiles<'t> {
             files: BTreeMap::new(),
             read_since: Mutex::default(),
             diagnostics: Vec::new(),
+            embedded: Mutex::default(),
         };
         for (file, diagnostics) in parsed {
             files.diagnostics.extend(diagnostics);
@@ -126,6 +131,25 @@ impl<'t> YamlFiles<'t> {
         read_since.diagnostics.extend(diagnostics);
         read_since.files.insert(path.to_string(), Arc::clone(&file));
         Some(FileRef::ReadSince(file))
+    }
+
+    /// The documents of the string value at `span` of file `path`, as
+    /// `parse` makes them from the file's text; parsed once per value.
+    /// `None` if there is no such file.
+    pub(crate) fn embedded_documents(
+        &self,
+        path: &str,
+        span: Span,
+        parse: impl FnOnce(&str) -> Vec<Yaml>,
+    ) -> Option<Arc<Vec<Yaml>>> {
+        let key = (path.to_string(), span);
+        let lock = || self.embedded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(documents) = lock().get(&key) {
+            return Some(Arc::clone(documents));
+        }
+        let documents = Arc::new(parse(self.get(path)?.source.text()));
+        lock().insert(key, Arc::clone(&documents));
+        Some(documents)
     }
 
     /// Adds the files read since the last settle to the settled ones.

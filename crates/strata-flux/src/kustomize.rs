@@ -1908,10 +1908,11 @@ pub(crate) fn inline_patches(
     let Some(text) = node.as_str() else {
         return Vec::new();
     };
-    let Some(parsed) = files.get(file) else {
+    let Some(documents) = files.embedded_documents(file, node.span, |source| {
+        inline_documents(file, source, node.span, text)
+    }) else {
         return Vec::new();
     };
-    let documents = inline_documents(file, parsed.source.text(), node.span, text);
     documents
         .iter()
         .filter_map(Patch::from_document)
