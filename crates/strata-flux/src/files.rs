@@ -33,8 +33,11 @@ pub(crate) struct YamlFiles<'t> {
     /// The documents of string values that hold YAML (inline patches), by
     /// file and span: one patch is often copied into many Kustomizations
     /// (a parent's patch adding it to each child), and the walk runs twice.
-    embedded: Mutex<HashMap<(String, Span), Arc<Vec<Yaml>>>>,
+    embedded: Mutex<EmbeddedDocuments>,
 }
+
+/// See [`YamlFiles::embedded_documents`].
+type EmbeddedDocuments = HashMap<(String, Span), Arc<Vec<Yaml>>>;
 
 #[derive(Default)]
 struct ReadSince {
