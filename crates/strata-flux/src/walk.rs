@@ -539,6 +539,17 @@ impl BuildJob {
             .map(|(namespace, origin)| (namespace.as_str(), origin))
     }
 
+    /// How the job's Kustomization applies its objects.
+    fn follow(&self) -> Follow<'_> {
+        Follow {
+            applied_by: Some(self.step.id.clone()),
+            root: &self.queued.root,
+            cluster: &self.queued.cluster,
+            apply: &self.apply,
+            origin: ObjectOrigin::Flux,
+        }
+    }
+
     /// Builds the job's directory with `builder`.
     fn build(&self, builder: &mut Builder, files: &YamlFiles<'_>) -> FluxBuild {
         builder.build_for_flux(
@@ -572,13 +583,28 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
                 (fork, built)
             })
             .collect();
+        let mut ready = Vec::with_capacity(jobs.len());
         for (job, (fork, built)) in jobs.into_iter().zip(prebuilt) {
             let built = if reader.builder.adopt(fork) {
                 built
             } else {
                 job.build(&mut reader.builder, &reader.files)
             };
-            apply_job(reader, state, job, built);
+            ready.push((job, built));
+        }
+        // Patches, targetNamespace and substitution, object by object, on
+        // every thread; substitution reads the files the builds read.
+        reader.files.settle();
+        let files = &reader.files;
+        let made: Vec<(BuildJob, MadeBuild)> = ready
+            .into_par_iter()
+            .map(|(job, built)| {
+                let made = make_build(files, &job, built);
+                (job, made)
+            })
+            .collect();
+        for (job, made) in made {
+            apply_job(reader, state, &job, made);
         }
     }
 }
@@ -649,52 +675,79 @@ fn prepare_build(
     })
 }
 
-/// Applies one Kustomization's build.
-fn apply_job(reader: &mut Reader<'_>, state: &mut Walk, job: BuildJob, build: FluxBuild) {
+/// One Kustomization's build as it applies it, made on any thread.
+struct MadeBuild {
+    /// The build names a file that is not there.
+    incomplete: Option<IncompleteBuild>,
+    /// kustomize refuses the build: the finding, and the files it read.
+    refused: Option<(Diagnostic, Vec<String>)>,
+    /// Its objects as the Kustomization applies them.
+    objects: Vec<K8sObject>,
+}
+
+/// What `job`'s Kustomization makes of its build.
+fn make_build(files: &YamlFiles<'_>, job: &BuildJob, build: FluxBuild) -> MadeBuild {
     let FluxBuild {
         objects: built,
         missing,
     } = build;
-    let BuildJob {
-        queued,
-        step,
-        dir: _,
-        apply,
-    } = job;
     // kustomize refuses a build naming a file that is not there; what that
     // file holds is unknown, so references into the namespaces the build
     // fills cannot be judged.
-    if let Some(missing) = missing {
+    let incomplete = missing.map(|missing| {
         let mut namespaces: BTreeSet<String> =
             built.iter().filter_map(|o| o.namespace.clone()).collect();
         namespaces.insert("default".to_string());
-        if let Some((namespace, _)) = &apply.target_namespace {
+        if let Some((namespace, _)) = &job.apply.target_namespace {
             namespaces.insert(namespace.clone());
         }
-        state.incomplete.push(IncompleteBuild {
-            kustomization: step.id.clone(),
+        IncompleteBuild {
+            kustomization: job.step.id.clone(),
             namespaces,
             missing,
-        });
-    }
+        }
+    });
     // kustomize refuses a build that holds one object twice ("may not add
     // resource with an already registered id"): Flux applies none of it.
-    if let Some(diagnostic) = duplicate_id(&built, &step) {
-        state.diagnostics.push(diagnostic);
+    if let Some(diagnostic) = duplicate_id(&built, &job.step) {
         // Reached, though refused: not "applied by nothing".
-        state
-            .refused_files
-            .extend(built.iter().map(|o| o.file.clone()));
+        let files = built.into_iter().map(|o| o.file).collect();
+        return MadeBuild {
+            incomplete,
+            refused: Some((diagnostic, files)),
+            objects: Vec::new(),
+        };
+    }
+    let follow = job.follow();
+    MadeBuild {
+        incomplete,
+        refused: None,
+        objects: built
+            .into_iter()
+            .filter_map(|object| make_object(files, object, &follow))
+            .collect(),
+    }
+}
+
+/// Applies one Kustomization's build, as [`make_build`] made it.
+fn apply_job(reader: &mut Reader<'_>, state: &mut Walk, job: &BuildJob, made: MadeBuild) {
+    let MadeBuild {
+        incomplete,
+        refused,
+        objects,
+    } = made;
+    state.incomplete.extend(incomplete);
+    if let Some((diagnostic, files)) = refused {
+        state.diagnostics.push(diagnostic);
+        state.refused_files.extend(files);
         return;
     }
-    let follow = Follow {
-        applied_by: Some(step.id.clone()),
-        root: &queued.root,
-        cluster: &queued.cluster,
-        apply: &apply,
-        origin: ObjectOrigin::Flux,
-    };
-    apply_build(reader, state, built, &follow);
+    let follow = job.follow();
+    let start = state.objects.len();
+    for object in objects {
+        push_made_object(object, &follow, &mut state.objects, &mut state.queue);
+    }
+    expand_resource_sets(reader, state, start, follow.root, follow.cluster);
 }
 
 /// Applies one build: every object as `follow` says, then what the
@@ -1088,20 +1141,32 @@ fn push_object(
 /// the [`K8sObject`] instead of being copied.
 fn push_owned_object(
     files: &mut YamlFiles<'_>,
-    mut built: BuiltObject,
+    built: BuiltObject,
     follow: &Follow<'_>,
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<Queued>,
 ) {
     // The object's own file may have been read by its build just now.
     files.settle();
+    if let Some(object) = make_object(files, built, follow) {
+        push_made_object(object, follow, objects, queue);
+    }
+}
+
+/// One built object as the applying Kustomization applies it (its
+/// patches, `targetNamespace`, then substitution); `None` when a patch
+/// deletes it. Substitution reads `files` as settled.
+fn make_object(
+    files: &YamlFiles<'_>,
+    mut built: BuiltObject,
+    follow: &Follow<'_>,
+) -> Option<K8sObject> {
     let apply = follow.apply;
     if !apply.patches.is_empty() {
         let mut one = vec![built];
         kustomize::apply_patches(&mut one, &apply.patches);
         // A `$patch: delete` removes the object from the build.
-        let Some(patched) = one.pop() else { return };
-        built = patched;
+        built = one.pop()?;
     }
     if let Some((namespace, origin)) = &apply.target_namespace {
         // Flux implements targetNamespace as the kustomization's `namespace:`.
@@ -1156,8 +1221,7 @@ fn push_owned_object(
         .doc
         .get("sops")
         .is_some_and(|sops| sops.get("mac").is_some());
-    let is_kustomization = is_flux_kustomization(&built.api_version, &built.kind);
-    objects.push(K8sObject {
+    Some(K8sObject {
         id,
         api_version: built.api_version,
         kind: built.kind,
@@ -1175,7 +1239,19 @@ fn push_owned_object(
         invalid_substitutions,
         cluster: Some(follow.cluster.to_string()),
         origin: follow.origin,
-    });
+    })
+}
+
+/// Adds `object` to the walk's objects, and queues it if it is a Flux
+/// Kustomization to follow.
+fn push_made_object(
+    object: K8sObject,
+    follow: &Follow<'_>,
+    objects: &mut Vec<K8sObject>,
+    queue: &mut VecDeque<Queued>,
+) {
+    let is_kustomization = is_flux_kustomization(&object.api_version, &object.kind);
+    objects.push(object);
     if is_kustomization {
         queue.push_back(Queued {
             kustomization: QueuedKustomization::Object(objects.len() - 1),
