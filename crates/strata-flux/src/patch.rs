@@ -279,7 +279,11 @@ fn merge_key(field: &str) -> Option<&'static str> {
 
 fn record(patched: &mut Vec<PatchedValue>, path: &[String], file: &str) {
     let path = path.join(".");
-    patched.retain(|p| !(p.path == path || p.path.starts_with(&format!("{path}."))));
+    let below = |p: &str| {
+        p.strip_prefix(path.as_str())
+            .is_some_and(|r| r.starts_with('.'))
+    };
+    patched.retain(|p| !(p.path == path || below(&p.path)));
     patched.push(PatchedValue {
         path,
         file: file.to_string(),

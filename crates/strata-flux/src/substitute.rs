@@ -27,6 +27,7 @@
 mod envsubst;
 mod glob;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use strata_core::{Location, Span};
@@ -192,82 +193,117 @@ fn is_candidate(text: &str) -> bool {
     text.contains("${") || text.contains("$$")
 }
 
-fn walk<'s>(
-    node: &mut Yaml,
+/// One step of the path to a value: a mapping key, or a list index.
+enum Step<'n> {
+    Key(Cow<'n, str>),
+    Index(usize),
+}
+
+/// The dotted path of `steps` (`spec.values.0.name`).
+fn dotted(steps: &[Step<'_>]) -> String {
+    let mut path = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            path.push('.');
+        }
+        match step {
+            Step::Key(key) => path.push_str(key),
+            Step::Index(index) => path.push_str(&index.to_string()),
+        }
+    }
+    path
+}
+
+fn walk<'n, 's>(
+    node: &'n mut Yaml,
     variables: &Variables,
     file_of: &dyn Fn(&str) -> String,
     source_of: &dyn Fn(&str) -> Option<&'s str>,
-    path: &mut Vec<String>,
+    path: &mut Vec<Step<'n>>,
     findings: &mut SubstitutionFindings,
 ) {
+    if let YamlValue::String(_) = node.value {
+        substitute_scalar(node, variables, file_of, source_of, path, findings);
+        return;
+    }
     match &mut node.value {
         YamlValue::Map(entries) => {
             for (key, value) in entries.iter_mut() {
-                path.push(
-                    key.scalar_text()
-                        .map(|k| k.into_owned())
-                        .unwrap_or_default(),
-                );
+                let key: &'n Yaml = key;
+                path.push(Step::Key(key.scalar_text().unwrap_or_default()));
                 walk(value, variables, file_of, source_of, path, findings);
                 path.pop();
             }
         }
         YamlValue::Seq(items) => {
             for (index, item) in items.iter_mut().enumerate() {
-                path.push(index.to_string());
+                path.push(Step::Index(index));
                 walk(item, variables, file_of, source_of, path, findings);
                 path.pop();
             }
         }
-        YamlValue::String(text) => {
-            if !is_candidate(text) {
-                return;
-            }
-            let substituted = substitute_text(text, variables);
-            let file = file_of(&path.join("."));
-            let written = source_of(&file)
-                .and_then(|s| s.get(node.span.start..node.span.end))
-                .unwrap_or("");
-            let was_plain = written == text.as_str();
-            // Where `text[range]` is written: the same characters, counted
-            // from the scalar's start; the whole scalar when they differ
-            // (a quoted scalar with escapes).
-            let locate = |range: &std::ops::Range<usize>| {
-                let token = &text[range.clone()];
-                let nth = text[..range.start].matches(token).count();
-                let span = written
-                    .match_indices(token)
-                    .nth(nth)
-                    .map_or(node.span, |(at, _)| {
-                        Span::new(node.span.start + at, node.span.start + at + token.len())
-                    });
-                Location::new(file.clone(), span)
-            };
-            for (name, range) in &substituted.unset {
-                findings.unset.push(UnsetVariable {
-                    name: name.clone(),
-                    location: locate(range),
-                });
-            }
-            if let Some((message, range)) = &substituted.invalid {
-                findings.invalid.push(InvalidExpression {
-                    message: (*message).to_string(),
-                    location: locate(range),
-                });
-            }
-            if substituted.text == *text {
-                return;
-            }
-            // A plain scalar is re-read after substitution, as Flux re-parses
-            // the substituted text: `replicas: ${N}` becomes a number.
-            node.value = if was_plain {
-                retype(substituted.text)
-            } else {
-                YamlValue::String(substituted.text)
-            };
-        }
         _ => {}
     }
+}
+
+/// [`walk`] at a string scalar, at `path`.
+fn substitute_scalar<'s>(
+    node: &mut Yaml,
+    variables: &Variables,
+    file_of: &dyn Fn(&str) -> String,
+    source_of: &dyn Fn(&str) -> Option<&'s str>,
+    path: &[Step<'_>],
+    findings: &mut SubstitutionFindings,
+) {
+    let span = node.span;
+    let YamlValue::String(text) = &node.value else {
+        return;
+    };
+    if !is_candidate(text) {
+        return;
+    }
+    let substituted = substitute_text(text, variables);
+    let file = file_of(&dotted(path));
+    let written = source_of(&file)
+        .and_then(|s| s.get(span.start..span.end))
+        .unwrap_or("");
+    let was_plain = written == text.as_str();
+    // Where `text[range]` is written: the same characters, counted
+    // from the scalar's start; the whole scalar when they differ
+    // (a quoted scalar with escapes).
+    let locate = |range: &std::ops::Range<usize>| {
+        let token = &text[range.clone()];
+        let nth = text[..range.start].matches(token).count();
+        let span = written
+            .match_indices(token)
+            .nth(nth)
+            .map_or(span, |(at, _)| {
+                Span::new(span.start + at, span.start + at + token.len())
+            });
+        Location::new(file.clone(), span)
+    };
+    for (name, range) in &substituted.unset {
+        findings.unset.push(UnsetVariable {
+            name: name.clone(),
+            location: locate(range),
+        });
+    }
+    if let Some((message, range)) = &substituted.invalid {
+        findings.invalid.push(InvalidExpression {
+            message: (*message).to_string(),
+            location: locate(range),
+        });
+    }
+    if substituted.text == *text {
+        return;
+    }
+    // A plain scalar is re-read after substitution, as Flux re-parses
+    // the substituted text: `replicas: ${N}` becomes a number.
+    node.value = if was_plain {
+        retype(substituted.text)
+    } else {
+        YamlValue::String(substituted.text)
+    };
 }
 
 fn retype(text: String) -> YamlValue {
