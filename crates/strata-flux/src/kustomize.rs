@@ -193,6 +193,7 @@ pub(crate) fn file_of<'a>(own: &'a str, patched: &'a [PatchedValue], path: &str)
 }
 
 /// A Flux Kustomization's build.
+#[derive(Clone)]
 pub(crate) struct FluxBuild {
     pub(crate) objects: Vec<BuiltObject>,
     /// The first entry the build or anything it includes names that is not

@@ -195,7 +195,13 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         artifacts,
         source_roots,
         providers,
+        builds: Default::default(),
     };
+    // The first walk's builds serve the second, when there may be one.
+    reader.builds.keeping = reader
+        .files
+        .iter()
+        .any(|(_, file)| file.source.text().contains("substituteFrom"));
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {
         o.refs
@@ -204,8 +210,10 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
     });
     if uses_substitute_from {
         let index = var_index(&walked.objects, &provided_objects(&walked.objects));
+        reader.builds.replay();
         walked = walk(&mut reader, &index);
     }
+    reader.builds.clear();
     reader.builder.forget_builds();
     let Walked {
         mut objects,

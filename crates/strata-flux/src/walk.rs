@@ -42,6 +42,55 @@ pub(crate) struct Reader<'t> {
     pub(crate) source_roots: BTreeMap<NodeId, String>,
     /// The repository's ResourceSetInputProviders.
     pub(crate) providers: resource_sets::Providers,
+    /// The first walk's builds, for the second.
+    pub(crate) builds: BuildMemo,
+}
+
+/// The builds of the first walk, kept for the second when there is one
+/// (`substituteFrom`): substitution changes what a build's objects become,
+/// not what a Kustomization with the same directory, components and
+/// target namespace builds. Only what substitution changed is built again.
+#[derive(Default)]
+pub(crate) struct BuildMemo {
+    /// Whether builds are kept now.
+    pub(crate) keeping: bool,
+    kept: HashMap<BuildKey, FluxBuild>,
+}
+
+/// What a Flux Kustomization's build depends on, but for the repository.
+#[derive(PartialEq, Eq, Hash)]
+struct BuildKey {
+    dir: String,
+    components: Vec<(String, Location)>,
+    target_namespace: Option<(String, Location)>,
+}
+
+impl BuildMemo {
+    /// Stops keeping builds; the kept ones are now handed out.
+    pub(crate) fn replay(&mut self) {
+        self.keeping = false;
+    }
+
+    /// Forgets every kept build.
+    pub(crate) fn clear(&mut self) {
+        self.kept = HashMap::new();
+    }
+
+    /// Keeps the first build of `key`, while keeping.
+    fn keep(&mut self, key: BuildKey, build: &FluxBuild) {
+        if self.keeping {
+            self.kept.entry(key).or_insert_with(|| build.clone());
+        }
+    }
+
+    /// The kept build of `key`, once replaying: each is handed out once
+    /// (the second walk builds it as often as the first did).
+    fn take(&mut self, key: &BuildKey) -> Option<FluxBuild> {
+        if self.keeping || self.kept.is_empty() {
+            return None;
+        }
+        self.kept.remove(key)
+    }
 }
 
 /// One Kustomization waiting to be followed.
@@ -539,6 +588,14 @@ impl BuildJob {
             .map(|(namespace, origin)| (namespace.as_str(), origin))
     }
 
+    fn key(&self) -> BuildKey {
+        BuildKey {
+            dir: self.dir.clone(),
+            components: self.step.components.clone(),
+            target_namespace: self.apply.target_namespace.clone(),
+        }
+    }
+
     /// How the job's Kustomization applies its objects.
     fn follow(&self) -> Follow<'_> {
         Follow {
@@ -573,23 +630,33 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             .into_iter()
             .filter_map(|queued| prepare_build(reader, state, index, queued))
             .collect();
-        let forks: Vec<Builder> = jobs.iter().map(|_| reader.builder.fork()).collect();
+        let replayed: Vec<Option<FluxBuild>> = jobs
+            .iter()
+            .map(|job| reader.builds.take(&job.key()))
+            .collect();
+        let forks: Vec<Option<Builder>> = replayed
+            .iter()
+            .map(|r| r.is_none().then(|| reader.builder.fork()))
+            .collect();
         let files = &reader.files;
-        let prebuilt: Vec<(Builder, FluxBuild)> = jobs
+        let prebuilt: Vec<Option<(Builder, FluxBuild)>> = jobs
             .par_iter()
             .zip(forks)
-            .map(|(job, mut fork)| {
+            .map(|(job, fork)| {
+                let mut fork = fork?;
                 let built = job.build(&mut fork, files);
-                (fork, built)
+                Some((fork, built))
             })
             .collect();
         let mut ready = Vec::with_capacity(jobs.len());
-        for (job, (fork, built)) in jobs.into_iter().zip(prebuilt) {
-            let built = if reader.builder.adopt(fork) {
-                built
-            } else {
-                job.build(&mut reader.builder, &reader.files)
+        for ((job, replayed), prebuilt) in jobs.into_iter().zip(replayed).zip(prebuilt) {
+            let adopted =
+                prebuilt.and_then(|(fork, built)| reader.builder.adopt(fork).then_some(built));
+            let built = match replayed.or(adopted) {
+                Some(built) => built,
+                None => job.build(&mut reader.builder, &reader.files),
             };
+            reader.builds.keep(job.key(), &built);
             ready.push((job, built));
         }
         // Patches, targetNamespace and substitution, object by object, on
@@ -1258,5 +1325,56 @@ fn push_made_object(
             root: follow.root.to_string(),
             cluster: follow.cluster.to_string(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::Span;
+
+    fn key(dir: &str, namespace: Option<&str>) -> BuildKey {
+        BuildKey {
+            dir: dir.into(),
+            components: Vec::new(),
+            target_namespace: namespace
+                .map(|n| (n.to_string(), Location::new("ks.yaml", Span::at(0)))),
+        }
+    }
+
+    fn build(missing: &str) -> FluxBuild {
+        FluxBuild {
+            objects: Vec::new(),
+            missing: Some(Location::new(missing, Span::at(0))),
+        }
+    }
+
+    #[test]
+    fn the_first_walks_builds_are_handed_to_the_second_once_each() {
+        let mut memo = BuildMemo {
+            keeping: true,
+            ..BuildMemo::default()
+        };
+        memo.keep(key("apps", None), &build("first"));
+        memo.keep(key("apps", None), &build("second"));
+        memo.keep(key("apps", Some("media")), &build("namespaced"));
+        // Nothing is handed out while the first walk keeps.
+        assert!(memo.take(&key("apps", None)).is_none());
+        memo.replay();
+        let missing = |b: Option<FluxBuild>| b.and_then(|b| b.missing).map(|m| m.file);
+        assert_eq!(
+            missing(memo.take(&key("apps", None))).as_deref(),
+            Some("first")
+        );
+        assert!(memo.take(&key("apps", None)).is_none(), "handed out once");
+        // Another target namespace is another build.
+        assert!(memo.take(&key("apps", Some("other"))).is_none());
+        assert_eq!(
+            missing(memo.take(&key("apps", Some("media")))).as_deref(),
+            Some("namespaced")
+        );
+        // Kept after replaying began: not kept.
+        memo.keep(key("late", None), &build("late"));
+        assert!(memo.take(&key("late", None)).is_none());
     }
 }

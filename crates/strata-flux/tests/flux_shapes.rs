@@ -357,3 +357,23 @@ fn objects_operators_create_resolve_references() {
         );
     }
 }
+
+#[test]
+fn a_path_and_namespace_known_only_from_substitute_from_are_built_in_the_second_walk() {
+    // `site` builds `./deploy/${ENV}` into `${APP_NAMESPACE}`: only the
+    // second walk, with cluster-settings read, knows the directory. `apps`
+    // builds the same directory in both walks (its build is reused) and
+    // still gets the variables.
+    let flux = load_fixture("flux-shape-substitute-from-path");
+    assert!(flux.diagnostics.is_empty(), "{:?}", flux.diagnostics);
+    let app = object(&flux, "ConfigMap/media/app");
+    assert_eq!(text(app, "data.env").as_deref(), Some("prod"));
+    assert_eq!(
+        app.applied_by,
+        Some(NodeId::object("Kustomization", Some("flux-system"), "site"))
+    );
+    let greeting = object(&flux, "ConfigMap/media/greeting");
+    assert_eq!(text(greeting, "data.text").as_deref(), Some("hello prod"));
+    let site = object(&flux, "Kustomization/flux-system/site");
+    assert_eq!(text(site, "spec.path").as_deref(), Some("./deploy/prod"));
+}
