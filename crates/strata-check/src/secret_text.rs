@@ -20,19 +20,28 @@ use strata_core::Span;
 /// Whether a key or option name says its value is secret material. Names of
 /// places holding a secret (`…File`, `…Ref`, `…Name`), and public keys, are not.
 pub(crate) fn secret_like_name(name: &str) -> bool {
-    let lower: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let names_a_place = [
-        "file", "files", "path", "paths", "dir", "ref", "refs", "name", "names", "command", "url",
-        "selector", "keys",
-    ]
-    .iter()
-    .any(|s| lower.ends_with(s))
-        || lower.starts_with("existing");
-    let public = lower.contains("public") || lower.contains("authorized");
+    // Called for every key of every YAML file: the lowered name is kept on
+    // the stack, and most names stop at the first test.
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    let mut long = String::new();
+    for c in name.chars().filter(char::is_ascii_alphanumeric) {
+        let c = c.to_ascii_lowercase() as u8;
+        if len < buffer.len() {
+            buffer[len] = c;
+            len += 1;
+        } else {
+            if long.is_empty() {
+                long.push_str(std::str::from_utf8(&buffer).unwrap_or_default());
+            }
+            long.push(c as char);
+        }
+    }
+    let lower = if long.is_empty() {
+        std::str::from_utf8(&buffer[..len]).unwrap_or_default()
+    } else {
+        long.as_str()
+    };
     let secret = [
         "password",
         "passwd",
@@ -46,11 +55,22 @@ pub(crate) fn secret_like_name(name: &str) -> bool {
     .iter()
     .any(|w| lower.contains(w))
         || (lower.ends_with("key") && lower != "key");
+    if !secret {
+        return false;
+    }
+    let names_a_place = [
+        "file", "files", "path", "paths", "dir", "ref", "refs", "name", "names", "command", "url",
+        "selector", "keys",
+    ]
+    .iter()
+    .any(|s| lower.ends_with(s))
+        || lower.starts_with("existing");
+    let public = lower.contains("public") || lower.contains("authorized");
     // `passwordKey: password`, `userKey`: the key of a Secret that holds it.
     let names_a_key = ["passwordkey", "usernamekey", "userkey", "tokenkey"]
         .iter()
         .any(|s| lower.ends_with(s));
-    secret && !names_a_place && !public && !names_a_key
+    !names_a_place && !public && !names_a_key
 }
 
 /// Whether a command-line flag name (without `--`) carries a secret value.
@@ -265,12 +285,14 @@ struct Block {
 
 /// YAML, one document at a time.
 fn yaml_values(text: &str) -> Vec<(Span, bool)> {
-    let sops = text.lines().any(|l| l.starts_with("sops:"));
+    let sops = text.starts_with("sops:") || text.contains("\nsops:");
     let mut found = Vec::new();
     let mut document: Vec<(usize, &str)> = Vec::new();
     for (offset, line) in lines(text).chain([(text.len(), "---")]) {
         if line.starts_with("---") {
-            found.extend(yaml_document(&document, sops));
+            // The document's text: from its first line to this separator.
+            let start = document.first().map_or(offset, |(start, _)| *start);
+            found.extend(yaml_document(&text[start..offset], &document, sops));
             document.clear();
         } else {
             document.push((offset, line));
@@ -279,12 +301,14 @@ fn yaml_values(text: &str) -> Vec<(Span, bool)> {
     found
 }
 
-fn yaml_document(lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
+/// The values of one document (`lines` of `text`).
+fn yaml_document(text: &str, lines: &[(usize, &str)], sops: bool) -> Vec<(Span, bool)> {
     // Only a line naming `Secret` can say `kind: Secret`: the pattern runs
-    // on those alone.
-    let secret_doc = lines
-        .iter()
-        .any(|(_, l)| l.contains("Secret") && SECRET_KIND.is_match(l));
+    // on those alone, and only when the document names it at all.
+    let secret_doc = text.contains("Secret")
+        && lines
+            .iter()
+            .any(|(_, l)| l.contains("Secret") && SECRET_KIND.is_match(l));
     let mut found = Vec::new();
     let mut block: Option<Block> = None;
     // A SOPS file: everything but the object's identity and SOPS metadata.
@@ -597,6 +621,15 @@ mod tests {
         ] {
             assert!(!secret_like_name(name), "{name}");
         }
+        // Names longer than the stack buffer are read whole.
+        let long = "a".repeat(70);
+        assert!(secret_like_name(&format!("{long}_password")));
+        assert!(secret_like_name(&format!("password_{long}")));
+        assert!(!secret_like_name(&format!("{long}_passwordFile")));
+        assert!(!secret_like_name(&format!("x_{long}")));
+        // Only letters and digits count, in any case.
+        assert!(secret_like_name("DB-PASS_WORD"));
+        assert!(!secret_like_name("Ключ"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use strata_core::{Location, RepoTree, SourceFile, join_relative, parent_dir};
 
 use crate::files::{YamlFiles, is_yaml_path};
@@ -142,23 +144,29 @@ fn is_tooling(path: &str) -> bool {
 /// Template expressions in a path (`{{ .Release.Name }}`) match any one
 /// directory name.
 pub(crate) fn bootstrap_reads(tree: &RepoTree) -> BTreeSet<String> {
-    let mut reads = BTreeSet::new();
-    for file in tree.files().filter(|f| is_tooling(f)) {
-        let (source, _) = tree.read(file);
-        for word in path_words(source.text()) {
-            // A leading template (`{{ source_directory() }}/kustomize`)
-            // usually stands for the tool file's own directory.
-            let stripped = word.strip_prefix("*/").map(str::to_string);
-            for word in std::iter::once(word).chain(stripped) {
-                for base in [parent_dir(file), ""] {
-                    for resolved in resolve(tree, base, &word) {
-                        reads.insert(resolved);
+    let tooling: Vec<&str> = tree.files().filter(|f| is_tooling(f)).collect();
+    // Each tool file on any thread; the set does not depend on the order.
+    tooling
+        .par_iter()
+        .map(|file| {
+            let mut reads = BTreeSet::new();
+            let (source, _) = tree.read(file);
+            for word in path_words(source.text()) {
+                // A leading template (`{{ source_directory() }}/kustomize`)
+                // usually stands for the tool file's own directory.
+                let stripped = word.strip_prefix("*/").map(str::to_string);
+                for word in std::iter::once(word).chain(stripped) {
+                    for base in [parent_dir(file), ""] {
+                        reads.extend(resolve(tree, base, &word));
                     }
                 }
             }
-        }
-    }
-    reads
+            reads
+        })
+        .reduce(BTreeSet::new, |mut all, reads| {
+            all.extend(reads);
+            all
+        })
 }
 
 /// The words of a text that look like relative paths (contain a `/` and
@@ -210,31 +218,61 @@ fn resolve(tree: &RepoTree, base: &str, word: &str) -> Vec<String> {
         return if keep { vec![joined] } else { Vec::new() };
     }
     let pattern: Vec<&str> = joined.split('/').collect();
-    let matches_pattern = |path: &str| {
-        let segments: Vec<&str> = path.split('/').collect();
-        segments.len() >= pattern.len()
-            && pattern
-                .iter()
-                .zip(&segments)
-                .all(|(p, s)| *p == "*" || p == s)
+    // The part of `path` the pattern matches: its first segments.
+    let matched = |path: &'_ str| -> Option<usize> {
+        let mut end = 0;
+        let mut segments = path.split('/');
+        for (i, p) in pattern.iter().enumerate() {
+            let segment = segments.next()?;
+            if *p != "*" && *p != segment {
+                return None;
+            }
+            end += segment.len() + usize::from(i > 0);
+        }
+        Some(end)
     };
     let mut found = BTreeSet::new();
     for file in tree.files() {
-        if matches_pattern(file) {
-            let matched: Vec<&str> = file.split('/').take(pattern.len()).collect();
-            let matched = matched.join("/");
-            if matched == file && !is_yaml_path(file) {
+        if let Some(end) = matched(file) {
+            if end == file.len() && !is_yaml_path(file) {
                 continue;
             }
-            found.insert(matched);
+            found.insert(&file[..end]);
         }
     }
-    found.into_iter().collect()
+    found.into_iter().map(str::to_string).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_templated_path_names_a_directory_or_a_yaml_file_never_another_file() {
+        let tree = RepoTree::from_files(
+            std::path::Path::new("/nowhere"),
+            [
+                "kubernetes/apps/a/app/hr.yaml",
+                "kubernetes/apps/b/app/hr.yaml",
+                "kubernetes/apps/b/run.sh",
+                "kubernetes/apps-old/c/app/hr.yaml",
+            ]
+            .map(String::from),
+        );
+        // A directory each app has: the directory, once.
+        assert_eq!(
+            resolve(&tree, "", "kubernetes/apps/*/app"),
+            ["kubernetes/apps/a/app", "kubernetes/apps/b/app"]
+        );
+        // A segment matches whole names only (`apps` is not `apps-old`).
+        assert_eq!(
+            resolve(&tree, "", "kubernetes/*/c"),
+            ["kubernetes/apps-old/c"]
+        );
+        // A file the pattern names whole is kept only when it is YAML.
+        assert!(resolve(&tree, "", "kubernetes/apps/*/run.sh").is_empty());
+        assert!(resolve(&tree, "", "kubernetes/apps/*/app/hr.yaml/x").is_empty());
+    }
 
     #[test]
     fn templated_paths_match_any_directory() {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use rayon::prelude::*;
 use strata_core::{RepoTree, parent_dir};
 
 /// source-controller's default exclusions for Git sources
@@ -77,19 +78,21 @@ pub(crate) fn ignored_files(tree: &RepoTree, spec_ignore: &[(String, String)]) -
             matchers.push((dir, matcher));
         }
     }
-    let mut ignored = BTreeSet::new();
-    for file in tree.files() {
-        if is_ignored(root, &matchers, file) {
-            ignored.insert(file.to_string());
-        }
-    }
-    ignored
+    let files: Vec<&str> = tree.files().collect();
+    files
+        .par_iter()
+        .filter(|file| is_ignored(root, &matchers, file))
+        .map(|file| file.to_string())
+        .collect()
 }
 
 fn is_ignored(root: &Path, matchers: &[(String, Gitignore)], file: &str) -> bool {
     let mut verdict = false;
     for (dir, matcher) in matchers {
-        let inside = dir.is_empty() || file.starts_with(&format!("{dir}/"));
+        let inside = dir.is_empty()
+            || file
+                .strip_prefix(dir.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
         if !inside {
             continue;
         }
