@@ -87,6 +87,18 @@ fn top_dir(path: &str) -> Option<&str> {
 
 /// Adds the `rendered-by` edges.
 pub(crate) fn add_rendered(graph: &mut Graph, nix: &NixRepo, flux: &FluxTree) {
+    let nix_stems: Vec<(String, Vec<String>)> = nix
+        .files
+        .iter()
+        .filter(|f| {
+            !f.path.ends_with("/default.nix") && f.path != "default.nix" && f.path != "flake.nix"
+        })
+        .filter_map(|f| Some((f.path.clone(), stem_components(&f.path, &[".nix"])?)))
+        .collect();
+    // No module can have rendered anything: nothing to match.
+    if nix_stems.is_empty() {
+        return;
+    }
     let mut by_file: BTreeMap<&str, Vec<&K8sObject>> = BTreeMap::new();
     for o in &flux.objects {
         by_file.entry(o.location.file.as_str()).or_default().push(o);
@@ -97,14 +109,6 @@ pub(crate) fn add_rendered(graph: &mut Graph, nix: &NixRepo, flux: &FluxTree) {
         .map(str::to_string)
         .collect();
     let named = named_output_dirs(nix, &dirs);
-    let nix_stems: Vec<(String, Vec<String>)> = nix
-        .files
-        .iter()
-        .filter(|f| {
-            !f.path.ends_with("/default.nix") && f.path != "default.nix" && f.path != "flake.nix"
-        })
-        .filter_map(|f| Some((f.path.clone(), stem_components(&f.path, &[".nix"])?)))
-        .collect();
     for (file, objects) in by_file {
         let rendered =
             objects.iter().any(|o| marked(o)) || top_dir(file).is_some_and(|d| named.contains(d));

@@ -188,10 +188,15 @@ impl<'t> YamlFiles<'t> {
     /// Every file read, for rendering; consumes the store.
     pub(crate) fn into_source_db(mut self) -> SourceDb {
         self.settle();
-        let mut db = SourceDb::new();
-        for file in self.files.into_values() {
-            db.insert_shared(file.source);
-        }
+        let mut documents = Vec::with_capacity(self.files.len());
+        let db = SourceDb::from_files(self.files.into_values().map(|file| {
+            documents.push(file.documents);
+            file.source
+        }));
+        // The documents no object shares (every one a transform copied)
+        // are freed on the pool beside the caller's next work, not before
+        // the result is returned, as strata-nix frees its syntax trees.
+        rayon::spawn(move || drop(documents));
         db
     }
 }

@@ -331,24 +331,24 @@ fn sources_with_url(files: &YamlFiles<'_>, urls: &BTreeSet<&str>) -> Vec<NodeId>
     if urls.is_empty() {
         return Vec::new();
     }
-    let normal = |url: &str| {
-        url.trim_end_matches('/')
-            .trim_end_matches(".git")
-            .to_string()
-    };
-    let urls: BTreeSet<String> = urls.iter().map(|u| normal(u)).collect();
+    fn normal(url: &str) -> &str {
+        url.trim_end_matches('/').trim_end_matches(".git")
+    }
+    let urls: BTreeSet<&str> = urls.iter().map(|u| normal(u)).collect();
     let mut found = Vec::new();
     for (_, parsed) in files.iter() {
         for document in &parsed.documents {
             let text = |path: &str| document.path(path).and_then(Yaml::as_str);
-            let (Some(kind), Some(name), Some(url)) =
-                (text("kind"), text("metadata.name"), text("spec.url"))
+            // The kind first: most documents are not sources.
+            let Some(kind) = text("kind")
+                .filter(|kind| ["GitRepository", "OCIRepository", "Bucket"].contains(kind))
             else {
                 continue;
             };
-            if ["GitRepository", "OCIRepository", "Bucket"].contains(&kind)
-                && urls.contains(&normal(url))
-            {
+            let (Some(name), Some(url)) = (text("metadata.name"), text("spec.url")) else {
+                continue;
+            };
+            if urls.contains(normal(url)) {
                 let namespace = text("metadata.namespace").unwrap_or("flux-system");
                 found.push(NodeId::object(kind, Some(namespace), name));
             }

@@ -55,6 +55,10 @@ pub(crate) fn judged_address(
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    // The virtual IPs are read from every Flux object: only for hosts.
+    if cx.nix.hosts.is_empty() {
+        return;
+    }
     let provided = provided_virtual_ips(cx.nix, cx.flux);
     for host in &cx.nix.hosts {
         let Some((wanted, location)) = judged_address(cx, host, &provided) else {

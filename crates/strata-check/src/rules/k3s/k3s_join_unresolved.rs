@@ -33,6 +33,10 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    // The virtual IPs are read from every Flux object: only for hosts.
+    if cx.nix.hosts.is_empty() {
+        return;
+    }
     let virtual_ips = crate::cluster::virtual_ips::provided_virtual_ips(cx.nix, cx.flux);
     for host in &cx.nix.hosts {
         // An IP in a repository that provides virtual IPs is
