@@ -145,8 +145,11 @@ pub(crate) fn find_sync_roots(
     }
 
     for (path, parsed) in files.iter() {
+        // Chart values holding an `instance:` block: only in a file that
+        // says `instance` (every document is walked otherwise).
+        let may_hold_values = parsed.source.text().contains("instance");
         for document in &parsed.documents {
-            for (sync, origin, namespace, spec) in instance_syncs(document) {
+            for (sync, origin, namespace, spec) in instance_syncs(document, may_hold_values) {
                 match instance_root(
                     tree,
                     path,
@@ -250,7 +253,12 @@ fn first_file_location(tree: &RepoTree, dir: &str) -> Location {
 /// (with its namespace and `spec`, which holds `kustomize.patches` and
 /// `commonMetadata`), or any
 /// `instance: { sync: … }` map inside it (chart values wherever written).
-fn instance_syncs(document: &Yaml) -> Vec<(&Yaml, RootOrigin, String, Option<&Yaml>)> {
+/// The `sync` blocks of `document`: a FluxInstance's, and, when
+/// `may_hold_values`, the `instance.sync` blocks of chart values in it.
+fn instance_syncs(
+    document: &Yaml,
+    may_hold_values: bool,
+) -> Vec<(&Yaml, RootOrigin, String, Option<&Yaml>)> {
     let mut found = Vec::new();
     let text = |node: &Yaml, key: &str| node.get(key).and_then(Yaml::as_str).map(str::to_string);
     let namespace_of = |doc: &Yaml| {
@@ -271,6 +279,9 @@ fn instance_syncs(document: &Yaml) -> Vec<(&Yaml, RootOrigin, String, Option<&Ya
                 document.get("spec"),
             ));
         }
+        return found;
+    }
+    if !may_hold_values {
         return found;
     }
     // The chart renders the FluxInstance in the release's namespace.
@@ -397,11 +408,14 @@ fn instance_root(
 /// source is defined in the same file (or which is named `flux-system`), and
 /// whose `spec.path` is a directory holding the file itself.
 fn bootstrap_root(file: &str, document: &Yaml, siblings: &[Arc<Yaml>]) -> Option<DeclaredRoot> {
-    let text = |node: &Yaml, key: &str| node.path(key).and_then(Yaml::as_str).map(str::to_string);
-    let (api_version, kind) = (text(document, "apiVersion")?, text(document, "kind")?);
-    if !is_flux_kustomization(&api_version, &kind) {
+    let (api_version, kind) = (
+        document.get("apiVersion").and_then(Yaml::as_str)?,
+        document.get("kind").and_then(Yaml::as_str)?,
+    );
+    if !is_flux_kustomization(api_version, kind) {
         return None;
     }
+    let text = |node: &Yaml, key: &str| node.path(key).and_then(Yaml::as_str).map(str::to_string);
     let name = text(document, "metadata.name")?;
     let namespace = text(document, "metadata.namespace").unwrap_or_else(|| "flux-system".into());
     let source_kind = text(document, "spec.sourceRef.kind")?;
@@ -625,10 +639,23 @@ mod tests {
         let text = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n  namespace: flux-system\nspec:\n  values:\n    instance:\n      sync:\n        kind: GitRepository\n        path: kubernetes/flux/cluster\n";
         let file = strata_core::SourceFile::new("hr.yaml", text);
         let (docs, _) = yaml::parse_documents(&file);
-        let syncs = instance_syncs(&docs[0]);
+        let syncs = instance_syncs(&docs[0], true);
         assert_eq!(syncs.len(), 1);
         assert_eq!(syncs[0].1, RootOrigin::InstanceValues);
         assert_eq!(syncs[0].2, "flux-system");
+    }
+
+    #[test]
+    fn a_flux_instance_is_found_in_a_file_that_never_says_instance() {
+        // The `instance` text test only spares the walk through values: a
+        // FluxInstance (`kind: FluxInstance`) is read by its kind.
+        let text = "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\nspec:\n  sync:\n    kind: GitRepository\n    path: clusters/home\n";
+        assert!(!text.contains("instance"));
+        let file = strata_core::SourceFile::new("fi.yaml", text);
+        let (docs, _) = yaml::parse_documents(&file);
+        let syncs = instance_syncs(&docs[0], false);
+        assert_eq!(syncs.len(), 1);
+        assert_eq!(syncs[0].1, RootOrigin::FluxInstance);
     }
 
     #[test]
