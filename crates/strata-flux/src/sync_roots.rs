@@ -465,7 +465,7 @@ fn bootstrap_root(file: &str, document: &Yaml, siblings: &[Arc<Yaml>]) -> Option
         root: SyncRoot {
             cluster: cluster_name(&dir),
             origin: RootOrigin::Bootstrap,
-            kustomization: Some(NodeId::object(&kind, Some(&namespace), &name)),
+            kustomization: Some(NodeId::object(kind, Some(&namespace), &name)),
             source: Some(NodeId::object(
                 &source_kind,
                 Some(&source_namespace),
