@@ -229,12 +229,6 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
         config = parsed;
         config_source = Some(file);
     }
-    let t0 = std::time::Instant::now();
-    let tt = |what: &str| {
-        if std::env::var_os("TMP_T").is_some() {
-            eprintln!("analyze {what} {:.2}", t0.elapsed().as_secs_f64() * 1e3)
-        }
-    };
     let tree = RepoTree::scan_excluding(root, &config.paths.exclude)
         .map_err(|e| unreadable(e.to_string()))?;
     let flux_options = strata_flux::FluxOptions {
@@ -246,18 +240,14 @@ pub fn analyze(root: &Path, options: &Options) -> Result<Analysis, AnalyzeError>
             .collect(),
         cluster: options.cluster.clone(),
     };
-    tt("scanned");
     let (mut nix, flux) = load_layers(&tree, &flux_options);
-    tt("loaded");
     let (evaluation, evaluation_diagnostics) = evaluation::evaluate(&tree, options, &mut nix)?;
     diagnostics.extend(evaluation_diagnostics);
     let coverage = triage::Coverage {
         all_clusters: options.cluster.is_none(),
         evaluated: evaluation.is_some(),
     };
-    tt("evaluated");
     let mut analysis = finish(&tree, nix, flux, diagnostics, &config, coverage);
-    tt("finished");
     if let Some(evaluation) = &evaluation {
         // What each host will build: the exact identity of its deployed system.
         for host in &evaluation.hosts {
@@ -304,7 +294,6 @@ fn finish(
     config: &Config,
     coverage: triage::Coverage,
 ) -> Analysis {
-    let t0 = std::time::Instant::now();
     let mut sources = SourceDb::new();
     // Entries the boundary refused to read (symlinks out of the root, FIFOs,
     // devices) are findings at line 1 of an empty source: named, never shown.
@@ -328,9 +317,6 @@ fn finish(
         },
         || secrets::secret_locations(&nix, &flux, &sources),
     );
-    if std::env::var_os("TMP_T").is_some() {
-        eprintln!("  finish joined {:.2}", t0.elapsed().as_secs_f64() * 1e3)
-    };
     diagnostics.extend(assembly_diagnostics);
     cluster::requires::add_requires(&mut graph, &clusters);
     let context = rules::Context {
@@ -351,9 +337,6 @@ fn finish(
             found
         })
         .collect();
-    if std::env::var_os("TMP_T").is_some() {
-        eprintln!("  finish rules {:.2}", t0.elapsed().as_secs_f64() * 1e3)
-    };
     diagnostics.extend(found.into_iter().flatten());
     // The views are many small allocations on thousands of hosts: freed
     // beside the triage rather than after it.
