@@ -809,12 +809,7 @@ fn apply_job(reader: &mut Reader<'_>, state: &mut Walk, job: &BuildJob, made: Ma
         state.refused_files.extend(files);
         return;
     }
-    let follow = job.follow();
-    let start = state.objects.len();
-    for object in objects {
-        push_made_object(object, &follow, &mut state.objects, &mut state.queue);
-    }
-    expand_resource_sets(reader, state, start, follow.root, follow.cluster);
+    add_made_objects(reader, state, objects, &job.follow());
 }
 
 /// Applies one build: every object as `follow` says, then what the
@@ -825,15 +820,25 @@ fn apply_build(
     built: Vec<BuiltObject>,
     follow: &Follow<'_>,
 ) {
+    // The objects' own files may have been read by the build just now.
+    reader.files.settle();
+    let objects = built
+        .into_iter()
+        .filter_map(|object| make_object(&reader.files, object, follow))
+        .collect();
+    add_made_objects(reader, state, objects, follow);
+}
+
+/// Adds objects made as `follow` says, then what their ResourceSets render.
+fn add_made_objects(
+    reader: &mut Reader<'_>,
+    state: &mut Walk,
+    objects: Vec<K8sObject>,
+    follow: &Follow<'_>,
+) {
     let start = state.objects.len();
-    for object in built {
-        push_owned_object(
-            &mut reader.files,
-            object,
-            follow,
-            &mut state.objects,
-            &mut state.queue,
-        );
+    for object in objects {
+        push_made_object(object, follow, &mut state.objects, &mut state.queue);
     }
     expand_resource_sets(reader, state, start, follow.root, follow.cluster);
 }
