@@ -1937,10 +1937,11 @@ pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str)
     documents
 }
 
-/// The documents of the block scalar written at `span` of `source`, with
-/// spans into `source` itself: what parsing `source` with everything but
-/// the scalar blanked out, byte for byte, gives. Only the scalar's lines
-/// are parsed (a file holding many patches would be parsed whole for
+/// The documents of the block scalar written at `span` of `source`: the
+/// values of its text on its own, as Flux parses it, at the spans parsing
+/// `source` with everything but the scalar blanked out (byte for byte)
+/// gives, so they are offsets into `source` itself. Only the scalar's
+/// lines are parsed (a file holding many patches would be parsed whole for
 /// each), and the end of the text stands for the end of `source`: a
 /// collection that ends the patch spans to it. `None` when the scalar's
 /// lines do not parse on their own.
