@@ -87,7 +87,7 @@ fn analyze_helm_releases(bencher: divan::Bencher, apps: usize) {
 /// The floor of [`analyze_helm_releases`]: read and parse the same files.
 #[divan::bench(args = sizes(), sample_count = 5, sample_size = 1)]
 fn parse_only_helm_releases(bencher: divan::Bencher, apps: usize) {
-    parse_only(bencher, apps);
+    parse_only(bencher, apps, false);
 }
 
 /// Reads the corpus-sized tree, builds both layers, assembles, runs every rule.
@@ -96,24 +96,22 @@ fn corpus_size_load_and_lint(bencher: divan::Bencher) {
     analyze(bencher, CORPUS_SIZE_APPS);
 }
 
-/// The floor: list the corpus-sized tree, read and parse every YAML file.
+/// The floor: list the corpus-sized tree, read and parse every YAML and Nix file.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn corpus_size_parse_only(bencher: divan::Bencher) {
-    parse_only(bencher, CORPUS_SIZE_APPS);
+    parse_only(bencher, CORPUS_SIZE_APPS, false);
 }
 
 /// The floor of [`analyze_helm_releases`] on every thread.
 #[divan::bench(args = sizes(), sample_count = 5, sample_size = 1)]
 fn parse_only_parallel_helm_releases(bencher: divan::Bencher, apps: usize) {
-    let root = tree(apps);
-    bencher.bench(|| parse_floor(&root, true));
+    parse_only(bencher, apps, true);
 }
 
 /// The corpus-sized floor on every thread.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn corpus_size_parse_only_parallel(bencher: divan::Bencher) {
-    let root = tree(CORPUS_SIZE_APPS);
-    bencher.bench(|| parse_floor(&root, true));
+    parse_only(bencher, CORPUS_SIZE_APPS, true);
 }
 
 /// Real checkouts named in `STRATA_BENCH_REPOS` (paths separated by `:`,
@@ -138,7 +136,7 @@ fn real_repository_analyze(bencher: divan::Bencher, repo: &str) {
         .bench(|| strata_check::analyze(std::path::Path::new(repo), &options).expect("analysis"));
 }
 
-/// The floor of [`real_repository_analyze`]: its YAML files read and parsed, one thread.
+/// The floor of [`real_repository_analyze`]: its YAML and Nix files read and parsed, one thread.
 #[divan::bench(args = repos(), sample_count = 10, sample_size = 1)]
 fn real_repository_parse_only(bencher: divan::Bencher, repo: &str) {
     bencher.bench(|| parse_floor(std::path::Path::new(repo), false));
@@ -150,10 +148,11 @@ fn real_repository_parse_only_parallel(bencher: divan::Bencher, repo: &str) {
     bencher.bench(|| parse_floor(std::path::Path::new(repo), true));
 }
 
-/// List the tree of `apps` apps, read and parse every YAML file.
-fn parse_only(bencher: divan::Bencher, apps: usize) {
+/// List the tree of `apps` apps, read and parse every YAML and Nix file
+/// (on one thread, or on every thread).
+fn parse_only(bencher: divan::Bencher, apps: usize, parallel: bool) {
     let root = tree(apps);
-    bencher.bench(|| parse_floor(&root, false));
+    bencher.bench(|| parse_floor(&root, parallel));
 }
 
 /// Lists the tree at `root`, reads and parses every YAML and Nix file (on

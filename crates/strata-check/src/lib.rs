@@ -319,12 +319,7 @@ fn finish(
     );
     diagnostics.extend(assembly_diagnostics);
     cluster::requires::add_requires(&mut graph, &clusters);
-    let context = rules::Context {
-        graph: &graph,
-        nix: &nix,
-        flux: &flux,
-        clusters: &clusters,
-    };
+    let context = rules::Context::new(&graph, &nix, &flux, &clusters);
     // Every rule only reads the context: they run on every thread, and
     // their findings are joined in the table's order, as one thread would.
     let found: Vec<Vec<Diagnostic>> = RULES

@@ -270,15 +270,21 @@ impl Graph {
             (&later.0, &later.1, later.2) == (&first.0, &first.1, first.2)
         });
         edges.retain(|(from, to, kind, _)| {
-            self.nodes.contains_key(from)
-                && self.nodes.contains_key(to)
-                && !(from == to && *kind == EdgeKind::Contains)
+            self.admits(from, to, *kind)
                 && !self.edges.contains_key(&(from.clone(), to.clone(), *kind))
         });
         let entries = edges
             .into_iter()
             .map(|(from, to, kind, location)| ((from, to, kind), location));
         insert_sorted(&mut self.edges, entries);
+    }
+
+    /// Whether an edge may join these: both ends exist, and it is no
+    /// self-loop of `contains`.
+    fn admits(&self, from: &NodeId, to: &NodeId, kind: EdgeKind) -> bool {
+        self.nodes.contains_key(from)
+            && self.nodes.contains_key(to)
+            && !(from == to && kind == EdgeKind::Contains)
     }
 
     /// Adds an edge between two existing nodes; returns false (and adds nothing)
@@ -290,10 +296,7 @@ impl Graph {
         kind: EdgeKind,
         location: Option<Location>,
     ) -> bool {
-        if !self.nodes.contains_key(from) || !self.nodes.contains_key(to) {
-            return false;
-        }
-        if from == to && kind == EdgeKind::Contains {
+        if !self.admits(from, to, kind) {
             return false;
         }
         self.edges
@@ -528,21 +531,25 @@ mod tests {
 
     proptest::proptest! {
         /// Adding nodes and edges at once gives the graph adding them one
-        /// by one gives: merged nodes, the first location of an edge, no
-        /// edge to a missing node, no `contains` self-loop.
+        /// by one gives: merged nodes, the first location of an edge (also
+        /// of one already there), no edge to a missing node, no `contains`
+        /// self-loop.
         #[test]
         fn adding_at_once_is_adding_one_by_one(
             before in proptest::collection::vec((0u8..9, proptest::bool::ANY, proptest::option::of(0u8..4)), 0..6),
+            edges_before in proptest::collection::vec((0u8..8, 0u8..8, 0u8..3, proptest::bool::ANY), 0..8),
             nodes in proptest::collection::vec((0u8..9, proptest::bool::ANY, proptest::option::of(0u8..4)), 0..20),
             edges in proptest::collection::vec((0u8..8, 0u8..8, 0u8..3, proptest::bool::ANY), 0..30),
         ) {
             let kinds = [EdgeKind::Contains, EdgeKind::Source, EdgeKind::DependsOn];
-            let edge = |(from, to, kind, located): (u8, u8, u8, bool)| {
+            // Each input edge located apart (`e<from><to>#<n>`), so which of
+            // equal edges is kept shows.
+            let edge = |n: usize, (from, to, kind, located): (u8, u8, u8, bool)| {
                 (
                     NodeId::from_raw(format!("K/{from}")),
                     NodeId::from_raw(format!("K/{to}")),
                     kinds[kind as usize],
-                    located.then(|| Location::new(format!("e{from}{to}"), crate::Span::at(usize::from(kind)))),
+                    located.then(|| Location::new(format!("e{from}{to}#{n}"), crate::Span::at(usize::from(kind)))),
                 )
             };
             let mut one_by_one = Graph::new();
@@ -551,15 +558,21 @@ mod tests {
                 one_by_one.add_node(bulk_node(id, located, attr));
                 at_once.add_node(bulk_node(id, located, attr));
             }
+            for (n, &e) in edges_before.iter().enumerate() {
+                let (from, to, kind, location) = edge(n, e);
+                one_by_one.add_edge(&from, &to, kind, location.clone());
+                at_once.add_edge(&from, &to, kind, location);
+            }
             for &(id, located, attr) in &nodes {
                 one_by_one.add_node(bulk_node(id, located, attr));
             }
             at_once.add_nodes(nodes.iter().map(|&(id, located, attr)| bulk_node(id, located, attr)).collect());
-            for &e in &edges {
-                let (from, to, kind, location) = edge(e);
+            let offset = edges_before.len();
+            for (n, &e) in edges.iter().enumerate() {
+                let (from, to, kind, location) = edge(offset + n, e);
                 one_by_one.add_edge(&from, &to, kind, location);
             }
-            at_once.add_edges(edges.iter().map(|&e| edge(e)).collect());
+            at_once.add_edges(edges.iter().enumerate().map(|(n, &e)| edge(offset + n, e)).collect());
             proptest::prop_assert_eq!(at_once.nodes().collect::<Vec<_>>(), one_by_one.nodes().collect::<Vec<_>>());
             proptest::prop_assert_eq!(at_once.edges().collect::<Vec<_>>(), one_by_one.edges().collect::<Vec<_>>());
         }

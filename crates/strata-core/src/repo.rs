@@ -106,7 +106,6 @@ impl RepoTree {
     /// that is not a glob is left out, the configuration reports it).
     pub fn scan_excluding(root: &Path, excluded: &[String]) -> std::io::Result<Self> {
         let excluded = PathPatterns::lenient(excluded);
-        let is_excluded = |rel: &str| excluded.matches(rel);
         let meta = std::fs::metadata(root)?;
         if !meta.is_dir() {
             return Err(std::io::Error::new(
@@ -127,7 +126,7 @@ impl RepoTree {
         let mut tree = RepoTree {
             root: root.to_path_buf(),
             canonical_root: Some(canonical_root),
-            excluded: excluded.clone(),
+            excluded,
             ..Default::default()
         };
         tree.dirs.insert(String::new());
@@ -138,7 +137,7 @@ impl RepoTree {
         while !level.is_empty() {
             let listings: Vec<DirListing> = level
                 .into_par_iter()
-                .map(|(dir, rel)| tree.list_dir(&dir, &rel, &is_excluded))
+                .map(|(dir, rel)| tree.list_dir(&dir, &rel))
                 .collect();
             level = Vec::new();
             for listing in listings {
@@ -154,12 +153,7 @@ impl RepoTree {
     }
 
     /// One directory's entries, as [`RepoTree::scan_excluding`] keeps them.
-    fn list_dir(
-        &self,
-        dir: &Path,
-        rel: &str,
-        is_excluded: &(impl Fn(&str) -> bool + Sync),
-    ) -> DirListing {
+    fn list_dir(&self, dir: &Path, rel: &str) -> DirListing {
         let mut listing = DirListing::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
             return listing;
@@ -174,7 +168,7 @@ impl RepoTree {
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
-            if is_excluded(&child_rel) {
+            if self.is_excluded(&child_rel) {
                 continue;
             }
             let skipped_name = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str());

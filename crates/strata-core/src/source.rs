@@ -211,8 +211,8 @@ impl SourceDb {
     }
 
     /// A database of `files` (later ones replace earlier ones of the same
-    /// path): built at once, which is much faster than one insert per file
-    /// when they come sorted by path.
+    /// path), built at once: sorted, then the map built in one pass, which
+    /// is much faster than one insert per file.
     pub fn from_files(files: impl IntoIterator<Item = Arc<SourceFile>>) -> Self {
         SourceDb {
             files: files.into_iter().map(|f| (f.path.clone(), f)).collect(),

@@ -116,7 +116,7 @@ pub use crate::substitute::{UnsetVariable, Variables};
 use crate::sync_roots::{find_cluster_directories, find_sync_roots};
 use crate::unapplied::{tree_scopes, unapplied_files};
 use crate::variables::{VarIndex, var_index};
-use crate::walk::{Reader, Walked, walk};
+use crate::walk::{BuildMemo, Reader, Walked, walk};
 use crate::yaml::Yaml;
 
 /// What the caller knows that the repository does not say.
@@ -184,6 +184,10 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         tree,
         &spec_ignores(&files, &roots),
     ));
+    // The first walk's builds serve the second, when there may be one.
+    let uses_substitute_from_anywhere = files
+        .iter()
+        .any(|(_, file)| file.source.text().contains("substituteFrom"));
     let mut reader = Reader {
         tree,
         files,
@@ -195,13 +199,8 @@ pub fn load_with(tree: &RepoTree, options: &FluxOptions) -> FluxTree {
         artifacts,
         source_roots,
         providers,
-        builds: Default::default(),
+        builds: BuildMemo::keeping(uses_substitute_from_anywhere),
     };
-    // The first walk's builds serve the second, when there may be one.
-    reader.builds.keeping = reader
-        .files
-        .iter()
-        .any(|(_, file)| file.source.text().contains("substituteFrom"));
     let mut walked = walk(&mut reader, &VarIndex::new());
     let uses_substitute_from = walked.objects.iter().any(|o| {
         o.refs

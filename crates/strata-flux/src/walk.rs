@@ -50,10 +50,9 @@ pub(crate) struct Reader<'t> {
 /// (`substituteFrom`): substitution changes what a build's objects become,
 /// not what a Kustomization with the same directory, components and
 /// target namespace builds. Only what substitution changed is built again.
-#[derive(Default)]
 pub(crate) struct BuildMemo {
     /// Whether builds are kept now.
-    pub(crate) keeping: bool,
+    keeping: bool,
     kept: HashMap<BuildKey, FluxBuild>,
 }
 
@@ -66,6 +65,14 @@ struct BuildKey {
 }
 
 impl BuildMemo {
+    /// A memo that keeps the builds of the walk to come, or none.
+    pub(crate) fn keeping(keeping: bool) -> Self {
+        BuildMemo {
+            keeping,
+            kept: HashMap::new(),
+        }
+    }
+
     /// Stops keeping builds; the kept ones are now handed out.
     pub(crate) fn replay(&mut self) {
         self.keeping = false;
@@ -76,20 +83,21 @@ impl BuildMemo {
         self.kept = HashMap::new();
     }
 
-    /// Keeps the first build of `key`, while keeping.
-    fn keep(&mut self, key: BuildKey, build: &FluxBuild) {
+    /// Keeps the first build of `key`, while keeping (the key is made
+    /// only then: most trees keep nothing).
+    fn keep(&mut self, key: impl FnOnce() -> BuildKey, build: &FluxBuild) {
         if self.keeping {
-            self.kept.entry(key).or_insert_with(|| build.clone());
+            self.kept.entry(key()).or_insert_with(|| build.clone());
         }
     }
 
     /// The kept build of `key`, once replaying: each is handed out once
     /// (the second walk builds it as often as the first did).
-    fn take(&mut self, key: &BuildKey) -> Option<FluxBuild> {
+    fn take(&mut self, key: impl FnOnce() -> BuildKey) -> Option<FluxBuild> {
         if self.keeping || self.kept.is_empty() {
             return None;
         }
-        self.kept.remove(key)
+        self.kept.remove(&key())
     }
 }
 
@@ -632,7 +640,7 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
             .collect();
         let replayed: Vec<Option<FluxBuild>> = jobs
             .iter()
-            .map(|job| reader.builds.take(&job.key()))
+            .map(|job| reader.builds.take(|| job.key()))
             .collect();
         let forks: Vec<Option<Builder>> = replayed
             .iter()
@@ -656,7 +664,7 @@ fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
                 Some(built) => built,
                 None => job.build(&mut reader.builder, &reader.files),
             };
-            reader.builds.keep(job.key(), &built);
+            reader.builds.keep(|| job.key(), &built);
             ready.push((job, built));
         }
         // Patches, targetNamespace and substitution, object by object, on
@@ -1206,21 +1214,9 @@ fn push_object(
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<Queued>,
 ) {
-    push_owned_object(files, built.clone(), follow, objects, queue);
-}
-
-/// [`push_object`] for an object the caller owns: its document moves into
-/// the [`K8sObject`] instead of being copied.
-fn push_owned_object(
-    files: &mut YamlFiles<'_>,
-    built: BuiltObject,
-    follow: &Follow<'_>,
-    objects: &mut Vec<K8sObject>,
-    queue: &mut VecDeque<Queued>,
-) {
     // The object's own file may have been read by its build just now.
     files.settle();
-    if let Some(object) = make_object(files, built, follow) {
+    if let Some(object) = make_object(files, built.clone(), follow) {
         push_made_object(object, follow, objects, queue);
     }
 }
@@ -1356,30 +1352,27 @@ mod tests {
 
     #[test]
     fn the_first_walks_builds_are_handed_to_the_second_once_each() {
-        let mut memo = BuildMemo {
-            keeping: true,
-            ..BuildMemo::default()
-        };
-        memo.keep(key("apps", None), &build("first"));
-        memo.keep(key("apps", None), &build("second"));
-        memo.keep(key("apps", Some("media")), &build("namespaced"));
+        let mut memo = BuildMemo::keeping(true);
+        memo.keep(|| key("apps", None), &build("first"));
+        memo.keep(|| key("apps", None), &build("second"));
+        memo.keep(|| key("apps", Some("media")), &build("namespaced"));
         // Nothing is handed out while the first walk keeps.
-        assert!(memo.take(&key("apps", None)).is_none());
+        assert!(memo.take(|| key("apps", None)).is_none());
         memo.replay();
         let missing = |b: Option<FluxBuild>| b.and_then(|b| b.missing).map(|m| m.file);
         assert_eq!(
-            missing(memo.take(&key("apps", None))).as_deref(),
+            missing(memo.take(|| key("apps", None))).as_deref(),
             Some("first")
         );
-        assert!(memo.take(&key("apps", None)).is_none(), "handed out once");
+        assert!(memo.take(|| key("apps", None)).is_none(), "handed out once");
         // Another target namespace is another build.
-        assert!(memo.take(&key("apps", Some("other"))).is_none());
+        assert!(memo.take(|| key("apps", Some("other"))).is_none());
         assert_eq!(
-            missing(memo.take(&key("apps", Some("media")))).as_deref(),
+            missing(memo.take(|| key("apps", Some("media")))).as_deref(),
             Some("namespaced")
         );
         // Kept after replaying began: not kept.
-        memo.keep(key("late", None), &build("late"));
-        assert!(memo.take(&key("late", None)).is_none());
+        memo.keep(|| key("late", None), &build("late"));
+        assert!(memo.take(|| key("late", None)).is_none());
     }
 }

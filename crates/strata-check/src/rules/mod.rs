@@ -7,6 +7,9 @@
 //!
 //! **Invariant:** every [`Code`] has exactly one rule here (enforced by a test).
 
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
 use strata_core::{Code, Diagnostic, Graph};
 use strata_flux::FluxTree;
 use strata_nix::NixRepo;
@@ -29,6 +32,35 @@ pub struct Context<'a> {
     pub flux: &'a FluxTree,
     /// Each k3s cluster joined with what Flux deploys onto it.
     pub clusters: &'a [crate::cluster::ClusterView<'a>],
+    /// See [`Context::virtual_ips`].
+    virtual_ips: OnceLock<BTreeSet<String>>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of the rules over these.
+    pub fn new(
+        graph: &'a Graph,
+        nix: &'a NixRepo,
+        flux: &'a FluxTree,
+        clusters: &'a [crate::cluster::ClusterView<'a>],
+    ) -> Self {
+        Context {
+            graph,
+            nix,
+            flux,
+            clusters,
+            virtual_ips: OnceLock::new(),
+        }
+    }
+
+    /// The virtual IPs the repository provides
+    /// ([`crate::cluster::virtual_ips::provided_virtual_ips`]), read from
+    /// every host and Flux object once, when a rule first asks: two rules
+    /// ask, and only about hosts that join a server by IP.
+    pub fn virtual_ips(&self) -> &BTreeSet<String> {
+        self.virtual_ips
+            .get_or_init(|| crate::cluster::virtual_ips::provided_virtual_ips(self.nix, self.flux))
+    }
 }
 
 /// A check: reads the context and pushes findings.

@@ -16,9 +16,9 @@ use super::{facts_of, host_facts, resolve};
 /// scrubs and prints them without joining them into one text (206 MB on
 /// 10,000 hosts).
 ///
-/// Serialized straight from the graph, borrowing every value (copying each
-/// host's facts into a JSON tree first cost more than the analysis on
-/// thousands of hosts): the pieces join into exactly what
+/// Serialized straight from the graph, borrowing its nodes and the hosts'
+/// facts (copying each host's facts into a JSON tree first cost more than
+/// the analysis on thousands of hosts): the pieces join into exactly what
 /// `serde_json::to_string_pretty` gives for the whole document.
 pub fn json_pieces(analysis: &Analysis) -> Vec<String> {
     let facts = host_facts(analysis);
@@ -33,10 +33,10 @@ pub fn json_pieces(analysis: &Analysis) -> Vec<String> {
     push_array(&mut pieces, "edges", edges.len(), false, |i| {
         let e = &edges[i];
         pretty(&EdgeJson {
-            from: e.from.clone(),
-            to: e.to.clone(),
+            from: &e.from,
+            to: &e.to,
             kind: e.kind.as_str(),
-            reason: e.reason.clone(),
+            reason: e.reason.as_deref(),
         })
     });
     pieces.push("}\n".to_string());
@@ -110,13 +110,13 @@ enum Attr<'a> {
 }
 
 #[derive(Serialize)]
-struct EdgeJson {
-    from: NodeId,
-    to: NodeId,
+struct EdgeJson<'a> {
+    from: &'a NodeId,
+    to: &'a NodeId,
     kind: &'static str,
     /// Cross-layer edges say why (an extra field; the contract's stay).
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    reason: Option<&'a str>,
 }
 
 fn node_json<'a>(analysis: &Analysis, n: &'a Node, facts: Option<&'a HostFacts>) -> NodeJson<'a> {

@@ -144,26 +144,12 @@ fn find(items: &[(String, AttrEntry)], name: &str) -> Result<usize, usize> {
 }
 
 /// Names given more than once keep the last entry, as in a `BTreeMap`
-/// collected from the same names.
+/// collected from the same names ([`AttrMap::insert`]).
 impl FromIterator<(String, AttrEntry)> for AttrMap {
     fn from_iter<I: IntoIterator<Item = (String, AttrEntry)>>(iter: I) -> Self {
-        let mut items: Vec<(String, AttrEntry)> = iter.into_iter().collect();
-        if items.len() > SMALL_MAX {
-            return AttrMap(Repr::Large(items.into_iter().collect()));
-        }
-        if !items.windows(2).all(|w| w[0].0 < w[1].0) {
-            // Stable: of equal names, the last given ends last, and stays.
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut kept: Vec<(String, AttrEntry)> = Vec::with_capacity(items.len());
-            for item in items {
-                match kept.last_mut() {
-                    Some(last) if last.0 == item.0 => *last = item,
-                    _ => kept.push(item),
-                }
-            }
-            items = kept;
-        }
-        AttrMap(Repr::Small(items))
+        let mut map = AttrMap::new();
+        map.extend(iter);
+        map
     }
 }
 

@@ -81,7 +81,8 @@ impl Default for Limits {
 }
 
 /// What the memory budget counts for one attribute of a set created by
-/// `//` or a built-in: its name, its entry and its map node.
+/// `//` or a built-in: a budget figure for its name and entry (it once
+/// counted a map node too; small sets have none now, the budget stays).
 pub(crate) const ATTR_ENTRY_BYTES: u64 = 96;
 /// What the memory budget counts for one list item.
 pub(crate) const LIST_ITEM_BYTES: u64 = std::mem::size_of::<ThunkId>() as u64;
@@ -197,8 +198,9 @@ impl ParsedFiles {
     }
 }
 
-/// The static evaluator. One per analysis; values are only meaningful with
-/// the evaluator that produced them.
+/// The static evaluator: one per batch of hosts, sharing the parsed files
+/// (`ParsedFiles`); values are only meaningful with the evaluator that
+/// produced them.
 pub struct Evaluator<'t> {
     tree: Option<&'t RepoTree>,
     parsed: ParsedFiles,
@@ -496,14 +498,7 @@ impl<'t> Evaluator<'t> {
 
     /// The location of a node of the file `scope` belongs to.
     pub(crate) fn loc(&self, scope: ScopeId, node: &SyntaxNode) -> Option<Location> {
-        let file = self.file_of(scope);
-        if file.hidden {
-            return None;
-        }
-        Some(Location::new(
-            file.path.clone(),
-            crate::syntax::range_span(node.text_range()),
-        ))
+        self.loc_at(scope, crate::syntax::range_span(node.text_range()))
     }
 
     /// The location of `span` in the file `scope` belongs to.
@@ -516,11 +511,7 @@ impl<'t> Evaluator<'t> {
     }
 
     fn loc_of<N: rnix::ast::AstNode>(&self, scope: ScopeId, node: &N) -> Option<Location> {
-        let file = self.file_of(scope);
-        if file.hidden {
-            return None;
-        }
-        Some(Location::new(file.path.clone(), span_of(node)))
+        self.loc_at(scope, span_of(node))
     }
 
     // ----- budget --------------------------------------------------------------
@@ -1093,7 +1084,8 @@ impl<'t> Evaluator<'t> {
             }
             cursor = s.parent;
         }
-        let loc = loc(self);
+        // A built-in or a name found through `with` needs no location
+        // either: it is made only for what fails.
         if let Some(v) = self.global(name) {
             return v;
         }
@@ -1105,15 +1097,19 @@ impl<'t> Evaluator<'t> {
                         return self.force(t);
                     }
                     if let Some(f) = &a.fallback {
-                        return Value::unknown(f.kind, format!("`{name}`: {}", f.reason), loc);
+                        let reason = format!("`{name}`: {}", f.reason);
+                        return Value::unknown(f.kind, reason, loc(self));
                     }
                 }
-                input @ Value::Input(_) => return self.select(input, name, loc),
+                input @ Value::Input(_) => {
+                    let loc = loc(self);
+                    return self.select(input, name, loc);
+                }
                 Value::Unknown(u) => {
                     return Value::unknown(
                         u.kind,
                         format!("`{name}` may come from a `with` scope: {}", u.reason),
-                        loc,
+                        loc(self),
                     );
                 }
                 _ => {}
@@ -1122,7 +1118,7 @@ impl<'t> Evaluator<'t> {
         Value::unknown(
             UnknownKind::Error,
             format!("undefined variable `{name}`"),
-            loc,
+            loc(self),
         )
     }
 
@@ -1216,11 +1212,8 @@ impl<'t> Evaluator<'t> {
                 }
                 let given = self.force(arg);
                 for (name, default) in &pattern.entries {
-                    let name = name.clone();
                     let thunk = match &given {
-                        Value::Attrs(a) if a.entries.contains_key(&name) => {
-                            a.get(&name).map(|e| e.value)
-                        }
+                        Value::Attrs(a) => a.get(name).map(|e| e.value),
                         _ => None,
                     };
                     let thunk = match (thunk, &given, default.clone()) {
@@ -1258,7 +1251,7 @@ impl<'t> Evaluator<'t> {
                             self.done(v)
                         }
                     };
-                    vars.insert(name, thunk);
+                    vars.insert(name.clone(), thunk);
                 }
             }
             None => {}

@@ -1,12 +1,9 @@
 //! `CODE` k3s-server-vip-unprovided: the rule, its documentation and its tests.
 
-use std::collections::BTreeSet;
-
 use strata_core::{Code, Diagnostic, NodeId};
 use strata_nix::HostFacts;
 use strata_nix::k3s::{Join, join, server_host_part};
 
-use crate::cluster::virtual_ips::provided_virtual_ips;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -42,28 +39,23 @@ declare_rule! {
 pub(crate) fn judged_address(
     cx: &Context<'_>,
     host: &HostFacts,
-    provided: &BTreeSet<String>,
 ) -> Option<(String, Option<strata_core::Location>)> {
     let Join::Unresolved(addr, location) = join(cx.nix, host) else {
         return None;
     };
     let wanted = server_host_part(&addr).to_string();
-    if wanted.parse::<std::net::IpAddr>().is_err() || provided.is_empty() {
+    if wanted.parse::<std::net::IpAddr>().is_err() || cx.virtual_ips().is_empty() {
         return None;
     }
     Some((wanted, location))
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    // The virtual IPs are read from every Flux object: only for hosts.
-    if cx.nix.hosts.is_empty() {
-        return;
-    }
-    let provided = provided_virtual_ips(cx.nix, cx.flux);
     for host in &cx.nix.hosts {
-        let Some((wanted, location)) = judged_address(cx, host, &provided) else {
+        let Some((wanted, location)) = judged_address(cx, host) else {
             continue;
         };
+        let provided = cx.virtual_ips();
         if provided.contains(&wanted) {
             continue;
         }

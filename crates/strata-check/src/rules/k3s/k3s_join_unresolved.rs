@@ -33,17 +33,10 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    // The virtual IPs are read from every Flux object: only for hosts.
-    if cx.nix.hosts.is_empty() {
-        return;
-    }
-    let virtual_ips = crate::cluster::virtual_ips::provided_virtual_ips(cx.nix, cx.flux);
     for host in &cx.nix.hosts {
         // An IP in a repository that provides virtual IPs is
         // `k3s-server-vip-unprovided`'s to judge.
-        if crate::rules::cross::k3s_server_vip_unprovided::judged_address(cx, host, &virtual_ips)
-            .is_some()
-        {
+        if crate::rules::cross::k3s_server_vip_unprovided::judged_address(cx, host).is_some() {
             continue;
         }
         if let Join::Unresolved(addr, location) = k3s_join(cx.nix, host) {
