@@ -3,6 +3,10 @@
 //!
 //! `cargo run --release -p strata-check --example analyze_loop -- REPO [RUNS]`
 
+/// The `strata` binary's allocator, so the profile is the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(repo) = args.next() else {
