@@ -35,7 +35,10 @@ const LARGE_APPS: usize = 40_000;
 const CORPUS_SIZE_APPS: usize = 200;
 
 /// The `strata` binary's allocator (`strata-cli/src/allocator.rs`), for
-/// the analysis and its floor alike. With the system allocator both
+/// the analysis and its floor alike, with mimalloc's default options (the
+/// binary also keeps freed pages and turns transparent huge pages off,
+/// which a loop of runs in one process does not need). With the system
+/// allocator both
 /// measured a program nobody runs: glibc's malloc and free were 30 % of the
 /// analysis' CPU on niki (perf).
 #[global_allocator]
@@ -65,12 +68,17 @@ fn tree(apps: usize) -> PathBuf {
         .clone()
 }
 
-fn analyze(bencher: divan::Bencher, apps: usize) {
-    let root = tree(apps);
-    let options = strata_check::Options {
+/// `strata lint --eval static`'s options: the bench never starts `nix`.
+fn static_tier() -> strata_check::Options {
+    strata_check::Options {
         eval: strata_check::EvalMode::Static,
         ..Default::default()
-    };
+    }
+}
+
+fn analyze(bencher: divan::Bencher, apps: usize) {
+    let root = tree(apps);
+    let options = static_tier();
     bencher.bench(|| {
         let analysis = strata_check::analyze(&root, &options).expect("analysis");
         assert!(!analysis.has_errors());
@@ -136,10 +144,7 @@ fn repos() -> Vec<&'static str> {
 /// `strata lint` on a real checkout (static tier).
 #[divan::bench(args = repos(), sample_count = 10, sample_size = 1)]
 fn real_repository_analyze(bencher: divan::Bencher, repo: &str) {
-    let options = strata_check::Options {
-        eval: strata_check::EvalMode::Static,
-        ..Default::default()
-    };
+    let options = static_tier();
     bencher
         .bench(|| strata_check::analyze(std::path::Path::new(repo), &options).expect("analysis"));
 }

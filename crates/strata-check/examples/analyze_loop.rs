@@ -3,7 +3,8 @@
 //!
 //! `cargo run --release -p strata-check --example analyze_loop -- REPO [RUNS]`
 
-/// The `strata` binary's allocator, so the profile is the binary's.
+/// The `strata` binary's allocator (with mimalloc's default options), so
+/// the profile's allocation costs are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -20,26 +20,24 @@ use strata_core::Span;
 /// Whether a key or option name says its value is secret material. Names of
 /// places holding a secret (`…File`, `…Ref`, `…Name`), and public keys, are not.
 pub(crate) fn secret_like_name(name: &str) -> bool {
-    // Called for every key of every YAML file: the lowered name is kept on
-    // the stack, and most names stop at the first test.
+    // Called for every key of every YAML file: a name that fits is lowered
+    // on the stack, and most names stop at the first test. Only ASCII
+    // letters and digits are kept, so a name's byte length bounds them.
     let mut buffer = [0u8; 64];
-    let mut len = 0;
-    let mut long = String::new();
-    for c in name.chars().filter(char::is_ascii_alphanumeric) {
-        let c = c.to_ascii_lowercase() as u8;
-        if len < buffer.len() {
-            buffer[len] = c;
+    let long: String;
+    let lower = if name.len() <= buffer.len() {
+        let mut len = 0;
+        for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
+            buffer[len] = b.to_ascii_lowercase();
             len += 1;
-        } else {
-            if long.is_empty() {
-                long.push_str(std::str::from_utf8(&buffer).unwrap_or_default());
-            }
-            long.push(c as char);
         }
-    }
-    let lower = if long.is_empty() {
         std::str::from_utf8(&buffer[..len]).unwrap_or_default()
     } else {
+        long = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         long.as_str()
     };
     let secret = [

@@ -528,13 +528,13 @@ fn options(repo: &RepoArgs) -> Options {
 }
 
 fn write_all(out: &mut impl Write, text: &str) -> Result<(), ToolError> {
-    written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+    output_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
 }
 
 /// Writes texts one after another, as one output.
 fn write_pieces(out: &mut impl Write, pieces: &[impl AsRef<str>]) -> Result<(), ToolError> {
     let mut buffered = std::io::BufWriter::with_capacity(1 << 20, out);
-    written(
+    output_result(
         pieces
             .iter()
             .try_for_each(|piece| buffered.write_all(piece.as_ref().as_bytes()))
@@ -543,7 +543,7 @@ fn write_pieces(out: &mut impl Write, pieces: &[impl AsRef<str>]) -> Result<(), 
 }
 
 /// What writing the output gives the tool.
-fn written(result: std::io::Result<()>) -> Result<(), ToolError> {
+fn output_result(result: std::io::Result<()>) -> Result<(), ToolError> {
     match result {
         Ok(()) => Ok(()),
         // A closed pipe (`strata graph | head`) is not a failure of the tool.

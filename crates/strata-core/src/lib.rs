@@ -41,7 +41,7 @@ pub use codes::{Code, Layer};
 pub use diagnostic::{Diagnostic, Related, Severity};
 pub use graph::{Attrs, Edge, EdgeKind, Graph, Node};
 pub use id::NodeId;
-pub use path::{join_relative, parent_dir};
+pub use path::{is_below, join_relative, parent_dir};
 pub use path_patterns::PathPatterns;
 pub use repo::{MAX_FILE_BYTES, Refusal, RepoTree};
 pub use source::{LineCol, Location, SourceDb, SourceFile, Span};

@@ -5,6 +5,15 @@ pub fn parent_dir(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
 
+/// Whether `path` lies below directory `dir` (every path lies below the
+/// root, `""`); a directory is not below itself.
+pub fn is_below(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Resolves `relative` (as written in a file: `./x`, `../y`, `z/`) against the
 /// repository-relative directory `base`. Returns `None` when the result would
 /// leave the repository root; an absolute `relative` is taken from the root.
@@ -26,6 +35,15 @@ pub fn join_relative(base: &str, relative: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn below_is_strictly_inside_a_directory() {
+        assert!(is_below("flux/apps/a.yaml", "flux/apps"));
+        assert!(is_below("flux/apps/a.yaml", ""));
+        assert!(!is_below("flux/apps", "flux/apps"));
+        assert!(!is_below("flux/apps-old/a.yaml", "flux/apps"));
+        assert!(!is_below("flux", "flux/apps"));
+    }
 
     #[test]
     fn joins_and_normalises() {

@@ -231,8 +231,11 @@ fn resolve(tree: &RepoTree, base: &str, word: &str) -> Vec<String> {
         }
         Some(end)
     };
+    // Only files below the segments before the first `*` can match.
+    let literal = pattern.iter().take_while(|p| **p != "*").count();
+    let dir = pattern[..literal].join("/");
     let mut found = BTreeSet::new();
-    for file in tree.files() {
+    for file in tree.files_under(&dir) {
         if let Some(end) = matched(file) {
             if end == file.len() && !is_yaml_path(file) {
                 continue;

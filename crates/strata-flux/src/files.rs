@@ -31,13 +31,14 @@ pub(crate) struct YamlFiles<'t> {
     /// Read and parse findings, in file order.
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// The documents of string values that hold YAML (inline patches), by
-    /// file and span: one patch is often copied into many Kustomizations
-    /// (a parent's patch adding it to each child), and the walk runs twice.
+    /// file, span and value: one patch is often copied into many
+    /// Kustomizations (a parent's patch adding it to each child), and the
+    /// walk runs twice.
     embedded: Mutex<EmbeddedDocuments>,
 }
 
 /// See [`YamlFiles::embedded_documents`].
-type EmbeddedDocuments = HashMap<(String, Span), Arc<Vec<Yaml>>>;
+type EmbeddedDocuments = HashMap<(String, Span, String), Arc<Vec<Yaml>>>;
 
 #[derive(Default)]
 struct ReadSince {
@@ -136,16 +137,20 @@ impl<'t> YamlFiles<'t> {
         Some(FileRef::ReadSince(file))
     }
 
-    /// The documents of the string value at `span` of file `path`, as
-    /// `parse` makes them from the file's text; parsed once per value.
+    /// The documents of the string value `text` at `span` of file `path`,
+    /// as `parse` makes them from the file's text; parsed once per value.
+    /// The value is part of the key: a substitution changes it and keeps
+    /// its span (a parent substituting its child Kustomization's patch, in
+    /// the second walk only, or in one cluster and not another).
     /// `None` if there is no such file.
     pub(crate) fn embedded_documents(
         &self,
         path: &str,
         span: Span,
+        text: &str,
         parse: impl FnOnce(&str) -> Vec<Yaml>,
     ) -> Option<Arc<Vec<Yaml>>> {
-        let key = (path.to_string(), span);
+        let key = (path.to_string(), span, text.to_string());
         let lock = || self.embedded.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(documents) = lock().get(&key) {
             return Some(Arc::clone(documents));

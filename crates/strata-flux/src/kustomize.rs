@@ -389,11 +389,12 @@ impl Builder {
     /// The objects of directory `dir` as a top-level build (a Flux
     /// Kustomization's path or an entry), sorted by file then document.
     ///
-    /// A top-level build is not kept: its objects become the walk's, and
-    /// building it again (another Kustomization with the same path, the
-    /// second pass) costs its own transforms only, its includes being
-    /// kept. Keeping it would hold a second copy of every object of the
-    /// tree.
+    /// The builder does not keep a top-level build: its objects become the
+    /// walk's, and building it again (another Kustomization with the same
+    /// path) costs its own transforms only, its includes being kept.
+    /// Keeping it would hold a second copy of every object of the tree;
+    /// only for a second walk (`substituteFrom`) does the walk's
+    /// `BuildMemo` keep the first walk's Flux builds.
     pub(crate) fn build_dir(&mut self, files: &YamlFiles<'_>, dir: &str) -> Vec<BuiltObject> {
         let Built { objects, config } = self.build_uncached(files, dir, &[]);
         finish_build(objects, &config)
@@ -456,7 +457,7 @@ impl Builder {
         patches: &[(Patch, String, Option<Selector>)],
         target_namespace: Option<(&str, &Location)>,
     ) -> FluxBuild {
-        // Not kept, as for `build_dir`.
+        // Not kept by the builder, as for `build_dir`.
         let (
             Built {
                 mut objects,
@@ -1909,7 +1910,7 @@ pub(crate) fn inline_patches(
     let Some(text) = node.as_str() else {
         return Vec::new();
     };
-    let Some(documents) = files.embedded_documents(file, node.span, |source| {
+    let Some(documents) = files.embedded_documents(file, node.span, text, |source| {
         inline_documents(file, source, node.span, text)
     }) else {
         return Vec::new();

@@ -89,11 +89,7 @@ pub(crate) fn ignored_files(tree: &RepoTree, spec_ignore: &[(String, String)]) -
 fn is_ignored(root: &Path, matchers: &[(String, Gitignore)], file: &str) -> bool {
     let mut verdict = false;
     for (dir, matcher) in matchers {
-        let inside = dir.is_empty()
-            || file
-                .strip_prefix(dir.as_str())
-                .is_some_and(|rest| rest.starts_with('/'));
-        if !inside {
+        if !strata_core::is_below(file, dir) {
             continue;
         }
         let matched = matcher.matched_path_or_any_parents(root.join(file), false);

@@ -249,12 +249,11 @@ fn first_file_location(tree: &RepoTree, dir: &str) -> Location {
     Location::new(file, Span::at(0))
 }
 
-/// Every `sync` block a document declares: a FluxInstance's `spec.sync`
+/// The `sync` blocks `document` declares: a FluxInstance's `spec.sync`
 /// (with its namespace and `spec`, which holds `kustomize.patches` and
-/// `commonMetadata`), or any
-/// `instance: { sync: … }` map inside it (chart values wherever written).
-/// The `sync` blocks of `document`: a FluxInstance's, and, when
-/// `may_hold_values`, the `instance.sync` blocks of chart values in it.
+/// `commonMetadata`), and, when `may_hold_values` (the file says
+/// `instance`), any `instance: { sync: … }` map inside it (chart values
+/// wherever written).
 fn instance_syncs(
     document: &Yaml,
     may_hold_values: bool,

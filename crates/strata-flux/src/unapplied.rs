@@ -49,11 +49,7 @@ pub(crate) fn unapplied_files(
     refused_files: &BTreeSet<String>,
     objects: &[K8sObject],
 ) -> Vec<UnappliedFile> {
-    let under_root = |file: &str| {
-        scopes
-            .iter()
-            .any(|root| root.is_empty() || file.starts_with(&format!("{root}/")))
-    };
+    let under_root = |file: &str| scopes.iter().any(|root| strata_core::is_below(file, root));
     let read_by_bootstrap = |file: &str| {
         bootstrap_reads
             .iter()
@@ -85,7 +81,7 @@ pub(crate) fn unapplied_files(
             || KUSTOMIZATION_FILE_NAMES.contains(&base)
             || charts
                 .iter()
-                .any(|chart| chart.is_empty() || path.starts_with(&format!("{chart}/")))
+                .any(|chart| strata_core::is_below(path, chart))
         {
             continue;
         }

@@ -91,8 +91,10 @@ impl BuildMemo {
         }
     }
 
-    /// The kept build of `key`, once replaying: each is handed out once
-    /// (the second walk builds it as often as the first did).
+    /// The kept build of `key`, once replaying: each is handed out once,
+    /// and a directory the first walk built several times with the same
+    /// key is built again for the other times (only its first build is
+    /// kept).
     fn take(&mut self, key: impl FnOnce() -> BuildKey) -> Option<FluxBuild> {
         if self.keeping || self.kept.is_empty() {
             return None;
@@ -252,7 +254,7 @@ fn add_generated_artifacts(reader: &mut Reader<'_>, state: &mut Walk) {
         };
         push_object(
             &mut reader.files,
-            &synth.source(EXTERNAL_ARTIFACT, None),
+            synth.source(EXTERNAL_ARTIFACT, None),
             &follow,
             &mut state.objects,
             &mut queue,
@@ -275,7 +277,7 @@ fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Opt
         state
             .built_dirs
             .iter()
-            .any(|dir| path == dir || path.starts_with(&format!("{dir}/")) || dir.is_empty())
+            .any(|dir| path == dir || strata_core::is_below(path, dir))
     };
     let reads: Vec<String> = reader.bootstrap_reads.iter().cloned().collect();
     let mut built = Vec::new();
@@ -300,7 +302,7 @@ fn add_bootstrap_objects(reader: &mut Reader<'_>, state: &mut Walk, cluster: Opt
         origin: ObjectOrigin::Bootstrap,
     };
     let mut queue = VecDeque::new();
-    for object in &built {
+    for object in built {
         if applied.contains(&object.file) {
             continue;
         }
@@ -373,7 +375,7 @@ fn synthesise_instance(
         }
         push_object(
             &mut reader.files,
-            &object,
+            object,
             &follow,
             &mut state.objects,
             &mut state.queue,
@@ -502,7 +504,7 @@ fn queue_bootstrap(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRoot) -
         return false;
     };
     let built = reader.builder.build_dir(&reader.files, &root.dir);
-    let Some(object) = built.iter().find(|o| {
+    let Some(object) = built.into_iter().find(|o| {
         is_flux_kustomization(&o.api_version, &o.kind)
             && NodeId::object(&o.kind, resolve_namespace(o, None).as_deref(), &o.name) == *id
     }) else {
@@ -560,7 +562,7 @@ fn build_directory_root(reader: &mut Reader<'_>, state: &mut Walk, root: &SyncRo
         };
         push_object(
             &mut reader.files,
-            &synth.source(GIT_REPOSITORY, None),
+            synth.source(GIT_REPOSITORY, None),
             &follow,
             &mut state.objects,
             &mut state.queue,
@@ -629,8 +631,11 @@ impl BuildJob {
 
 /// Follows every queued Kustomization, and those their builds add, wave by
 /// wave: the Kustomizations queued now are built on every thread (each on
-/// a fork of the builder), then applied one by one in queue order, which
-/// is the order one thread would follow; what they queue is the next wave.
+/// a fork of the builder; a build the first walk kept is taken instead),
+/// their objects are made on every thread (`make_build`: patches,
+/// targetNamespace, substitution), then they are added one by one in
+/// queue order, which is the order one thread would follow; what they
+/// queue is the next wave.
 fn drain(reader: &mut Reader<'_>, state: &mut Walk, index: &VarIndex) {
     while !state.queue.is_empty() {
         let wave: Vec<Queued> = state.queue.drain(..).collect();
@@ -938,7 +943,7 @@ fn expand_resource_sets(
             apply: &Apply::default(),
             origin: ObjectOrigin::Flux,
         };
-        for object in &rendered {
+        for object in rendered {
             push_object(
                 &mut reader.files,
                 object,
@@ -1209,14 +1214,14 @@ pub(crate) struct Follow<'a> {
 /// substitution), and queues it if it is a Flux Kustomization to follow.
 fn push_object(
     files: &mut YamlFiles<'_>,
-    built: &BuiltObject,
+    built: BuiltObject,
     follow: &Follow<'_>,
     objects: &mut Vec<K8sObject>,
     queue: &mut VecDeque<Queued>,
 ) {
     // The object's own file may have been read by its build just now.
     files.settle();
-    if let Some(object) = make_object(files, built.clone(), follow) {
+    if let Some(object) = make_object(files, built, follow) {
         push_made_object(object, follow, objects, queue);
     }
 }

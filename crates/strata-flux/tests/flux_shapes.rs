@@ -362,8 +362,8 @@ fn objects_operators_create_resolve_references() {
 fn a_path_and_namespace_known_only_from_substitute_from_are_built_in_the_second_walk() {
     // `site` builds `./deploy/${ENV}` into `${APP_NAMESPACE}`: only the
     // second walk, with cluster-settings read, knows the directory. `apps`
-    // builds the same directory in both walks (its build is reused) and
-    // still gets the variables.
+    // builds the same directory in both walks and still gets the
+    // variables.
     let flux = load_fixture("flux-shape-substitute-from-path");
     assert!(flux.diagnostics.is_empty(), "{:?}", flux.diagnostics);
     let app = object(&flux, "ConfigMap/media/app");
@@ -376,4 +376,18 @@ fn a_path_and_namespace_known_only_from_substitute_from_are_built_in_the_second_
     assert_eq!(text(greeting, "data.text").as_deref(), Some("hello prod"));
     let site = object(&flux, "Kustomization/flux-system/site");
     assert_eq!(text(site, "spec.path").as_deref(), Some("./deploy/prod"));
+}
+
+/// An inline patch its parent substitutes through substituteFrom is the
+/// patch as substituted: the first walk's patch (the variable not yet
+/// known) is not the second's.
+#[test]
+fn an_inline_patch_is_the_one_its_parent_substituted() {
+    let flux = load_fixture("flux-shape-substituted-inline-patch");
+    assert!(flux.diagnostics.is_empty(), "{:?}", flux.diagnostics);
+    let app = object(&flux, "ConfigMap/media/app");
+    assert_eq!(
+        text(app, "metadata.labels.cluster").as_deref(),
+        Some("home")
+    );
 }

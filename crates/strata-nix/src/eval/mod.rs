@@ -81,8 +81,8 @@ impl Default for Limits {
 }
 
 /// What the memory budget counts for one attribute of a set created by
-/// `//` or a built-in: a budget figure for its name and entry (it once
-/// counted a map node too; small sets have none now, the budget stays).
+/// `//` or a built-in: a fixed figure for its name, entry and storage, so
+/// the limits mean the same whatever the set's layout.
 pub(crate) const ATTR_ENTRY_BYTES: u64 = 96;
 /// What the memory budget counts for one list item.
 pub(crate) const LIST_ITEM_BYTES: u64 = std::mem::size_of::<ThunkId>() as u64;
@@ -1061,7 +1061,9 @@ impl<'t> Evaluator<'t> {
     }
 
     /// [`Evaluator::lookup`] with the location of the reference built only
-    /// when the name is not a variable of a lexical scope (most are).
+    /// when it is needed: for a lookup that fails or is unknown, and for an
+    /// input's attribute found through `with`. A variable of a lexical
+    /// scope (most names), a built-in or a `with` attribute makes none.
     fn lookup_with(
         &mut self,
         name: &str,
@@ -1084,8 +1086,6 @@ impl<'t> Evaluator<'t> {
             }
             cursor = s.parent;
         }
-        // A built-in or a name found through `with` needs no location
-        // either: it is made only for what fails.
         if let Some(v) = self.global(name) {
             return v;
         }
