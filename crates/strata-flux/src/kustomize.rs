@@ -1900,8 +1900,10 @@ pub(crate) fn apply_patches(
 
 /// The documents of an inline patch: the string value `node` written in
 /// `file`. A block scalar is parsed in place, so every value keeps its span
-/// in `file`; a quoted or plain scalar (escapes make positions uncertain) is
-/// parsed on its own and every value points at the whole scalar.
+/// in `file`; a quoted or plain scalar (escapes make positions uncertain),
+/// or a block whose text a substitution changed (its lines no longer say
+/// what Flux parses), is parsed on its own and every value points at the
+/// whole scalar.
 pub(crate) fn inline_patches(
     files: &YamlFiles<'_>,
     file: &str,
@@ -1927,15 +1929,37 @@ pub(crate) fn inline_patches(
 pub(crate) fn inline_documents(file: &str, source: &str, span: Span, text: &str) -> Vec<Yaml> {
     let written = source.get(span.start..span.end).unwrap_or("");
     let is_block = !written.starts_with(['"', '\'']) && written.contains('\n');
-    if is_block && let Some(documents) = block_documents(file, source, span) {
-        return documents;
+    let block = if is_block {
+        block_documents(file, source, span)
+    } else {
+        None
+    };
+    // Only a substitution (of a `$` written there) makes `text` other than
+    // what the block's lines say.
+    if let Some(block) = block.as_ref().filter(|_| !written.contains('$')) {
+        return block.clone();
     }
     let (mut documents, _) = parse_documents(&SourceFile::new(file, text));
     // A quoted scalar has escapes: every value points at the whole scalar.
     for document in &mut documents {
         map_spans(document, &|_| span);
     }
-    documents
+    match block {
+        // The lines still say what the text says: their spans are exact.
+        Some(block) if same_values(&block, &documents, span) => block,
+        _ => documents,
+    }
+}
+
+/// Whether `block` holds the values of `whole` (documents whose every span
+/// is `span`).
+fn same_values(block: &[Yaml], whole: &[Yaml], span: Span) -> bool {
+    block.len() == whole.len()
+        && block.iter().zip(whole).all(|(b, w)| {
+            let mut b = b.clone();
+            map_spans(&mut b, &|_| span);
+            b == *w
+        })
 }
 
 /// The documents of the block scalar written at `span` of `source`: the

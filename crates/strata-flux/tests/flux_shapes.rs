@@ -379,8 +379,9 @@ fn a_path_and_namespace_known_only_from_substitute_from_are_built_in_the_second_
 }
 
 /// An inline patch its parent substitutes through substituteFrom is the
-/// patch as substituted: the first walk's patch (the variable not yet
-/// known) is not the second's.
+/// patch as substituted, quoted or written as a block: the first walk's
+/// patch (the variable not yet known) is not the second's, and a block's
+/// own lines are not what its text became.
 #[test]
 fn an_inline_patch_is_the_one_its_parent_substituted() {
     let flux = load_fixture("flux-shape-substituted-inline-patch");
@@ -389,5 +390,22 @@ fn an_inline_patch_is_the_one_its_parent_substituted() {
     assert_eq!(
         text(app, "metadata.labels.cluster").as_deref(),
         Some("home")
+    );
+    let web = object(&flux, "ConfigMap/media/web");
+    assert_eq!(
+        text(web, "metadata.labels.cluster").as_deref(),
+        Some("home")
+    );
+    // A block patch the substitution left as written keeps the spans of
+    // its own lines.
+    let port = web.location_at(web.doc.path("data.port").expect("patched port"));
+    let at = flux
+        .sources
+        .get(&port.file)
+        .expect("patch file")
+        .line_col(port.span.start);
+    assert_eq!(
+        (port.file.as_str(), at.line, at.column),
+        ("apps/site.yaml", 35, 18)
     );
 }
